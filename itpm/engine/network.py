@@ -53,6 +53,9 @@ class Network:
     succ: IntArray
     kind: npt.NDArray[np.int8]
     lag: IntArray
+    #: Longest path (in links) from a task without predecessors to each task, when the
+    #: network is shallow enough to be walked level by level with numpy; else ``None``.
+    depth: IntArray | None = None
 
     @property
     def size(self) -> int:
@@ -105,8 +108,12 @@ def build_network(task_ids: Sequence[str], dependencies: Sequence[Dependency]) -
         raise PlanError(
             f"dependencies[{position}]: task {ids[int(pred[position])]!r} cannot depend on itself"
         )
-    order = _topological_order(n, pred, succ, ids)
-    return Network(ids=ids, index=index, order=order, pred=pred, succ=succ, kind=kind, lag=lag)
+    order, depth = _levels(n, pred, succ)
+    if order is None:
+        order = _topological_order(n, pred, succ, ids)
+    return Network(
+        ids=ids, index=index, order=order, pred=pred, succ=succ, kind=kind, lag=lag, depth=depth
+    )
 
 
 def successor_csr(n: int, pred: IntArray, succ: IntArray) -> tuple[IntArray, IntArray]:
@@ -115,6 +122,49 @@ def successor_csr(n: int, pred: IntArray, succ: IntArray) -> tuple[IntArray, Int
     start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(pred, minlength=n), out=start[1:])
     return start, edges
+
+
+#: Walking level by level pays while levels hold this many tasks on average.
+_MIN_TASKS_PER_LEVEL = 48
+_PROBE_LEVELS = 256
+
+
+def _levels(n: int, pred: IntArray, succ: IntArray) -> tuple[IntArray | None, IntArray | None]:
+    """Kahn's algorithm one whole level at a time, in numpy.
+
+    Returns the order (grouped by depth, indices ascending within a level) and the depth
+    of every task. A deep, narrow network (a long chain) would need one numpy round per
+    task, so when levels turn out small this gives up and returns ``(None, None)``; the
+    caller then runs the plain Kahn loop. An unfinished order also returns ``None``.
+    """
+    start, edges = successor_csr(n, pred, succ)
+    targets = succ[edges]
+    indegree = np.bincount(succ, minlength=n)
+    frontier = np.flatnonzero(indegree == 0)
+    depth = np.zeros(n, dtype=np.int64)
+    parts: list[IntArray] = []
+    placed = 0
+    level = 0
+    while frontier.size:
+        depth[frontier] = level
+        parts.append(frontier)
+        placed += frontier.size
+        level += 1
+        if level >= _PROBE_LEVELS and placed < level * _MIN_TASKS_PER_LEVEL:
+            return None, None
+        first = start[frontier]
+        counts = start[frontier + 1] - first
+        total = int(counts.sum())
+        if total == 0:
+            break
+        offsets = np.repeat(first - (np.cumsum(counts) - counts), counts)
+        reached = targets[offsets + np.arange(total, dtype=np.int64)]
+        reached, times = np.unique(reached, return_counts=True)
+        indegree[reached] -= times
+        frontier = reached[indegree[reached] == 0]
+    if placed < n:
+        return None, None
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64), depth
 
 
 def _topological_order(n: int, pred: IntArray, succ: IntArray, ids: list[str]) -> IntArray:
