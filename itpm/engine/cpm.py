@@ -141,6 +141,24 @@ def schedule(
     return _assemble(tasks, children, passes, position)
 
 
+def expand_summaries(
+    tasks: Sequence[Task], dependencies: Sequence[Dependency]
+) -> tuple[list[Task], list[Dependency]]:
+    """The leaf tasks, and the links with every summary end replaced by its leaf tasks.
+
+    This is what ``schedule`` works on; leveling and simulation can use it too.
+    """
+    position = {task.id: i for i, task in enumerate(tasks)}
+    children: dict[str, list[str]] = {}
+    for task in tasks:
+        if task.parent is not None:
+            children.setdefault(task.parent, []).append(task.id)
+    leaves = [task for task in tasks if task.id not in children]
+    if children:
+        return leaves, _expand_summary_links(dependencies, children, position)
+    return leaves, list(dependencies)
+
+
 def _check_parents_acyclic(tasks: Sequence[Task], children: dict[str, list[str]]) -> None:
     parent_of = {task.id: task.parent for task in tasks if task.parent is not None}
     for task in tasks:
@@ -419,6 +437,12 @@ class _Passes:
         ends = np.flatnonzero(critical & (early_finish == self.finish))
         if ends.size == 0:
             return []
+        # Prefer an end with no successors: the path then reaches the real finish.
+        has_successor = np.zeros(net.size, dtype=np.bool_)
+        has_successor[net.pred] = True
+        open_ends = ends[~has_successor[ends]]
+        if open_ends.size:
+            ends = open_ends
         in_start, in_edges = _csr(net.succ, net.size)
         node = int(ends[0])
         path = [node]
