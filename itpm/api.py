@@ -1,0 +1,28 @@
+"""The REST API at /api/v1: every domain app's router, one auth, one error format."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from itpm.accounts.api import router as accounts_router
+from itpm.core.api import install_error_handlers, session_or_token
+from itpm.planning.api import router as planning_router
+from itpm.portfolio.api import router as portfolio_router
+
+api = NinjaAPI(
+    title="itpm API",
+    version="1",
+    description=(
+        "IT project management: projects, WBS, dependencies and more. Authenticate with "
+        "`POST /api/v1/auth/token` and send `Authorization: Bearer <token>`; browser sessions "
+        "work too (with the CSRF token). Every object carries `version`; send it back on "
+        "PATCH (or `If-Match`) and a stale one gets 409. Errors are "
+        '`{"detail": ..., "errors": [{"field": ..., "message": ...}]}`.'
+    ),
+    auth=session_or_token(),
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/", accounts_router)
+api.add_router("/", portfolio_router)
+api.add_router("/", planning_router)

@@ -1,0 +1,138 @@
+"""The REST API's shell: authentication, error format, pagination and version helpers.
+
+Each domain app declares its own Router; ``itpm.api`` mounts them under ``/api/v1``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+from pydantic import ConfigDict
+
+from itpm.core.errors import Invalid, ServiceError
+
+T = TypeVar("T")
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from itpm.accounts.services import token_authenticate
+
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class StrictSchema(Schema):
+    """Input schemas refuse unknown fields, so nothing outside the allow-list is applied."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorItem(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[ErrorItem] = []
+
+
+class Page(Schema, Generic[T]):
+    count: int
+    limit: int
+    offset: int
+    items: list[T]
+
+
+def paginate(queryset: QuerySet[Any], limit: int, offset: int) -> dict[str, Any]:
+    """One page of a list; bad paging is a 422 naming the parameter."""
+    maximum = settings.API_MAX_PAGE_SIZE
+    if not 1 <= limit <= maximum:
+        raise Invalid.field("limit", f"must be from 1 to {maximum}")
+    if offset < 0:
+        raise Invalid.field("offset", "must be 0 or more")
+    return {
+        "count": queryset.count(),
+        "limit": limit,
+        "offset": offset,
+        "items": list(queryset[offset : offset + limit]),
+    }
+
+
+def expected_version(request: HttpRequest, body_version: int | None) -> int:
+    """The version a PATCH was prepared against: the body's, else the If-Match ETag's."""
+    if body_version is not None:
+        return body_version
+    header = request.headers.get("If-Match", "").strip()
+    if header:
+        tag = header.removeprefix("W/").strip('"')
+        if tag.isdigit():
+            return int(tag)
+        raise Invalid.field("If-Match", 'expected an ETag such as "3" from a GET of this object')
+    raise Invalid.field("version", "required: send the version you read (or an If-Match header)")
+
+
+def with_etag(response: HttpResponse, version: int) -> HttpResponse:
+    response["ETag"] = f'"{version}"'
+    return response
+
+
+def _error(api: NinjaAPI, request: HttpRequest, status: int, detail: str, errors: list[Any]) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=status)
+
+
+def _field_path(loc: Any) -> str:
+    # Drop the request part ("body", "query", "path") and the schema's parameter name,
+    # so a field is named as the client wrote it: "duration_hours", "tasks.0.name".
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] in ("payload", "data", "filters", "body"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ServiceError)
+    def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+        errors = [{"field": e.field, "message": e.message} for e in exc.errors]
+        return _error(api, request, exc.status, exc.detail, errors)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = []
+        for item in exc.errors:
+            message = str(item.get("msg", "invalid"))
+            if item.get("type") == "extra_forbidden":
+                message = "unknown or read-only field"
+            errors.append({"field": _field_path(item.get("loc", ())), "message": message})
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid input"
+        return _error(api, request, 422, detail, errors)
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = _error(api, request, 401, "authentication required", [])
+        response["WWW-Authenticate"] = 'Bearer realm="itpm"'
+        return response
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return _error(api, request, exc.status_code, str(exc.message), [])
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return _error(api, request, 404, "not found", [])
+
+
+def session_or_token() -> list[Any]:
+    # Session cookies need the CSRF token (SessionAuth checks it); bearer tokens do not.
+    return [BearerAuth(), SessionAuth()]

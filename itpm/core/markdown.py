@@ -1,0 +1,24 @@
+"""Markdown to safe HTML: rendered, then sanitized by an allow-list (nh3)."""
+
+from __future__ import annotations
+
+import markdown as md
+import nh3
+
+_TAGS = {
+    "p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
+    "h1", "h2", "h3", "h4", "h5", "h6", "a", "table", "thead", "tbody", "tr", "th", "td",
+    "del", "span",
+}  # fmt: skip
+_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+
+
+def render_markdown(text: str) -> str:
+    html = md.markdown(text or "", extensions=["tables", "fenced_code", "sane_lists"])
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )

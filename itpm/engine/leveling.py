@@ -1,0 +1,887 @@
+"""Resource leveling: the resource-constrained project scheduling problem (RCPSP).
+
+Every task gets a start on the working-time axis such that
+
+* every dependency holds (FS/SS/FF/SF, each with a lag that may be negative, a lead),
+* at no time does the sum of the units that running tasks demand of a resource exceed that
+  resource's capacity at that time (capacity may change over time: vacations, part time),
+
+and the makespan (the latest finish) is as short as we can make it.
+
+Two methods:
+
+``heuristic``
+    Schedule generation schemes (serial and parallel) driven by priority rules (LFT, LST,
+    MTS, GRPW, task priority), each schedule improved by forward-backward improvement
+    (justification, Valls, Ballestin & Quintanilla 2005), then biased random sampling around
+    the rules within a pass and time budget. The best schedule found is kept. Any size.
+
+``exact``
+    OR-Tools CP-SAT: an interval per task, a cumulative constraint per resource, the
+    capacity changes as fixed intervals that take capacity away, the heuristic schedule as a
+    hint and its makespan as the horizon. Reports the proven lower bound and the gap, and
+    ``optimal`` when the solver proves it within the time limit.
+
+Every dependency becomes a minimum distance between two starts, ``start[successor] >=
+start[predecessor] + delta`` (see ``_start_to_start_delta``). With a negative delta (SS, FF,
+SF or a lead) a successor may start before its predecessor finishes, even before it starts;
+both schemes only need the predecessor to be *placed* first, which the acyclic dependency
+graph guarantees.
+
+Decisions, in full:
+
+* A task that demands more of a resource than that resource ever has raises ``EngineError``
+  naming the task and the resource: no schedule can exist, and silently shrinking the
+  demand would hide a planning mistake. A task that fits only in some periods (a resource
+  at full capacity only after a vacation) is placed where it fits.
+* Tasks of zero duration (milestones) take no resource.
+* Nothing starts before 0, the project start.
+* Constraints SNET/MSO (and FNET/MFO, converted to a start) act as a release time: leveling
+  may delay a task past them but never before. The other constraint types are left to CPM.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from itpm.engine.errors import CycleError, EngineError, PlanError
+from itpm.engine.model import (
+    ConstraintType,
+    Dependency,
+    DependencyType,
+    Resource,
+    Task,
+)
+
+# Units are floats (0.5 of a person); sums of floats drift by ~1e-15, so a fit test
+# allows this much slack rather than rejecting a task over rounding noise.
+_UNIT_TOLERANCE = 1e-9
+
+METHODS = ("heuristic", "exact")
+RULES = ("lft", "lst", "mts", "grpw", "priority")
+
+
+@dataclass(slots=True)
+class LevelResult:
+    """A leveled schedule. Times are on the working-time axis; finish = start + duration."""
+
+    start: dict[str, int]
+    finish: dict[str, int]
+    makespan: int
+    # Tasks whose start moved against the unleveled early start (CPM without resources),
+    # and by how many units.
+    moved: dict[str, int]
+    lower_bound: int | None
+    gap: float | None  # (makespan - lower_bound) / lower_bound; None without a bound
+    optimal: bool
+    method: str
+    schedules_tried: int = 0
+    seconds: float = 0.0
+    early_start: dict[str, int] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------
+# The problem in arrays: everything below works on task indexes 0..n-1.
+# --------------------------------------------------------------------------------------
+
+
+def _start_to_start_delta(kind: DependencyType, lag: int, pred_dur: int, succ_dur: int) -> int:
+    """The minimum of ``start[succ] - start[pred]`` that a dependency imposes."""
+    if kind is DependencyType.FS:
+        return pred_dur + lag
+    if kind is DependencyType.SS:
+        return lag
+    if kind is DependencyType.FF:
+        return pred_dur - succ_dur + lag
+    return lag - succ_dur  # SF: finish of successor >= start of predecessor + lag
+
+
+@dataclass(slots=True)
+class _Profile:
+    """Piecewise-constant capacity of one resource: ``caps[k]`` from ``starts[k]`` on."""
+
+    starts: list[int]
+    caps: list[float]
+
+    def at(self, moment: int) -> float:
+        k = 0
+        for index, begin in enumerate(self.starts):
+            if begin <= moment:
+                k = index
+        return self.caps[k] if moment >= self.starts[0] else self.caps[0]
+
+    @property
+    def final(self) -> float:
+        return self.caps[-1]
+
+    @property
+    def last_change(self) -> int:
+        return self.starts[-1]
+
+    def array(self, length: int) -> list[float]:
+        values: list[float] = []
+        bounds = [*self.starts[1:], length]
+        for begin, end, cap in zip(self.starts, bounds, self.caps, strict=True):
+            if end > begin and begin < length:
+                values.extend([cap] * (min(end, length) - max(begin, 0)))
+        return values[:length]
+
+    def mirrored_array(self, horizon: int, length: int) -> list[float]:
+        """Capacity at mirrored time ``m`` = capacity at real time ``horizon - 1 - m``."""
+        forward = self.array(horizon)
+        values = forward[::-1]
+        if length > horizon:
+            values.extend([self.caps[0]] * (length - horizon))
+        return values[:length]
+
+
+@dataclass(slots=True)
+class _Problem:
+    """Arrays of one leveling problem (or of its mirror image, for backward passes)."""
+
+    n: int
+    duration: list[int]
+    release: list[int]
+    preds: list[list[tuple[int, int]]]  # (predecessor index, start-to-start delta)
+    succs: list[list[tuple[int, int]]]
+    demands: list[list[tuple[int, float]]]  # (resource index, units minus tolerance)
+    raw_demands: list[list[tuple[int, float]]]
+    pred_count: list[int]
+    profiles: list[_Profile]
+    change_points: list[int]  # every capacity change time, sorted
+
+    def base_avail(self, length: int) -> list[list[float]]:
+        return [profile.array(length) for profile in self.profiles]
+
+
+def _topological_order(problem: _Problem, ids: Sequence[str]) -> list[int]:
+    remaining = problem.pred_count[:]
+    queue = [j for j in range(problem.n) if remaining[j] == 0]
+    order: list[int] = []
+    while queue:
+        j = queue.pop()
+        order.append(j)
+        for k, _ in problem.succs[j]:
+            remaining[k] -= 1
+            if remaining[k] == 0:
+                queue.append(k)
+    if len(order) < problem.n:
+        raise CycleError(_find_cycle(problem, ids, {j for j in range(problem.n) if remaining[j]}))
+    return order
+
+
+def _find_cycle(problem: _Problem, ids: Sequence[str], stuck: set[int]) -> list[str]:
+    # Every stuck task has a stuck predecessor, so walking predecessors must repeat a task.
+    j = min(stuck)
+    seen: dict[int, int] = {}
+    path: list[int] = []
+    while j not in seen:
+        seen[j] = len(path)
+        path.append(j)
+        j = next(i for i, _ in problem.preds[j] if i in stuck)
+    cycle = path[seen[j] :]
+    cycle.reverse()
+    return [ids[i] for i in cycle]
+
+
+def _build_problem(
+    tasks: Sequence[Task], dependencies: Iterable[Dependency], resources: Sequence[Resource]
+) -> tuple[_Problem, list[str]]:
+    ids = [task.id for task in tasks]
+    index: dict[str, int] = {}
+    for j, task in enumerate(tasks):
+        if task.id in index:
+            raise PlanError(f"task {task.id!r}: duplicate task id")
+        if task.duration < 0:
+            raise PlanError(f"task {task.id!r}: negative duration {task.duration}")
+        index[task.id] = j
+    resource_index: dict[str, int] = {}
+    profiles: list[_Profile] = []
+    for resource in resources:
+        if resource.id in resource_index:
+            raise PlanError(f"resource {resource.id!r}: duplicate resource id")
+        if resource.capacity < 0:
+            raise PlanError(f"resource {resource.id!r}: negative capacity")
+        resource_index[resource.id] = len(profiles)
+        starts, caps = [0], [float(resource.capacity)]
+        for change in sorted(resource.changes, key=lambda c: c.start):
+            if change.capacity < 0:
+                raise PlanError(f"resource {resource.id!r}: negative capacity at {change.start}")
+            if change.start <= 0:
+                caps[0] = float(change.capacity)
+            elif change.start == starts[-1]:
+                caps[-1] = float(change.capacity)
+            else:
+                starts.append(change.start)
+                caps.append(float(change.capacity))
+        profiles.append(_Profile(starts, caps))
+
+    n = len(tasks)
+    duration = [task.duration for task in tasks]
+    release = [_release_time(task) for task in tasks]
+    preds: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    succs: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for dep in dependencies:
+        if dep.predecessor not in index:
+            raise PlanError(
+                f"dependency {dep.predecessor}->{dep.successor}: unknown task {dep.predecessor!r}"
+            )
+        if dep.successor not in index:
+            raise PlanError(
+                f"dependency {dep.predecessor}->{dep.successor}: unknown task {dep.successor!r}"
+            )
+        i, k = index[dep.predecessor], index[dep.successor]
+        if i == k:
+            raise CycleError([dep.predecessor])
+        delta = _start_to_start_delta(DependencyType(dep.type), dep.lag, duration[i], duration[k])
+        preds[k].append((i, delta))
+        succs[i].append((k, delta))
+
+    demands: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    raw_demands: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    for j, task in enumerate(tasks):
+        if task.duration == 0:
+            continue  # milestones take no resource
+        per_resource: dict[int, float] = {}
+        for demand in task.demands:
+            if demand.resource not in resource_index:
+                raise PlanError(f"task {task.id!r}: unknown resource {demand.resource!r}")
+            if demand.units < 0:
+                raise PlanError(f"task {task.id!r}: negative units of {demand.resource!r}")
+            r = resource_index[demand.resource]
+            per_resource[r] = per_resource.get(r, 0.0) + float(demand.units)
+        for r, units in sorted(per_resource.items()):
+            if units <= 0:
+                continue
+            most = max(profiles[r].caps)
+            if units > most + _UNIT_TOLERANCE:
+                raise EngineError(
+                    f"task {task.id!r} needs {units:g} units of resource "
+                    f"{resources[r].id!r}, which never has more than {most:g}"
+                )
+            demands[j].append((r, units - _UNIT_TOLERANCE))
+            raw_demands[j].append((r, units))
+    change_points = sorted({s for p in profiles for s in p.starts[1:]})
+    problem = _Problem(
+        n=n,
+        duration=duration,
+        release=release,
+        preds=preds,
+        succs=succs,
+        demands=demands,
+        raw_demands=raw_demands,
+        pred_count=[len(p) for p in preds],
+        profiles=profiles,
+        change_points=change_points,
+    )
+    return problem, ids
+
+
+def _release_time(task: Task) -> int:
+    constraint = task.constraint
+    if constraint.at is None:
+        return 0
+    if constraint.type in (ConstraintType.SNET, ConstraintType.MSO):
+        return max(0, constraint.at)
+    if constraint.type in (ConstraintType.FNET, ConstraintType.MFO):
+        return max(0, constraint.at - task.duration)
+    return 0
+
+
+def _mirror(problem: _Problem) -> _Problem:
+    """The same problem on a reversed time axis: the backward pass of justification.
+
+    With mirrored start ``m = H - finish``, ``start[k] - start[i] >= delta`` becomes
+    ``m[i] - m[k] >= delta + duration[k] - duration[i]``: an edge from k to i. Release
+    times turn into deadlines, which the backward pass does not need (the forward pass
+    that follows restores them), so they are dropped. The capacity is mirrored per horizon.
+    """
+    n = problem.n
+    preds: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    succs: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    d = problem.duration
+    for k in range(n):
+        for i, delta in problem.preds[k]:
+            mirrored = delta + d[k] - d[i]
+            succs[k].append((i, mirrored))
+            preds[i].append((k, mirrored))
+    return _Problem(
+        n=n,
+        duration=d,
+        release=[0] * n,
+        preds=preds,
+        succs=succs,
+        demands=problem.demands,
+        raw_demands=problem.raw_demands,
+        pred_count=[len(p) for p in preds],
+        profiles=problem.profiles,
+        change_points=problem.change_points,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Schedule generation schemes.
+# --------------------------------------------------------------------------------------
+
+
+class _Avail:
+    """Remaining capacity per resource per time unit, grown on demand."""
+
+    __slots__ = ("rows", "length", "tail")
+
+    def __init__(self, rows: list[list[float]], tail: list[float]) -> None:
+        self.rows = rows
+        self.length = len(rows[0]) if rows else 0
+        self.tail = tail  # capacity after the end of ``rows``
+
+    def grow(self, needed: int) -> None:
+        extra = max(needed - self.length, self.length, 64)
+        for row, cap in zip(self.rows, self.tail, strict=True):
+            row.extend([cap] * extra)
+        self.length += extra
+
+
+def _never_fits(avail: _Avail, r: int, units: float, dur: int, t: int) -> bool:
+    row = avail.rows[r]
+    run = 0
+    for value in row[t:]:
+        run = run + 1 if value >= units else 0
+        if run >= dur:
+            return False
+    return True
+
+
+def _reserve(
+    avail: _Avail, demand: list[tuple[int, float]], raw: list[tuple[int, float]], t: int, dur: int
+) -> None:
+    end = t + dur
+    if end > avail.length:
+        avail.grow(end)
+    for r, units in raw:
+        row = avail.rows[r]
+        row[t:end] = [value - units for value in row[t:end]]
+
+
+def _serial(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[int]:
+    """Serial SGS: repeatedly take the eligible task with the lowest key, place it as early
+    as its placed predecessors and the remaining capacity allow.
+
+    This is the hot loop of the heuristic, hence the inlined fit test: a window that does
+    not fit moves past its last overloaded time unit, the next place it could fit."""
+    n = problem.n
+    duration = problem.duration
+    demands = problem.demands
+    raw = problem.raw_demands
+    succs = problem.succs
+    last_change = [p.last_change for p in problem.profiles]
+    tail = avail.tail
+    rows = avail.rows
+    earliest = problem.release[:]
+    remaining = problem.pred_count[:]
+    start = [0] * n
+    heap = [(keys[j], j) for j in range(n) if remaining[j] == 0]
+    heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
+    while heap:
+        _, j = pop(heap)
+        t = earliest[j]
+        if t < 0:
+            t = 0
+        demand = demands[j]
+        if demand:
+            dur = duration[j]
+            while True:
+                end = t + dur
+                if end > avail.length:
+                    avail.grow(end)
+                for r, units in demand:
+                    row = rows[r]
+                    if min(row[t:end]) < units:
+                        k = end - 1
+                        while row[k] >= units:
+                            k -= 1
+                        t = k + 1
+                        if (
+                            t > last_change[r]
+                            and tail[r] < units
+                            and _never_fits(avail, r, units, dur, t)
+                        ):
+                            raise EngineError(
+                                f"task index {j}: no period of {dur} units has enough capacity"
+                            )
+                        break
+                else:
+                    break
+            for r, units in raw[j]:
+                row = rows[r]
+                row[t:end] = [value - units for value in row[t:end]]
+        start[j] = t
+        for k, delta in succs[j]:
+            v = t + delta
+            if v > earliest[k]:
+                earliest[k] = v
+            remaining[k] -= 1
+            if remaining[k] == 0:
+                push(heap, (keys[k], k))
+    return start
+
+
+def _fits_at(avail: _Avail, demand: list[tuple[int, float]], t: int, dur: int) -> bool:
+    end = t + dur
+    if end > avail.length:
+        avail.grow(end)
+    return all(min(avail.rows[r][t:end]) >= units for r, units in demand)
+
+
+def _parallel(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[int]:
+    """Parallel SGS: advance a clock over decision points; at each, start every eligible
+    task (in key order) that fits from now on. Tasks without demands go at their earliest."""
+    n = problem.n
+    duration = problem.duration
+    demands = problem.demands
+    raw = problem.raw_demands
+    succs = problem.succs
+    earliest = problem.release[:]
+    remaining = problem.pred_count[:]
+    start = [0] * n
+    placed = 0
+    waiting: list[int] = []  # eligible tasks with demands, not yet started
+    finishes: list[int] = []
+    change_points = problem.change_points
+    clock = 0
+
+    def release_successors(j: int, t: int) -> list[int]:
+        out: list[int] = []
+        for k, delta in succs[j]:
+            v = t + delta
+            if v > earliest[k]:
+                earliest[k] = v
+            remaining[k] -= 1
+            if remaining[k] == 0:
+                out.append(k)
+        return out
+
+    ready = [j for j in range(n) if remaining[j] == 0]
+    while placed < n:
+        # Tasks without demands never wait for capacity: place them at once, which may
+        # release more tasks.
+        while ready:
+            j = ready.pop()
+            if demands[j]:
+                waiting.append(j)
+            else:
+                t = max(earliest[j], 0)
+                start[j] = t
+                placed += 1
+                ready.extend(release_successors(j, t))
+        if not waiting:
+            continue
+        waiting.sort(key=keys.__getitem__)
+        still_waiting: list[int] = []
+        for j in waiting:
+            if earliest[j] <= clock and _fits_at(avail, demands[j], clock, duration[j]):
+                _reserve(avail, demands[j], raw[j], clock, duration[j])
+                start[j] = clock
+                placed += 1
+                heapq.heappush(finishes, clock + duration[j])
+                ready.extend(release_successors(j, clock))
+            else:
+                still_waiting.append(j)
+        if len(still_waiting) < len(waiting):
+            waiting = still_waiting
+            continue
+        # Next decision point: a finish, a release of a waiting task, or a capacity change.
+        candidates = [earliest[j] for j in waiting if earliest[j] > clock]
+        while finishes and finishes[0] <= clock:
+            heapq.heappop(finishes)
+        if finishes:
+            candidates.append(finishes[0])
+        candidates.extend(c for c in change_points if c > clock)
+        clock = min(candidates) if candidates else clock + 1
+    return start
+
+
+# --------------------------------------------------------------------------------------
+# Priority rules, CPM bounds.
+# --------------------------------------------------------------------------------------
+
+
+def _early_starts(problem: _Problem, order: Sequence[int]) -> list[int]:
+    early = problem.release[:]
+    for j in order:
+        t = max(early[j], 0)
+        early[j] = t
+        for k, delta in problem.succs[j]:
+            if t + delta > early[k]:
+                early[k] = t + delta
+    return early
+
+
+def _late_starts(problem: _Problem, order: Sequence[int], horizon: int) -> list[int]:
+    late = [horizon - d for d in problem.duration]
+    for j in reversed(order):
+        for k, delta in problem.succs[j]:
+            if late[k] - delta < late[j]:
+                late[j] = late[k] - delta
+    return late
+
+
+def _rule_keys(
+    problem: _Problem, order: Sequence[int], priority: Sequence[int], horizon: int
+) -> dict[str, list[float]]:
+    late = _late_starts(problem, order, horizon)
+    d = problem.duration
+    n = problem.n
+    lft = [float(late[j] + d[j]) for j in range(n)]
+    # Transitive successors as bitsets: exact for any size, cheap with Python ints.
+    reach = [0] * n
+    for j in reversed(order):
+        bits = 0
+        for k, _ in problem.succs[j]:
+            bits |= reach[k] | (1 << k)
+        reach[j] = bits
+    mts = [-float(bits.bit_count()) for bits in reach]
+    grpw = [-float(d[j] + sum(d[k] for k, _ in problem.succs[j])) for j in range(n)]
+    spread = float(max(lft, default=0.0) + 1.0)
+    # Higher priority first; LFT breaks ties between tasks of the same priority.
+    prio = [-float(priority[j]) * spread * 2 + lft[j] for j in range(n)]
+    return {
+        "lft": lft,
+        "lst": [float(v) for v in late],
+        "mts": [mts[j] + lft[j] / (spread * 2) for j in range(n)],
+        "grpw": [grpw[j] + lft[j] / (spread * 2 * (sum(d) + 1)) for j in range(n)],
+        "priority": prio,
+    }
+
+
+# --------------------------------------------------------------------------------------
+# The heuristic: SGS + justification + sampling.
+# --------------------------------------------------------------------------------------
+
+
+class _Solver:
+    def __init__(self, problem: _Problem, order: list[int], lower_bound: int) -> None:
+        self.problem = problem
+        self.mirror = _mirror(problem)
+        self.order = order
+        self.lower_bound = lower_bound
+        self.tail = [p.final for p in problem.profiles]
+        self.constant = not problem.change_points
+        base_length = max(
+            64, lower_bound * 2, (problem.change_points[-1] + 1) if problem.change_points else 0
+        )
+        self.base_length = base_length
+        self.base = problem.base_avail(base_length)
+        self.best_start: list[int] | None = None
+        self.best_makespan = math.inf
+        self.tried = 0
+
+    def avail(self) -> _Avail:
+        return _Avail([row[:] for row in self.base], self.tail)
+
+    def mirror_avail(self, horizon: int) -> _Avail:
+        if self.constant:
+            return self.avail()
+        length = max(self.base_length, horizon + 64)
+        rows = [p.mirrored_array(horizon, length) for p in self.problem.profiles]
+        return _Avail(rows, [p.caps[0] for p in self.problem.profiles])
+
+    def makespan(self, start: Sequence[int]) -> int:
+        d = self.problem.duration
+        return max((s + d[j] for j, s in enumerate(start)), default=0)
+
+    def consider(self, start: list[int]) -> int:
+        self.tried += 1
+        span = self.makespan(start)
+        if span < self.best_makespan:
+            self.best_makespan = span
+            self.best_start = start
+        return span
+
+    def forward(self, keys: Sequence[float], parallel: bool = False) -> list[int]:
+        scheme = _parallel if parallel else _serial
+        return scheme(self.problem, keys, self.avail())
+
+    def justify(self, start: list[int], rounds: int = 3) -> list[int]:
+        """Forward-backward improvement: right-justify every task against the makespan,
+        then left-justify again in the order of the right-justified starts; repeat while
+        the makespan shrinks."""
+        d = self.problem.duration
+        span = self.consider(start)
+        for _ in range(rounds):
+            horizon = span
+            back_keys = [-float(s + d[j]) for j, s in enumerate(start)]
+            mirrored = _serial(self.mirror, back_keys, self.mirror_avail(horizon))
+            back_span = max((m + d[j] for j, m in enumerate(mirrored)), default=0)
+            # Real starts of the right-justified schedule (its makespan is back_span).
+            keys = [float(back_span - m - d[j]) for j, m in enumerate(mirrored)]
+            new = self.forward(keys)
+            new_span = self.consider(new)
+            if new_span >= span:
+                break
+            start, span = new, new_span
+        return start
+
+    def done(self) -> bool:
+        return self.best_makespan <= self.lower_bound
+
+
+def _heuristic(
+    problem: _Problem,
+    order: list[int],
+    priority: Sequence[int],
+    lower_bound: int,
+    *,
+    time_limit: float,
+    seed: int,
+    rules: Sequence[str],
+    samples: int | None,
+    justify: bool,
+) -> tuple[list[int], int]:
+    solver = _Solver(problem, order, lower_bound)
+    deadline = time.perf_counter() + time_limit
+    all_keys = _rule_keys(problem, order, priority, max(lower_bound, 1))
+    for rule in rules:
+        keys = all_keys[rule]
+        for parallel in (False, True):
+            start = solver.forward(keys, parallel)
+            if justify:
+                solver.justify(start)
+            else:
+                solver.consider(start)
+            if solver.done() or time.perf_counter() > deadline:
+                return _finish(solver)
+    if samples is None:
+        samples = _default_samples(problem.n)
+    if samples <= 0 or not justify:
+        return _finish(solver)
+    rng = random.Random(seed)
+    d = problem.duration
+    scale = max(1.0, sum(d) / max(1, problem.n))
+    lft = all_keys["lft"]
+    for round_number in range(samples):
+        if solver.done() or time.perf_counter() > deadline:
+            break
+        assert solver.best_start is not None
+        if round_number % _MIX == 0:
+            # Sample around a rule: LFT with noise, the more noise the further we are.
+            width = scale * (0.5 + 2.0 * rng.random())
+            keys = [lft[j] + width * rng.random() for j in range(problem.n)]
+        else:
+            # Sample around the best schedule so far: its starts with small noise.
+            best = solver.best_start
+            width = scale * (_LO + _HI * rng.random())
+            keys = [best[j] + width * rng.random() for j in range(problem.n)]
+        solver.justify(solver.forward(keys))
+    return _finish(solver)
+
+
+import os
+
+_MIX = int(os.environ.get("MIX", "2"))
+_LO = float(os.environ.get("LO", "0.2"))
+_HI = float(os.environ.get("HI", "1.5"))
+
+
+def _default_samples(n: int) -> int:
+    if n <= 1000:
+        return 2000
+    return max(0, 200_000 // n)
+
+
+def _finish(solver: _Solver) -> tuple[list[int], int]:
+    assert solver.best_start is not None
+    return solver.best_start, solver.tried
+
+
+# --------------------------------------------------------------------------------------
+# The exact method: CP-SAT.
+# --------------------------------------------------------------------------------------
+
+
+def _exact(
+    problem: _Problem,
+    hint: list[int],
+    horizon: int,
+    *,
+    time_limit: float,
+    seed: int,
+    workers: int,
+) -> tuple[list[int], int, int, bool]:
+    """Returns (start, makespan, lower bound, optimal)."""
+    from ortools.sat.python import cp_model
+
+    n = problem.n
+    d = problem.duration
+    model = cp_model.CpModel()
+    starts = [
+        model.new_int_var(max(0, problem.release[j]), max(horizon - d[j], 0), f"s{j}")
+        for j in range(n)
+    ]
+    for k in range(n):
+        for i, delta in problem.preds[k]:
+            model.add(starts[k] >= starts[i] + delta)
+    makespan = model.new_int_var(0, horizon, "makespan")
+    for j in range(n):
+        model.add(makespan >= starts[j] + d[j])
+    scale = _unit_scale(
+        [units for demand in problem.raw_demands for _, units in demand]
+        + [c for p in problem.profiles for c in p.caps]
+    )
+    for r, profile in enumerate(problem.profiles):
+        intervals = []
+        heights = []
+        for j in range(n):
+            for rr, units in problem.raw_demands[j]:
+                if rr == r:
+                    intervals.append(
+                        model.new_fixed_size_interval_var(starts[j], d[j], f"i{j}_{r}")
+                    )
+                    heights.append(round(units * scale))
+        if not intervals:
+            continue
+        top = round(max(profile.caps) * scale)
+        bounds = [*profile.starts[1:], horizon]
+        for begin, end, cap in zip(profile.starts, bounds, profile.caps, strict=True):
+            end = min(end, horizon)
+            taken = top - round(cap * scale)
+            if taken > 0 and end > begin:
+                intervals.append(
+                    model.new_fixed_size_interval_var(begin, end - begin, f"off{r}_{begin}")
+                )
+                heights.append(taken)
+        model.add_cumulative(intervals, heights, top)
+    for j in range(n):
+        model.add_hint(starts[j], hint[j])
+    model.add_hint(makespan, horizon)
+    model.minimize(makespan)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return hint, horizon, 0, False
+    start = [int(solver.value(s)) for s in starts]
+    value = int(solver.objective_value)
+    bound = int(math.ceil(solver.best_objective_bound - 1e-6))
+    return start, value, bound, status == cp_model.OPTIMAL
+
+
+def _unit_scale(values: Sequence[float]) -> int:
+    """The smallest power-of-ten-ish factor that makes every unit an integer."""
+    for scale in (1, 2, 4, 10, 20, 100, 1000, 10000):
+        if all(abs(v * scale - round(v * scale)) < 1e-6 for v in values):
+            return scale
+    return 10000
+
+
+# --------------------------------------------------------------------------------------
+# Entry point.
+# --------------------------------------------------------------------------------------
+
+
+def level(
+    tasks: Sequence[Task],
+    dependencies: Iterable[Dependency],
+    resources: Sequence[Resource],
+    *,
+    method: str = "heuristic",
+    time_limit: float = 10.0,
+    seed: int = 0,
+    rules: Sequence[str] = RULES,
+    samples: int | None = None,
+    justify: bool = True,
+    workers: int = 2,
+    heuristic_time_limit: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> LevelResult:
+    """Level ``tasks`` against ``resources``; see the module docstring for the methods.
+
+    ``time_limit`` bounds the whole call in seconds. ``samples`` is the number of sampled
+    schedules after the priority rules (default: 2000 up to 1000 tasks, fewer above);
+    sampling also stops at the time limit or when the schedule reaches the lower bound.
+    ``rules`` picks the priority rules; ``rules=("priority",), justify=False`` levels like
+    MS Project's "priority, standard" order. ``heuristic_time_limit`` caps the heuristic
+    part of ``exact`` (default: a fifth of the time limit).
+    """
+    if method not in METHODS:
+        raise EngineError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+    unknown = [rule for rule in rules if rule not in RULES]
+    if unknown or not rules:
+        raise EngineError(f"rules: expected some of {', '.join(RULES)}, got {list(rules)!r}")
+    began = time.perf_counter()
+    problem, ids = _build_problem(tasks, dependencies, resources)
+    order = _topological_order(problem, ids)
+    early = _early_starts(problem, order)
+    duration = problem.duration
+    critical_path = max((early[j] + duration[j] for j in range(problem.n)), default=0)
+    lower_bound = max(critical_path, _energy_bound(problem))
+    priority = [task.priority for task in tasks]
+    if problem.n == 0:
+        return LevelResult({}, {}, 0, {}, 0, 0.0, True, method)
+    heuristic_budget = time_limit
+    if method == "exact":
+        heuristic_budget = (
+            heuristic_time_limit if heuristic_time_limit is not None else time_limit / 5
+        )
+    start, tried = _heuristic(
+        problem,
+        order,
+        priority,
+        lower_bound,
+        time_limit=heuristic_budget,
+        seed=seed,
+        rules=rules,
+        samples=samples,
+        justify=justify,
+    )
+    makespan = max(start[j] + duration[j] for j in range(problem.n))
+    optimal = makespan <= lower_bound
+    bound = lower_bound
+    if method == "exact" and not optimal:
+        remaining = max(0.1, time_limit - (time.perf_counter() - began))
+        exact_start, exact_makespan, exact_bound, optimal = _exact(
+            problem, start, makespan, time_limit=remaining, seed=seed, workers=workers
+        )
+        bound = max(bound, exact_bound)
+        if exact_makespan <= makespan:
+            start, makespan = exact_start, exact_makespan
+        optimal = optimal or makespan <= bound
+    if progress is not None:
+        progress(f"{method}: makespan {makespan}, bound {bound}, {tried} schedules")
+    gap = (makespan - bound) / bound if bound > 0 else 0.0
+    return LevelResult(
+        start={ids[j]: start[j] for j in range(problem.n)},
+        finish={ids[j]: start[j] + duration[j] for j in range(problem.n)},
+        makespan=makespan,
+        moved={ids[j]: start[j] - early[j] for j in range(problem.n) if start[j] != early[j]},
+        lower_bound=bound,
+        gap=gap,
+        optimal=optimal,
+        method=method,
+        schedules_tried=tried,
+        seconds=time.perf_counter() - began,
+        early_start={ids[j]: early[j] for j in range(problem.n)},
+    )
+
+
+def _energy_bound(problem: _Problem) -> int:
+    """Work / capacity per resource: a lower bound when the capacity never changes."""
+    if problem.change_points:
+        return 0
+    work = [0.0] * len(problem.profiles)
+    for j in range(problem.n):
+        for r, units in problem.raw_demands[j]:
+            work[r] += units * problem.duration[j]
+    bound = 0
+    for r, total in enumerate(work):
+        cap = problem.profiles[r].caps[0]
+        if cap > 0 and total > 0:
+            bound = max(bound, math.ceil(total / cap - 1e-9))
+    return bound

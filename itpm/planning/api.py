@@ -1,0 +1,299 @@
+"""API: WBS tasks and dependencies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema
+
+from itpm.accounts.permissions import get_visible_project
+from itpm.accounts.selectors import users_by_username
+from itpm.core.api import ErrorOut, Page, StrictSchema, expected_version, paginate, with_etag
+from itpm.core.markdown import render_markdown
+from itpm.planning import selectors, services
+from itpm.planning.models import Dependency, DependencyType, Task, TaskStatus
+
+router = Router(tags=["planning"])
+
+WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class TaskOut(Schema):
+    id: int
+    version: int
+    project: str = Field(validation_alias="project.key")
+    parent: int | None = Field(None, validation_alias="parent_id")
+    order: int
+    wbs_code: str
+    name: str
+    description: str
+    description_html: str = Field(description="The description rendered as sanitized HTML.")
+    milestone: bool
+    summary: bool = Field(description="True when the task has subtasks.")
+    duration_hours: int
+    planned_start: dt.datetime | None
+    planned_finish: dt.datetime | None
+    status: str
+    percent_complete: int
+    assignees: list[str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_description_html(task: Task) -> str:
+        return render_markdown(task.description)
+
+    @staticmethod
+    def resolve_summary(task: Task) -> bool:
+        return bool(getattr(task, "child_count", 0))
+
+    @staticmethod
+    def resolve_assignees(task: Task) -> list[str]:
+        return [user.username for user in task.assignees.all()]
+
+
+class TaskIn(StrictSchema):
+    name: str = Field(min_length=1, max_length=300, examples=["Install core switches"])
+    parent: int | None = Field(None, description="Id of the summary task to nest under.")
+    position: int | None = Field(None, ge=1, description="1-based place among siblings.")
+    description: str = Field("", max_length=50_000, examples=["Rack **A3**, see runbook"])
+    milestone: bool = False
+    duration_hours: int = Field(8, ge=0, le=services.MAX_DURATION_HOURS, examples=[16])
+    planned_start: dt.datetime | None = None
+    planned_finish: dt.datetime | None = None
+    status: TaskStatus = TaskStatus.NOT_STARTED
+    percent_complete: int = Field(0, ge=0, le=100)
+    assignees: list[str] = Field([], description="usernames of project members")
+
+
+class TaskPatch(StrictSchema):
+    version: int | None = Field(None, description="The version you read; or send If-Match.")
+    name: str | None = Field(None, min_length=1, max_length=300)
+    description: str | None = Field(None, max_length=50_000)
+    milestone: bool | None = None
+    duration_hours: int | None = Field(None, ge=0, le=services.MAX_DURATION_HOURS)
+    planned_start: dt.datetime | None = None
+    planned_finish: dt.datetime | None = None
+    status: TaskStatus | None = None
+    percent_complete: int | None = Field(None, ge=0, le=100)
+    assignees: list[str] | None = None
+
+    model_config = StrictSchema.model_config | {
+        "json_schema_extra": {"examples": [{"version": 3, "duration_hours": 24}]}
+    }
+
+
+class MoveIn(StrictSchema):
+    version: int | None = None
+    parent: int | None = Field(None, description="New summary task; null for the top level.")
+    position: int | None = Field(None, ge=1, description="1-based place; null = last.")
+
+
+class VersionIn(StrictSchema):
+    version: int | None = None
+
+
+def _task_data(data: dict[str, Any]) -> dict[str, Any]:
+    if "assignees" in data and data["assignees"] is not None:
+        data["assignees"] = users_by_username(data["assignees"], field="assignees")
+    for required in ("name", "milestone", "duration_hours", "status", "percent_complete"):
+        if required in data and data[required] is None:
+            from itpm.core.errors import Invalid
+
+            raise Invalid.field(required, "must not be null")
+    return data
+
+
+@router.get("/projects/{key}/tasks", response={200: Page[TaskOut], 404: ErrorOut})
+def task_list(
+    request: HttpRequest,
+    key: str,
+    status: TaskStatus | None = None,
+    parent: int | None = None,
+    assignee: str | None = None,
+    milestone: bool | None = None,
+    search: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """The project's tasks in WBS order."""
+    project = get_visible_project(request.user, key)
+    tasks = selectors.task_list(
+        project=project,
+        status=status,
+        parent=parent,
+        assignee=assignee,
+        milestone=milestone,
+        search=search,
+    )
+    return paginate(tasks, limit, offset)
+
+
+@router.post("/projects/{key}/tasks", response={201: TaskOut, **WRITE_ERRORS})
+def task_create(request: HttpRequest, key: str, payload: TaskIn) -> tuple[int, Task]:
+    project = get_visible_project(request.user, key)
+    data = _task_data(payload.model_dump())
+    if data["parent"] is not None:
+        data["parent"] = selectors.task_in_project(
+            project=project, task_id=data["parent"], field="parent"
+        )
+    task = services.task_create(actor=request.user, project=project, **data)  # type: ignore[arg-type]
+    return 201, selectors.task_get(user=request.user, task_id=task.pk)
+
+
+@router.get("/tasks/{task_id}", response={200: TaskOut, 404: ErrorOut})
+def task_get(request: HttpRequest, task_id: int, response: HttpResponse) -> Task:
+    task = selectors.task_get(user=request.user, task_id=task_id)
+    with_etag(response, task.version)
+    return task
+
+
+@router.patch("/tasks/{task_id}", response={200: TaskOut, **WRITE_ERRORS})
+def task_update(
+    request: HttpRequest, task_id: int, payload: TaskPatch, response: HttpResponse
+) -> Task:
+    """Change task fields. Send the `version` you read; a stale one gets 409."""
+    task = selectors.task_get(user=request.user, task_id=task_id)
+    data = payload.model_dump(exclude_unset=True)
+    version = expected_version(request, data.pop("version", None))
+    services.task_update(actor=request.user, task=task, version=version, data=_task_data(data))  # type: ignore[arg-type]
+    task = selectors.task_get(user=request.user, task_id=task_id)
+    with_etag(response, task.version)
+    return task
+
+
+@router.delete("/tasks/{task_id}", response={204: None, **WRITE_ERRORS})
+def task_delete(request: HttpRequest, task_id: int) -> tuple[int, None]:
+    """Delete the task, its subtasks and their dependencies."""
+    task = selectors.task_get(user=request.user, task_id=task_id)
+    version = request.headers.get("If-Match")
+    services.task_delete(
+        actor=request.user,  # type: ignore[arg-type]
+        task=task,
+        version=expected_version(request, None) if version else None,
+    )
+    return 204, None
+
+
+@router.post("/tasks/{task_id}/move", response={200: TaskOut, **WRITE_ERRORS})
+def task_move(request: HttpRequest, task_id: int, payload: MoveIn) -> Task:
+    """Move a task (and its subtasks) under another summary task or position."""
+    task = selectors.task_get(user=request.user, task_id=task_id)
+    parent = (
+        selectors.task_in_project(project=task.project, task_id=payload.parent, field="parent")
+        if payload.parent is not None
+        else None
+    )
+    services.task_move(
+        actor=request.user,  # type: ignore[arg-type]
+        task=task,
+        version=expected_version(request, payload.version),
+        parent=parent,
+        position=payload.position,
+    )
+    return selectors.task_get(user=request.user, task_id=task_id)
+
+
+@router.post("/tasks/{task_id}/indent", response={200: TaskOut, **WRITE_ERRORS})
+def task_indent(request: HttpRequest, task_id: int, payload: VersionIn) -> Task:
+    """Make the task a subtask of the task above it."""
+    task = selectors.task_get(user=request.user, task_id=task_id)
+    services.task_indent(
+        actor=request.user, task=task, version=expected_version(request, payload.version)  # type: ignore[arg-type]
+    )
+    return selectors.task_get(user=request.user, task_id=task_id)
+
+
+@router.post("/tasks/{task_id}/outdent", response={200: TaskOut, **WRITE_ERRORS})
+def task_outdent(request: HttpRequest, task_id: int, payload: VersionIn) -> Task:
+    """Move the task one level up, just below its summary task."""
+    task = selectors.task_get(user=request.user, task_id=task_id)
+    services.task_outdent(
+        actor=request.user, task=task, version=expected_version(request, payload.version)  # type: ignore[arg-type]
+    )
+    return selectors.task_get(user=request.user, task_id=task_id)
+
+
+class DependencyOut(Schema):
+    id: int
+    version: int
+    predecessor: int = Field(validation_alias="predecessor_id")
+    successor: int = Field(validation_alias="successor_id")
+    type: str
+    lag_hours: int
+
+
+class DependencyIn(StrictSchema):
+    predecessor: int = Field(examples=[12])
+    successor: int = Field(examples=[13])
+    type: DependencyType = Field(DependencyType.FS, examples=["FS"])
+    lag_hours: int = Field(0, description="Negative = lead.", examples=[-4])
+
+
+class DependencyPatch(StrictSchema):
+    version: int | None = None
+    type: DependencyType | None = None
+    lag_hours: int | None = None
+
+
+@router.get("/projects/{key}/dependencies", response={200: Page[DependencyOut], 404: ErrorOut})
+def dependency_list(
+    request: HttpRequest,
+    key: str,
+    task: int | None = None,
+    type: DependencyType | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> dict[str, Any]:
+    project = get_visible_project(request.user, key)
+    return paginate(selectors.dependency_list(project=project, task=task, type=type), limit, offset)
+
+
+@router.post("/projects/{key}/dependencies", response={201: DependencyOut, **WRITE_ERRORS})
+def dependency_create(
+    request: HttpRequest, key: str, payload: DependencyIn
+) -> tuple[int, Dependency]:
+    """Link two tasks. A link that would close a cycle is refused (409) naming the cycle."""
+    project = get_visible_project(request.user, key)
+    predecessor = selectors.task_in_project(
+        project=project, task_id=payload.predecessor, field="predecessor"
+    )
+    successor = selectors.task_in_project(
+        project=project, task_id=payload.successor, field="successor"
+    )
+    return 201, services.dependency_create(
+        actor=request.user,  # type: ignore[arg-type]
+        project=project,
+        predecessor=predecessor,
+        successor=successor,
+        type=payload.type,
+        lag_hours=payload.lag_hours,
+    )
+
+
+@router.get("/dependencies/{dependency_id}", response={200: DependencyOut, 404: ErrorOut})
+def dependency_get(request: HttpRequest, dependency_id: int, response: HttpResponse) -> Dependency:
+    dependency = selectors.dependency_get(user=request.user, dependency_id=dependency_id)
+    with_etag(response, dependency.version)
+    return dependency
+
+
+@router.patch("/dependencies/{dependency_id}", response={200: DependencyOut, **WRITE_ERRORS})
+def dependency_update(
+    request: HttpRequest, dependency_id: int, payload: DependencyPatch
+) -> Dependency:
+    dependency = selectors.dependency_get(user=request.user, dependency_id=dependency_id)
+    data = payload.model_dump(exclude_unset=True)
+    version = expected_version(request, data.pop("version", None))
+    return services.dependency_update(
+        actor=request.user, dependency=dependency, version=version, data=data  # type: ignore[arg-type]
+    )
+
+
+@router.delete("/dependencies/{dependency_id}", response={204: None, **WRITE_ERRORS})
+def dependency_delete(request: HttpRequest, dependency_id: int) -> tuple[int, None]:
+    dependency = selectors.dependency_get(user=request.user, dependency_id=dependency_id)
+    services.dependency_delete(actor=request.user, dependency=dependency)  # type: ignore[arg-type]
+    return 204, None

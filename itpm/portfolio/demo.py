@@ -1,0 +1,310 @@
+"""The demo portfolio: realistic IT projects of every category, built through the services
+(so it has the same audit trail as real use)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from rich.progress import Progress
+
+from itpm.accounts.models import Role, Team, TeamKind, User
+from itpm.accounts.services import membership_set, team_create, user_create
+from itpm.planning.models import Task, TaskStatus
+from itpm.planning.services import dependency_create, task_create
+from itpm.portfolio.models import Category, Project, Stage
+from itpm.portfolio.services import project_create
+
+PEOPLE = [
+    # username, first, last, admin
+    ("admin", "Ada", "Admin", True),
+    ("pm", "Priya", "Menon", False),
+    ("cio", "Carlos", "Ortega", False),
+    ("dana", "Dana", "Whitfield", False),
+    ("sam", "Sam", "Okafor", False),
+    ("lee", "Lee", "Nakamura", False),
+    ("kim", "Kim", "Larsen", False),
+    ("pat", "Pat", "Rossi", False),
+    ("ops", "Omar", "Said", False),
+    ("viewer", "Vera", "Lind", False),
+]
+
+TEAMS = [
+    ("Delivery", TeamKind.DELIVERY, ["pm", "dana", "sam", "lee"]),
+    ("Business data", TeamKind.BUSINESS_DATA, ["lee"]),
+    ("Security & compliance", TeamKind.SECURITY_COMPLIANCE, ["kim"]),
+    ("Procurement", TeamKind.PROCUREMENT, ["pat"]),
+    ("Operations", TeamKind.OPERATIONS, ["ops", "sam"]),
+]
+
+
+@dataclass
+class Phase:
+    name: str
+    tasks: list[tuple[str, int]]  # (name, working hours)
+    milestone: str | None = None
+    repeat: list[str] = field(default_factory=list)  # one sub-phase per item
+
+
+@dataclass
+class DemoProject:
+    key: str
+    name: str
+    goal: str
+    category: str
+    stage: str
+    start: dt.date
+    weeks: int
+    team: list[tuple[str, str]]
+    phases: list[Phase]
+
+
+PROJECTS = [
+    DemoProject(
+        "HWDC", "Frankfurt data-centre rack installation",
+        "Install and commission **12 racks** of compute and storage in the new Frankfurt "
+        "cage, ready for the platform team by the end of Q2.",
+        Category.HARDWARE, Stage.EXECUTION, dt.date(2026, 9, 7), 26,
+        [("sam", Role.MANAGER), ("pat", Role.MEMBER), ("kim", Role.MEMBER), ("ops", Role.VIEWER)],
+        [
+            Phase("Site survey and design", [("Survey cage power and cooling", 16),
+                  ("Rack elevation design", 24), ("Cabling plan", 16), ("Design review with facilities", 4)],
+                  "Design approved"),
+            Phase("Procurement", [("Request vendor quotes", 8), ("Raise purchase orders", 8),
+                  ("Vendor delivery lead time", 240), ("Goods-in inspection", 16)], "Hardware on site"),
+            Phase("Installation", [("Mount racks and PDUs", 16), ("Install servers", 24),
+                  ("Install storage shelves", 16), ("Patch network and power", 16),
+                  ("Label and document", 8)], None, ["Row A", "Row B", "Row C"]),
+            Phase("Commissioning", [("Burn-in tests", 40), ("Firmware baseline", 16),
+                  ("Security hardening scan", 16), ("Monitoring onboarding", 8)], "Racks commissioned"),
+            Phase("Handover", [("Runbook and as-built docs", 16), ("Operations walkthrough", 4)],
+                  "Handed to operations"),
+        ],
+    ),
+    DemoProject(
+        "PORTAL", "Customer self-service portal rebuild",
+        "Replace the legacy PHP portal with a web and mobile app so customers can manage "
+        "orders and tickets themselves; cut call volume by 25 %.",
+        Category.SOFTWARE, Stage.PLANNING, dt.date(2027, 1, 11), 40,
+        [("dana", Role.MANAGER), ("lee", Role.MEMBER), ("kim", Role.MEMBER), ("cio", Role.VIEWER)],
+        [
+            Phase("Discovery", [("Stakeholder interviews", 24), ("Current-state analytics", 16),
+                  ("Personas and journeys", 24), ("Non-functional requirements", 16)], "Scope signed off"),
+            Phase("Architecture", [("Solution architecture", 40), ("Identity and SSO design", 24),
+                  ("Threat model", 16), ("CI/CD pipeline", 24)], "Architecture approved"),
+            Phase("Build", [("UX design", 24), ("API endpoints", 40), ("Web front end", 40),
+                  ("Mobile screens", 32), ("Unit and contract tests", 24), ("Accessibility review", 8)],
+                  None, ["Orders", "Tickets", "Invoices", "Account & profile", "Notifications",
+                         "Search", "Admin console", "Reporting"]),
+            Phase("Test", [("System integration test", 80), ("Performance test", 40),
+                  ("Penetration test", 40), ("User acceptance test", 80)], "Ready for release"),
+            Phase("Release", [("Data migration rehearsal", 24), ("Go-live cut-over", 16),
+                  ("Hypercare", 80)], "Portal live"),
+        ],
+    ),
+    DemoProject(
+        "NET", "Campus network refresh",
+        "Replace 40 end-of-life access switches and the core pair across three buildings "
+        "without user downtime in business hours.",
+        Category.NETWORK_CLOUD, Stage.MONITORING, dt.date(2026, 6, 1), 30,
+        [("sam", Role.MANAGER), ("kim", Role.MEMBER), ("pat", Role.MEMBER), ("ops", Role.MEMBER)],
+        [
+            Phase("Design", [("Inventory current switches", 16), ("Target topology", 24),
+                  ("Security review of design", 8), ("Change-advisory approval", 4)], "Design signed"),
+            Phase("Core", [("Stage core switches in lab", 24), ("Core cut-over window", 8),
+                  ("Core validation", 8)], "Core live"),
+            Phase("Access layer", [("Pre-stage configs", 8), ("Night swap of closet switches", 16),
+                  ("Wi-Fi controller re-home", 8), ("Floor walk and fixes", 8)], None,
+                  ["Building A", "Building B", "Building C"]),
+            Phase("Close-out", [("Decommission old kit", 16), ("Update CMDB", 8),
+                  ("Lessons learned", 4)], "Network refresh complete"),
+        ],
+    ),
+    DemoProject(
+        "DWH", "Sales analytics warehouse",
+        "Give sales leadership one trusted revenue dashboard, refreshed daily, from a cloud "
+        "warehouse fed by CRM and ERP.",
+        Category.DATA, Stage.INITIATION, dt.date(2027, 2, 1), 20,
+        [("lee", Role.MANAGER), ("dana", Role.MEMBER), ("kim", Role.MEMBER)],
+        [
+            Phase("Business case", [("Define KPIs with sales ops", 16), ("Data source inventory", 16),
+                  ("Cost and benefit estimate", 16)], "Business case approved"),
+            Phase("Feasibility", [("Data quality sampling", 24), ("Data-protection impact assessment", 16),
+                  ("Warehouse vendor shortlist", 16)], "Feasibility decided"),
+            Phase("Pilot", [("Ingest CRM opportunities", 40), ("Ingest ERP invoices", 40),
+                  ("Revenue model", 32), ("Pilot dashboard", 24), ("Pilot review", 4)], "Pilot accepted"),
+            Phase("Rollout plan", [("Data governance roles", 8), ("Access model per region", 16),
+                  ("Training plan for analysts", 8), ("Run-cost forecast", 8)], "Rollout approved"),
+        ],
+    ),
+    DemoProject(
+        "SDESK", "Service desk for HR systems",
+        "Stand up a help-desk queue with SLAs for the new HR system and train first-line agents.",
+        Category.HELPDESK, Stage.CLOSING, dt.date(2026, 3, 2), 16,
+        [("ops", Role.MANAGER), ("lee", Role.MEMBER)],
+        [
+            Phase("Set-up", [("Define ticket categories", 8), ("SLA policy with HR", 8),
+                  ("Queue and routing rules", 8), ("Knowledge-base articles", 24),
+                  ("Requester portal form", 8), ("Canned replies", 8), ("Escalation matrix", 4)],
+                  "Queue ready"),
+            Phase("Training", [("Train first-line agents", 16), ("Train second-line HR analysts", 8),
+                  ("Shadowing week", 40), ("Agent certification quiz", 4)], "Agents certified"),
+            Phase("Go-live", [("Announce to staff", 4), ("Go-live support", 40),
+                  ("30-day SLA review", 8)], "Service accepted"),
+        ],
+    ),
+    DemoProject(
+        "M365", "Laptop fleet renewal and Microsoft 365 migration",
+        "Renew 600 laptops and move mailboxes and file shares to Microsoft 365.",
+        Category.OTHER, Stage.CLOSED, dt.date(2025, 9, 1), 30,
+        [("pat", Role.MANAGER), ("ops", Role.MEMBER), ("kim", Role.MEMBER)],
+        [
+            Phase("Preparation", [("Tenant configuration", 24), ("Pilot group", 40),
+                  ("Image build", 24)], "Pilot complete"),
+            Phase("Waves", [("Ship laptops", 16), ("Migrate mailboxes", 24), ("Migrate file shares", 24),
+                  ("Floor support", 16)], None, ["Wave 1", "Wave 2", "Wave 3", "Wave 4"]),
+            Phase("Closure", [("Collect old laptops", 24), ("Certified disposal", 8),
+                  ("Final report", 8)], "Programme closed"),
+        ],
+    ),
+    DemoProject(
+        "CLOUD", "Backup migration to cloud object storage",
+        "Move nightly backups from tape to immutable cloud object storage with 35-day retention.",
+        Category.NETWORK_CLOUD, Stage.EXECUTION, dt.date(2026, 10, 5), 14,
+        [("sam", Role.MANAGER), ("kim", Role.MEMBER), ("ops", Role.MEMBER)],
+        [
+            Phase("Design", [("Retention and immutability policy", 8), ("Network bandwidth test", 8),
+                  ("Cost model", 8)], "Design approved"),
+            Phase("Build", [("Provision buckets and keys", 8), ("Configure backup jobs", 16),
+                  ("First full backup", 40), ("Restore test", 16)], None,
+                  ["Head office", "Branch offices", "Data centre"]),
+            Phase("Acceptance", [("Restore drill with application owners", 8),
+                  ("Security sign-off of key management", 4)], "Backups in cloud"),
+            Phase("Cut-over", [("Stop tape rotation", 4), ("Update runbooks", 8)], "Tape retired"),
+        ],
+    ),
+]
+
+_STAGE_PROGRESS = {
+    Stage.INITIATION: 0.0, Stage.PLANNING: 0.05, Stage.EXECUTION: 0.45,
+    Stage.MONITORING: 0.7, Stage.CLOSING: 0.95, Stage.CLOSED: 1.0,
+}  # fmt: skip
+
+
+def _add_working_hours(start: dt.datetime, hours: int) -> dt.datetime:
+    """A simple 8-hour-day calendar for the demo's planned dates (Mon–Fri, 09:00–17:00)."""
+    current = start
+    remaining = hours
+    while remaining > 0:
+        if current.weekday() >= 5:
+            current = (current + dt.timedelta(days=1)).replace(hour=9)
+            continue
+        end_of_day = current.replace(hour=17, minute=0)
+        step = min(remaining, int((end_of_day - current).total_seconds() // 3600))
+        current += dt.timedelta(hours=step)
+        remaining -= step
+        if remaining > 0:
+            current = (current + dt.timedelta(days=1)).replace(hour=9)
+    return current
+
+
+def load_demo(*, password: str, progress: bool = False) -> bool:
+    """Create the demo users, teams and projects. Returns False if they exist already."""
+    if Project.objects.filter(key="HWDC").exists():
+        return False
+    with transaction.atomic():
+        users = {}
+        for username, first, last, admin in PEOPLE:
+            users[username] = User.objects.filter(username=username).first() or user_create(
+                actor=None, username=username, password=password, first_name=first,
+                last_name=last, email=f"{username}@example.com", admin=admin, check_password=False,
+            )  # fmt: skip
+        for name, kind, members in TEAMS:
+            if not Team.objects.filter(name=name).exists():
+                team_create(actor=users["admin"], name=name, kind=kind,
+                            members=[users[m] for m in members])  # fmt: skip
+        bar = Progress(disable=not progress)
+        with bar:
+            job = bar.add_task("Demo portfolio", total=len(PROJECTS))
+            for spec in PROJECTS:
+                _load_project(spec, users)
+                bar.advance(job)
+    return True
+
+
+def _load_project(spec: DemoProject, users: dict[str, User]) -> None:
+    pm = users["pm"]
+    project = project_create(
+        actor=pm, key=spec.key, name=spec.name, goal=spec.goal, category=spec.category,
+        stage=spec.stage, sponsor=users["cio"], start_date=spec.start,
+        target_date=spec.start + dt.timedelta(weeks=spec.weeks),
+    )  # fmt: skip
+    for username, role in spec.team:
+        membership_set(actor=pm, project=project, user=users[username], role=role)
+    membership_set(actor=pm, project=project, user=users["viewer"], role=Role.VIEWER)
+    assignable = [users[u] for u, role in spec.team if role != Role.VIEWER] or [pm]
+    clock = dt.datetime.combine(spec.start, dt.time(9), tzinfo=dt.UTC)
+    leaves: list[Task] = []
+    previous_phase_end: Task | None = None
+    for phase_number, phase in enumerate(spec.phases):
+        summary = task_create(actor=pm, project=project, name=phase.name, duration_hours=0)
+        groups = [(summary, phase.tasks)]
+        if phase.repeat:
+            groups = [
+                (task_create(actor=pm, project=project, name=item, parent=summary,
+                             duration_hours=0), phase.tasks)
+                for item in phase.repeat
+            ]  # fmt: skip
+        phase_ends: list[Task] = []
+        group_clock = clock
+        for group_number, (parent, steps) in enumerate(groups):
+            previous: Task | None = None
+            # Parallel groups (rows, waves, modules) start staggered by two days.
+            current = _add_working_hours(clock, 16 * group_number) if phase.repeat else clock
+            for step_number, (name, hours) in enumerate(steps):
+                finish = _add_working_hours(current, hours)
+                task = task_create(
+                    actor=pm, project=project, name=name, parent=parent, duration_hours=hours,
+                    planned_start=current, planned_finish=finish,
+                    assignees=[assignable[(phase_number + group_number + step_number) % len(assignable)]],
+                )  # fmt: skip
+                leaves.append(task)
+                if previous is not None:
+                    dependency_create(actor=pm, project=project, predecessor=previous, successor=task)
+                elif previous_phase_end is not None:
+                    dependency_create(
+                        actor=pm, project=project, predecessor=previous_phase_end, successor=task
+                    )
+                previous = task
+                current = finish
+            phase_ends.append(previous)  # type: ignore[arg-type]
+            group_clock = max(group_clock, current)
+        clock = group_clock
+        if phase.milestone:
+            milestone = task_create(
+                actor=pm, project=project, name=phase.milestone, parent=summary, milestone=True,
+                planned_start=clock, planned_finish=clock,
+            )  # fmt: skip
+            for end in phase_ends:
+                dependency_create(actor=pm, project=project, predecessor=end, successor=milestone)
+            leaves.append(milestone)
+            previous_phase_end = milestone
+        else:
+            previous_phase_end = phase_ends[-1]
+    _set_progress(project, leaves, _STAGE_PROGRESS[Stage(spec.stage)])
+
+
+def _set_progress(project: Project, leaves: list[Task], share_done: float) -> None:
+    """Mark the first share of tasks done and the next few in progress (demo realism)."""
+    done_count = round(len(leaves) * share_done)
+    updates = []
+    for index, task in enumerate(sorted(leaves, key=lambda t: (t.planned_start or dt.datetime.max.replace(tzinfo=dt.UTC)))):
+        if index < done_count:
+            task.status, task.percent_complete = TaskStatus.DONE, 100
+        elif index < done_count + 3 and share_done < 1.0 and share_done > 0:
+            task.status, task.percent_complete = TaskStatus.IN_PROGRESS, 30 + 20 * (index - done_count)
+        else:
+            continue
+        updates.append(task)
+    Task.objects.bulk_update(updates, ["status", "percent_complete"])

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from django import forms
+
+from itpm.accounts.models import Role
+from itpm.planning.models import DependencyType, TaskStatus
+from itpm.portfolio.models import Category, Stage
+
+
+class ProjectForm(forms.Form):
+    key = forms.CharField(max_length=10, help_text="2–10 capital letters or digits, e.g. NET")
+    name = forms.CharField(max_length=200)
+    goal = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    category = forms.ChoiceField(choices=Category.choices)
+    start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    target_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    currency = forms.CharField(max_length=3, initial="USD")
+
+
+class ProjectEditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(max_length=200)
+    goal = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    category = forms.ChoiceField(choices=Category.choices)
+    stage = forms.ChoiceField(choices=Stage.choices)
+    start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    target_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    currency = forms.CharField(max_length=3)
+
+
+class TaskCreateForm(forms.Form):
+    name = forms.CharField(max_length=300)
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    duration_hours = forms.IntegerField(min_value=0, max_value=100_000, initial=8)
+    milestone = forms.BooleanField(required=False)
+
+
+# One inline-editable field at a time: its form field, and how the cell shows it.
+TASK_FIELD_FORMS: dict[str, forms.Field] = {
+    "name": forms.CharField(max_length=300),
+    "duration_hours": forms.IntegerField(min_value=0, max_value=100_000),
+    "status": forms.ChoiceField(choices=TaskStatus.choices),
+    "percent_complete": forms.IntegerField(min_value=0, max_value=100),
+    "planned_start": forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    ),
+    "planned_finish": forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    ),
+    "milestone": forms.BooleanField(required=False),
+    "description": forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4})),
+}
+
+
+class DependencyForm(forms.Form):
+    predecessor = forms.IntegerField()
+    successor = forms.IntegerField()
+    type = forms.ChoiceField(choices=DependencyType.choices, initial=DependencyType.FS)
+    lag_hours = forms.IntegerField(initial=0, min_value=-100_000, max_value=100_000)
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
