@@ -23,8 +23,8 @@ Links are FS, SS, FF and SF with lags (negative lags are leads), as in the CPM e
 Start-no-earlier and finish-no-earlier constraints (SNET, FNET) hold; the "must" constraints
 (MSO, MFO) are treated as their "no earlier than" halves, because a simulated late
 predecessor would otherwise be ignored; the other constraints and deadlines do not move early
-dates and are ignored. Summary tasks are expanded to their leaf tasks (see
-``_leaf_network``).
+dates and are ignored. Summary tasks are expanded to their leaf tasks with the CPM engine's
+``expand_summaries``: a link to or from a summary applies to every leaf under it.
 
 The criticality index of a task is the share of iterations in which its total float, from a
 backward pass of that iteration against that iteration's project finish, is zero: the task
@@ -49,8 +49,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from itpm.engine.cpm import expand_summaries
 from itpm.engine.errors import EngineError, PlanError
-from itpm.engine.model import ConstraintType, Dependency, DependencyType, RiskEvent, Task
+from itpm.engine.model import ConstraintType, Dependency, RiskEvent, Task
 from itpm.engine.network import FF, FS, SF, SS, build_network
 
 FloatArray = npt.NDArray[np.float64]
@@ -209,93 +210,36 @@ def _leaf_network(
 ) -> tuple[list[Task], list[Dependency], dict[str, list[str]]]:
     """Leaf tasks, links between leaves, and the leaves under each summary task.
 
-    A link from or to a summary task stands for links from or to its leaves:
-
-    * finish of a summary predecessor (FS, FF): every leaf under it, since the summary
-      finishes when its last leaf does (exact);
-    * start of a summary predecessor (SS, SF): its *entry* leaves, those with no
-      predecessor among the summary's leaves. The summary starts at the earliest leaf
-      start; the entry leaves usually start together, so their latest start is the same
-      (an approximation when they do not);
-    * start of a summary successor (FS, SS): every leaf under it, since none may start
-      before the summary may (exact);
-    * finish of a summary successor (FF, SF): its *exit* leaves, those with no successor
-      among the summary's leaves (an approximation of "the last leaf finishes no earlier").
+    The links come from ``cpm.expand_summaries``, so the simulation reads summaries exactly
+    as the deterministic schedule does: a link to or from a summary applies to every leaf
+    under it. This function adds the checks that ``cpm.schedule`` makes before expanding
+    (unknown parents, parent chains that loop) and the summary -> leaves map.
     """
-    by_id: dict[str, Task] = {}
-    for position, task in enumerate(tasks):
-        if task.id in by_id:
-            raise PlanError(f"tasks[{position}].id: duplicate task id {task.id!r}")
-        by_id[task.id] = task
+    known = {task.id for task in tasks}
     children: dict[str, list[str]] = {}
     for position, task in enumerate(tasks):
         if task.parent is not None:
-            if task.parent not in by_id:
+            if task.parent not in known:
                 raise PlanError(f"tasks[{position}].parent: unknown task id {task.parent!r}")
             children.setdefault(task.parent, []).append(task.id)
-    if not children:
-        return list(tasks), list(dependencies), {}
-
     leaves_under: dict[str, list[str]] = {}
 
     def collect(task_id: str, path: tuple[str, ...]) -> list[str]:
         if task_id in path:
-            raise PlanError(f"tasks: parent cycle through {task_id!r}")
+            raise PlanError(f"task {task_id!r}: its parent chain loops back through {task_id!r}")
         if task_id not in children:
             return [task_id]
         if task_id not in leaves_under:
-            leaves: list[str] = []
+            found: list[str] = []
             for child in children[task_id]:
-                leaves.extend(collect(child, (*path, task_id)))
-            leaves_under[task_id] = leaves
+                found.extend(collect(child, (*path, task_id)))
+            leaves_under[task_id] = found
         return leaves_under[task_id]
 
     for summary_id in children:
         collect(summary_id, ())
-
-    leaf_links = [
-        d for d in dependencies if d.predecessor not in children and d.successor not in children
-    ]
-    leaf_preds: dict[str, set[str]] = {}
-    leaf_succs: dict[str, set[str]] = {}
-    for d in leaf_links:
-        leaf_preds.setdefault(d.successor, set()).add(d.predecessor)
-        leaf_succs.setdefault(d.predecessor, set()).add(d.successor)
-    ends_cache: dict[tuple[str, bool], list[str]] = {}
-
-    def ends(summary_id: str, *, entry: bool) -> list[str]:
-        """Entry (or exit) leaves of a summary; all its leaves if every one is linked."""
-        key = (summary_id, entry)
-        if key not in ends_cache:
-            leaves = leaves_under[summary_id]
-            inside = set(leaves)
-            neighbours = leaf_preds if entry else leaf_succs
-            chosen = [leaf for leaf in leaves if not neighbours.get(leaf, set()) & inside]
-            ends_cache[key] = chosen or leaves
-        return ends_cache[key]
-
-    expanded: list[Dependency] = []
-    for position, d in enumerate(dependencies):
-        for field_name, task_id in (("predecessor", d.predecessor), ("successor", d.successor)):
-            if task_id not in by_id:
-                raise PlanError(
-                    f"dependencies[{position}].{field_name}: unknown task id {task_id!r}"
-                )
-        start_of_pred = d.type in (DependencyType.SS, DependencyType.SF)
-        finish_of_succ = d.type in (DependencyType.FF, DependencyType.SF)
-        if d.predecessor in children:
-            preds = (
-                ends(d.predecessor, entry=True) if start_of_pred else leaves_under[d.predecessor]
-            )
-        else:
-            preds = [d.predecessor]
-        if d.successor in children:
-            succs = ends(d.successor, entry=False) if finish_of_succ else leaves_under[d.successor]
-        else:
-            succs = [d.successor]
-        expanded.extend(Dependency(p, s, d.type, d.lag) for p in preds for s in succs if p != s)
-    leaves = [task for task in tasks if task.id not in children]
-    return leaves, expanded, leaves_under
+    leaves, links = expand_summaries(tasks, dependencies)
+    return leaves, links, leaves_under
 
 
 def _prepare(

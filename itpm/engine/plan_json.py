@@ -526,3 +526,91 @@ def _iso(axis: ProjectAxis, positions: Any, finish_mask: Any) -> list[str]:
     finishes = axis.to_datetimes(positions, finish=True)
     mask = np.asarray(finish_mask, dtype=np.bool_).tolist()
     return [(f if m else s).isoformat() for s, f, m in zip(starts, finishes, mask, strict=True)]
+
+
+# Monte Carlo forecast --------------------------------------------------------------
+# (Maintained with itpm/engine/montecarlo.py; everything above is the schedule's.)
+
+
+def forecast_document(
+    document: Any,
+    *,
+    iterations: int,
+    seed: int | None,
+    target_date: str | None,
+    distribution: str = "pert",
+) -> dict[str, Any]:
+    """Monte Carlo forecast of a PLAN.json document; return the output document.
+
+    Tasks with an ``estimate`` get sampled durations (PERT-beta by default), risks add
+    their delays, and the result gives the P10/P50/P80/P95 finish as dates (each rounded
+    up to the next working minute) and in working hours from the start, the chance to
+    finish by ``target_date`` (a date means the end of that day), the criticality index of
+    every task, a histogram of the finish in hours, the cost percentiles when risks carry a
+    cost, and the deterministic CPM finish for comparison. See docs/engine.md.
+    """
+    from itpm.engine.montecarlo import forecast
+
+    if distribution not in ("pert", "triangular"):
+        raise PlanError(f"distribution: expected pert or triangular, got {distribution!r}")
+    loaded = load_plan(document)
+    axis = loaded.axis
+    target = None
+    if target_date is not None:
+        moment = _datetime(target_date, "target_date", loaded.calendar, finish=True)
+        target = axis.to_axis(moment, finish=True)
+    result = forecast(
+        loaded.tasks,
+        loaded.dependencies,
+        iterations=iterations,
+        seed=seed,
+        risks=loaded.risks,
+        distribution="pert" if distribution == "pert" else "triangular",
+        target=target,
+    )
+    deterministic = schedule(loaded.tasks, loaded.dependencies)
+
+    def when(position: float) -> str:
+        minute = axis.origin_minute + math.ceil(position * axis.unit - 1e-9)
+        return axis.calendar.moment(minute, finish=position > 0).isoformat()
+
+    def hours(position: float) -> float:
+        return round(position * axis.unit / 60, 4)
+
+    labels = {f"p{p}": value for p, value in result.finish_percentiles.items()}
+    output: dict[str, Any] = {
+        "iterations": iterations,
+        "seed": seed,
+        "distribution": distribution,
+        "start": axis.start.isoformat(),
+        "finish": {
+            **{label: when(value) for label, value in labels.items()},
+            "mean": when(result.mean_finish),
+            "mean_hours": hours(result.mean_finish),
+            "stdev_hours": hours(result.stdev_finish),
+        },
+        "finish_hours": {
+            **{label: hours(value) for label, value in labels.items()},
+            "mean": hours(result.mean_finish),
+            "stdev": hours(result.stdev_finish),
+        },
+        "target_date": None
+        if target is None
+        else axis.to_datetime(target, finish=True).isoformat(),
+        "probability_on_time": result.probability_on_time,
+        "criticality": {task.id: result.criticality[task.id] for task in loaded.tasks},
+        "histogram": {
+            "bin_edges_hours": [hours(edge) for edge in result.histogram_edges],
+            "counts": result.histogram_counts,
+        },
+        "deterministic_finish": axis.to_datetime(
+            deterministic.project_finish, finish=deterministic.project_finish > 0
+        ).isoformat(),
+        "deterministic_finish_hours": _h(deterministic.project_finish, axis.unit / 60),
+    }
+    if result.cost_percentiles is not None and result.mean_cost is not None:
+        output["cost"] = {
+            **{f"p{p}": round(value, 2) for p, value in result.cost_percentiles.items()},
+            "mean": round(result.mean_cost, 2),
+        }
+    return output

@@ -232,18 +232,23 @@ def test_summary_tasks_are_expanded_to_their_leaves() -> None:
     }
 
 
-def test_start_link_from_a_summary_uses_its_entry_leaves() -> None:
+def test_start_link_from_a_summary_applies_to_every_leaf_as_in_cpm() -> None:
     tasks = [
         Task(id="phase", duration=0),
         Task(id="first", duration=5, parent="phase"),
         Task(id="second", duration=5, parent="phase"),
-        Task(id="docs", duration=3),
+        Task(id="docs", duration=6),
     ]
     links = [Dependency("first", "second"), Dependency("phase", "docs", SS, 1)]
     result = forecast(tasks, links, iterations=2, seed=1)
-    # docs starts 1 h after the phase starts (with "first"), not after "second" starts.
-    assert set(result.finish_samples.tolist()) == {10.0}
-    assert result.criticality["docs"] == 0.0
+    # cpm.expand_summaries links docs to both leaves: it starts 1 h after "second" does.
+    assert set(result.finish_samples.tolist()) == {12.0}
+    assert result.criticality == {
+        "first": 1.0,
+        "second": 1.0,
+        "docs": 1.0,
+        "phase": 1.0,
+    }
 
 
 @pytest.mark.parametrize(
