@@ -56,7 +56,9 @@ class MspdiProject:
         deps = []
         for task in self.tasks:
             for predecessor, kind, lag_minutes, _elapsed in task.links:
-                deps.append(Dependency(predecessor, task.uid, kind, lag_minutes // minutes_per_unit))
+                deps.append(
+                    Dependency(predecessor, task.uid, kind, lag_minutes // minutes_per_unit)
+                )
         return deps
 
 
@@ -128,4 +130,6 @@ def read_mspdi(path: Path) -> MspdiProject:
                 )
             )
         tasks.append(task)
-    return MspdiProject(start=start, weekday_hours=weekday_hours, exceptions=exceptions, tasks=tasks)
+    return MspdiProject(
+        start=start, weekday_hours=weekday_hours, exceptions=exceptions, tasks=tasks
+    )
