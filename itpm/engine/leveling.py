@@ -660,7 +660,7 @@ def _heuristic(
         samples = _default_samples(problem.n)
     if samples <= 0 or not justify:
         return _finish(solver)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 -- sampling, not cryptography
     d = problem.duration
     scale = max(1.0, sum(d) / max(1, problem.n))
     lft = all_keys["lft"]
@@ -668,30 +668,27 @@ def _heuristic(
         if solver.done() or time.perf_counter() > deadline:
             break
         assert solver.best_start is not None
-        if round_number % _MIX == 0:
+        # One sample in four comes from the LFT rule, three from the best schedule so far
+        # (an iterated local search); tuned on PSPLIB j30 and j120.
+        if round_number % 4 == 0:
             # Sample around a rule: LFT with noise, the more noise the further we are.
             width = scale * (0.5 + 2.0 * rng.random())
             keys = [lft[j] + width * rng.random() for j in range(problem.n)]
         else:
             # Sample around the best schedule so far: its starts with small noise.
             best = solver.best_start
-            width = scale * (_LO + _HI * rng.random())
+            width = scale * (0.3 + 3.0 * rng.random())
             keys = [best[j] + width * rng.random() for j in range(problem.n)]
         solver.justify(solver.forward(keys))
     return _finish(solver)
 
 
-import os
-
-_MIX = int(os.environ.get("MIX", "2"))
-_LO = float(os.environ.get("LO", "0.2"))
-_HI = float(os.environ.get("HI", "1.5"))
-
-
 def _default_samples(n: int) -> int:
-    if n <= 1000:
-        return 2000
-    return max(0, 200_000 // n)
+    # About a second or two of sampling on a few hundred tasks; large plans get the rules
+    # and justification only (the time limit still applies).
+    if n <= 2000:
+        return 1000
+    return 0
 
 
 def _finish(solver: _Solver) -> tuple[list[int], int]:
