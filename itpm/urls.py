@@ -2,12 +2,22 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from itpm.api import api
 
+
+
+def openapi_json(request: HttpRequest) -> JsonResponse:
+    """The OpenAPI document at its documented short address (same as /api/v1/openapi.json)."""
+    return JsonResponse(api.get_openapi_schema(path_prefix="/api/v1/"))
+
+
 urlpatterns = [
+    path("api/openapi.json", openapi_json, name="openapi"),
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs"), name="api_docs"),
     path("", RedirectView.as_view(pattern_name="web:project_list"), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -49,7 +49,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from itpm.engine.errors import CycleError, EngineError, PlanError
+from itpm.engine.errors import EngineError, PlanError
 from itpm.engine.model import (
     ConstraintType,
     Dependency,
@@ -57,6 +57,7 @@ from itpm.engine.model import (
     Resource,
     Task,
 )
+from itpm.engine.network import build_network
 
 # Units are floats (0.5 of a person); sums of floats drift by ~1e-15, so a fit test
 # allows this much slack rather than rejecting a task over rounding noise.
@@ -154,52 +155,22 @@ class _Problem:
     pred_count: list[int]
     profiles: list[_Profile]
     change_points: list[int]  # every capacity change time, sorted
+    # Started tasks (``actual_start``) stay where they started, whatever the capacity.
+    pinned: list[int | None]
 
     def base_avail(self, length: int) -> list[list[float]]:
         return [profile.array(length) for profile in self.profiles]
 
 
-def _topological_order(problem: _Problem, ids: Sequence[str]) -> list[int]:
-    remaining = problem.pred_count[:]
-    queue = [j for j in range(problem.n) if remaining[j] == 0]
-    order: list[int] = []
-    while queue:
-        j = queue.pop()
-        order.append(j)
-        for k, _ in problem.succs[j]:
-            remaining[k] -= 1
-            if remaining[k] == 0:
-                queue.append(k)
-    if len(order) < problem.n:
-        raise CycleError(_find_cycle(problem, ids, {j for j in range(problem.n) if remaining[j]}))
-    return order
-
-
-def _find_cycle(problem: _Problem, ids: Sequence[str], stuck: set[int]) -> list[str]:
-    # Every stuck task has a stuck predecessor, so walking predecessors must repeat a task.
-    j = min(stuck)
-    seen: dict[int, int] = {}
-    path: list[int] = []
-    while j not in seen:
-        seen[j] = len(path)
-        path.append(j)
-        j = next(i for i, _ in problem.preds[j] if i in stuck)
-    cycle = path[seen[j] :]
-    cycle.reverse()
-    return [ids[i] for i in cycle]
-
-
 def _build_problem(
     tasks: Sequence[Task], dependencies: Iterable[Dependency], resources: Sequence[Resource]
-) -> tuple[_Problem, list[str]]:
-    ids = [task.id for task in tasks]
-    index: dict[str, int] = {}
-    for j, task in enumerate(tasks):
-        if task.id in index:
-            raise PlanError(f"task {task.id!r}: duplicate task id")
+) -> tuple[_Problem, list[str], list[int]]:
+    """The arrays of a plan, its ids and a topological order of its task indexes."""
+    network = build_network([task.id for task in tasks], list(dependencies))
+    ids = network.ids
+    for task in tasks:
         if task.duration < 0:
             raise PlanError(f"task {task.id!r}: negative duration {task.duration}")
-        index[task.id] = j
     resource_index: dict[str, int] = {}
     profiles: list[_Profile] = []
     for resource in resources:
@@ -226,19 +197,15 @@ def _build_problem(
     release = [_release_time(task) for task in tasks]
     preds: list[list[tuple[int, int]]] = [[] for _ in range(n)]
     succs: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-    for dep in dependencies:
-        if dep.predecessor not in index:
-            raise PlanError(
-                f"dependency {dep.predecessor}->{dep.successor}: unknown task {dep.predecessor!r}"
-            )
-        if dep.successor not in index:
-            raise PlanError(
-                f"dependency {dep.predecessor}->{dep.successor}: unknown task {dep.successor!r}"
-            )
-        i, k = index[dep.predecessor], index[dep.successor]
-        if i == k:
-            raise CycleError([dep.predecessor])
-        delta = _start_to_start_delta(DependencyType(dep.type), dep.lag, duration[i], duration[k])
+    kinds = (DependencyType.FS, DependencyType.SS, DependencyType.FF, DependencyType.SF)
+    for i, k, kind, lag in zip(
+        network.pred.tolist(),
+        network.succ.tolist(),
+        network.kind.tolist(),
+        network.lag.tolist(),
+        strict=True,
+    ):
+        delta = _start_to_start_delta(kinds[kind], lag, duration[i], duration[k])
         preds[k].append((i, delta))
         succs[i].append((k, delta))
 
@@ -278,8 +245,9 @@ def _build_problem(
         pred_count=[len(p) for p in preds],
         profiles=profiles,
         change_points=change_points,
+        pinned=[task.actual_start for task in tasks],
     )
-    return problem, ids
+    return problem, ids, network.order.tolist()
 
 
 def _release_time(task: Task) -> int:
@@ -321,6 +289,7 @@ def _mirror(problem: _Problem) -> _Problem:
         pred_count=[len(p) for p in preds],
         profiles=problem.profiles,
         change_points=problem.change_points,
+        pinned=[None] * n,  # the forward pass that follows puts them back
     )
 
 
@@ -379,6 +348,7 @@ def _serial(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[int
     raw = problem.raw_demands
     succs = problem.succs
     last_change = [p.last_change for p in problem.profiles]
+    pinned = problem.pinned
     tail = avail.tail
     rows = avail.rows
     earliest = problem.release[:]
@@ -393,7 +363,16 @@ def _serial(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[int
         if t < 0:
             t = 0
         demand = demands[j]
-        if demand:
+        fixed = pinned[j]
+        if fixed is not None:
+            t = fixed
+            end = t + duration[j]
+            if end > avail.length:
+                avail.grow(end)
+            for r, units in raw[j]:
+                row = rows[r]
+                row[t:end] = [value - units for value in row[t:end]]
+        elif demand:
             dur = duration[j]
             while True:
                 end = t + dur
@@ -472,7 +451,14 @@ def _parallel(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[i
         # release more tasks.
         while ready:
             j = ready.pop()
-            if demands[j]:
+            fixed = problem.pinned[j]
+            if fixed is not None:
+                _reserve(avail, demands[j], raw[j], fixed, duration[j])
+                start[j] = fixed
+                placed += 1
+                heapq.heappush(finishes, fixed + duration[j])
+                ready.extend(release_successors(j, fixed))
+            elif demands[j]:
                 waiting.append(j)
             else:
                 t = max(earliest[j], 0)
@@ -514,7 +500,8 @@ def _parallel(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[i
 def _early_starts(problem: _Problem, order: Sequence[int]) -> list[int]:
     early = problem.release[:]
     for j in order:
-        t = max(early[j], 0)
+        fixed = problem.pinned[j]
+        t = fixed if fixed is not None else max(early[j], 0)
         early[j] = t
         for k, delta in problem.succs[j]:
             if t + delta > early[k]:
@@ -718,6 +705,8 @@ def _exact(
     model = cp_model.CpModel()
     starts = [
         model.new_int_var(max(0, problem.release[j]), max(horizon - d[j], 0), f"s{j}")
+        if problem.pinned[j] is None
+        else model.new_constant(hint[j])
         for j in range(n)
     ]
     for k in range(n):
@@ -813,8 +802,7 @@ def level(
     if unknown or not rules:
         raise EngineError(f"rules: expected some of {', '.join(RULES)}, got {list(rules)!r}")
     began = time.perf_counter()
-    problem, ids = _build_problem(tasks, dependencies, resources)
-    order = _topological_order(problem, ids)
+    problem, ids, order = _build_problem(tasks, dependencies, resources)
     early = _early_starts(problem, order)
     duration = problem.duration
     critical_path = max((early[j] + duration[j] for j in range(problem.n)), default=0)

@@ -19,12 +19,15 @@ occur independently in each iteration with their probability; when one occurs it
 added to its task's duration (or, for a risk without a task, to the project finish) and its
 cost to the project cost.
 
-Links are FS, SS, FF and SF with lags (negative lags are leads), as in the CPM engine.
-Start-no-earlier and finish-no-earlier constraints (SNET, FNET) hold; the "must" constraints
-(MSO, MFO) are treated as their "no earlier than" halves, because a simulated late
-predecessor would otherwise be ignored; the other constraints and deadlines do not move early
-dates and are ignored. Summary tasks are expanded to their leaf tasks with the CPM engine's
-``expand_summaries``: a link to or from a summary applies to every leaf under it.
+Links (FS, SS, FF, SF with lags; a negative lag is a lead), constraints, deadlines, summary
+tasks and progress follow the deterministic schedule (``itpm.engine.cpm``) exactly, so that
+an iteration whose durations equal the plan's reproduces its dates and critical tasks:
+summaries are expanded with ``cpm.expand_summaries`` (a link to or from a summary applies to
+every leaf under it); SNET/FNET raise and SNLT/FNLT cap the early dates, MSO/MFO pin them,
+and the finish-side constraints use each iteration's own duration; a deadline caps the late
+finish; tasks with actual dates are pinned where ``cpm`` pins them, with their actual or
+remaining span, unsampled; tasks not started do not start before the status date. ALAP
+tasks are simulated as ASAP (moving them late does not change the project finish).
 
 The criticality index of a task is the share of iterations in which its total float, from a
 backward pass of that iteration against that iteration's project finish, is zero: the task
@@ -49,6 +52,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from itpm.engine.cpm import _progress as progress_span  # the schedule's own progress rules
 from itpm.engine.cpm import expand_summaries
 from itpm.engine.errors import EngineError, PlanError
 from itpm.engine.model import ConstraintType, Dependency, RiskEvent, Task
@@ -101,8 +105,19 @@ class _Plan:
     ids: list[str]
     order: list[int]
     base: FloatArray  # deterministic durations
-    earliest_start: FloatArray  # SNET / MSO lower bounds, 0 otherwise
-    earliest_finish: FloatArray  # FNET / MFO lower bounds, -inf otherwise
+    # Clamps from constraints and progress, as in cpm._Passes: early start is
+    # min(max(x, start_low, finish_low - d), start_high, finish_high - d); late finish is
+    # max(min(x, late_finish_high, late_start_high + d), late_finish_low, late_start_low + d),
+    # with d the iteration's duration. Infinite where a task has no such clamp.
+    start_low: FloatArray
+    start_high: FloatArray
+    finish_low: FloatArray
+    finish_high: FloatArray
+    late_start_low: FloatArray
+    late_start_high: FloatArray
+    late_finish_low: FloatArray
+    late_finish_high: FloatArray
+    completed: list[bool]  # completed tasks are fixed and never critical
     sampled: IntArray  # indices of tasks with a non-degenerate estimate
     low: FloatArray  # estimates of the sampled tasks
     mode: FloatArray
@@ -135,6 +150,7 @@ def forecast(
     target: float | None = None,
     cost_rates: Mapping[str, float] | None = None,
     base_cost: float = 0.0,
+    status: int | None = None,
     bins: int = 30,
     workers: int | None = None,
 ) -> Forecast:
@@ -143,7 +159,8 @@ def forecast(
     ``target`` is an axis position; ``probability_on_time`` is the share of iterations that
     finish at or before it. ``cost_rates`` gives a cost per working unit of a task's
     (sampled) duration; with ``base_cost`` and the risk costs it makes the cost
-    distribution. ``workers`` is the number of threads (default: the CPU count); it does not
+    distribution. ``status`` is the status date on the axis, for plans with progress.
+    ``workers`` is the number of threads (default: the CPU count); it does not
     change the result.
     """
     if iterations < 1:
@@ -152,7 +169,7 @@ def forecast(
         raise EngineError(f"distribution: expected pert or triangular, got {distribution!r}")
     if bins < 1:
         raise EngineError("bins: must be at least 1")
-    plan, summaries = _prepare(tasks, dependencies, risks, cost_rates)
+    plan, summaries = _prepare(tasks, dependencies, risks, cost_rates, status)
     with_cost = cost_rates is not None or base_cost != 0.0 or any(r.cost for r in risks)
 
     block_count = max(1, math.ceil(iterations / _BLOCK))
@@ -247,6 +264,7 @@ def _prepare(
     dependencies: Sequence[Dependency],
     risks: Sequence[RiskEvent],
     cost_rates: Mapping[str, float] | None,
+    status: int | None,
 ) -> tuple[_Plan, dict[str, list[int]]]:
     leaves, links, summaries = _leaf_network(tasks, dependencies)
     if not leaves:
@@ -254,34 +272,66 @@ def _prepare(
     network = build_network([t.id for t in leaves], links)
     n = network.size
     base = np.empty(n)
-    earliest_start = np.zeros(n)
-    earliest_finish = np.full(n, -np.inf)
+    start_low = np.full(n, 0.0 if status is None else float(status))
+    start_high = np.full(n, np.inf)
+    finish_low = np.full(n, -np.inf)
+    finish_high = np.full(n, np.inf)
+    late_start_low = np.full(n, -np.inf)
+    late_start_high = np.full(n, np.inf)
+    late_finish_low = np.full(n, -np.inf)
+    late_finish_high = np.full(n, np.inf)
+    completed = [False] * n
     sampled: list[int] = []
     low: list[float] = []
     mode: list[float] = []
     high: list[float] = []
+    task_position = {task.id: k for k, task in enumerate(tasks)}
     for i, task in enumerate(leaves):
+        where = f"tasks[{task_position[task.id]}]"
         if task.duration < 0:
-            raise PlanError(f"task {task.id!r}: duration must not be negative")
+            raise PlanError(f"{where}.duration: must be >= 0")
         base[i] = task.duration
-        constraint = task.constraint
-        if constraint.at is not None:
-            if constraint.type in (ConstraintType.SNET, ConstraintType.MSO):
-                earliest_start[i] = max(0.0, constraint.at)
-            elif constraint.type in (ConstraintType.FNET, ConstraintType.MFO):
-                earliest_finish[i] = constraint.at
+        if task.actual_finish is not None or task.actual_start is not None:
+            # Progress is read exactly as the deterministic schedule reads it: the task
+            # is pinned at its actual start with its actual or remaining span, unsampled.
+            fixed_start, span, done = progress_span(task, status, where)
+            base[i] = span
+            start_low[i] = start_high[i] = fixed_start
+            if done:
+                completed[i] = True
+                late_finish_low[i] = late_finish_high[i] = fixed_start + span
+            continue
+        at = task.constraint.at
+        kind = task.constraint.type
+        if kind not in (ConstraintType.ASAP, ConstraintType.ALAP):
+            if at is None:
+                raise PlanError(f"{where}.constraint: {kind} needs a date")
+            if kind is ConstraintType.SNET:
+                start_low[i] = max(start_low[i], at)
+            elif kind is ConstraintType.FNET:
+                finish_low[i] = at
+            elif kind is ConstraintType.SNLT:
+                start_high[i] = late_start_high[i] = at
+            elif kind is ConstraintType.FNLT:
+                finish_high[i] = late_finish_high[i] = at
+            elif kind is ConstraintType.MSO:
+                start_low[i] = start_high[i] = late_start_low[i] = late_start_high[i] = at
+            elif kind is ConstraintType.MFO:
+                finish_low[i] = finish_high[i] = late_finish_low[i] = late_finish_high[i] = at
+        if task.deadline is not None:
+            late_finish_high[i] = min(late_finish_high[i], task.deadline)
         estimate = task.estimate
         if estimate is None or task.milestone:
             continue
         a, m, b = estimate.optimistic, estimate.most_likely, estimate.pessimistic
         if not (math.isfinite(a) and math.isfinite(m) and math.isfinite(b)):
-            raise PlanError(f"task {task.id!r}: estimate must be finite numbers")
+            raise PlanError(f"{where}.estimate: must be finite numbers")
         if a < 0:
-            raise PlanError(f"task {task.id!r}: estimate optimistic must not be negative")
+            raise PlanError(f"{where}.estimate: optimistic must not be negative")
         if a > m:
-            raise PlanError(f"task {task.id!r}: estimate optimistic > most_likely")
+            raise PlanError(f"{where}.estimate: optimistic > most_likely")
         if m > b:
-            raise PlanError(f"task {task.id!r}: estimate most_likely > pessimistic")
+            raise PlanError(f"{where}.estimate: most_likely > pessimistic")
         if a == b:
             base[i] = a
             continue
@@ -327,8 +377,15 @@ def _prepare(
         ids=network.ids,
         order=network.order.tolist(),
         base=base,
-        earliest_start=earliest_start,
-        earliest_finish=earliest_finish,
+        start_low=start_low,
+        start_high=start_high,
+        finish_low=finish_low,
+        finish_high=finish_high,
+        late_start_low=late_start_low,
+        late_start_high=late_start_high,
+        late_finish_low=late_finish_low,
+        late_finish_high=late_finish_high,
+        completed=completed,
         sampled=np.asarray(sampled, dtype=np.int64),
         low=np.asarray(low, dtype=np.float64),
         mode=np.asarray(mode, dtype=np.float64),
@@ -396,7 +453,8 @@ def _simulate(
     ):
         occurs = rng.random(width) < probability
         if task >= 0:
-            durations[task] += delay * occurs
+            if not plan.completed[task]:  # a finished task cannot be delayed any more
+                durations[task] += delay * occurs
         else:
             project_delay += delay * occurs
         if cost is not None:
@@ -411,10 +469,11 @@ def _simulate(
     finish_bound = np.empty(width)
     for j in plan.order:
         s = start[j]
-        s.fill(plan.earliest_start[j])
-        has_finish_bound = plan.earliest_finish[j] > -np.inf
+        d = durations[j]
+        s.fill(plan.start_low[j])
+        has_finish_bound = plan.finish_low[j] > -np.inf
         if has_finish_bound:
-            finish_bound.fill(plan.earliest_finish[j])
+            finish_bound.fill(plan.finish_low[j])
         for i, kind, lag in plan.incoming[j]:
             # FS and SS bound the successor's start, FF and SF its finish.
             source = finish[i] if kind in (FS, FF) else start[i]
@@ -428,9 +487,14 @@ def _simulate(
                 np.add(source, lag, out=scratch)
                 np.maximum(target, scratch, out=target)
         if has_finish_bound:
-            np.subtract(finish_bound, durations[j], out=scratch)
+            np.subtract(finish_bound, d, out=scratch)
             np.maximum(s, scratch, out=s)
-        np.add(s, durations[j], out=finish[j])
+        if plan.start_high[j] < np.inf:
+            np.minimum(s, plan.start_high[j], out=s)
+        if plan.finish_high[j] < np.inf:
+            np.subtract(plan.finish_high[j], d, out=scratch)
+            np.minimum(s, scratch, out=s)
+        np.add(s, d, out=finish[j])
     project_finish = finish.max(axis=0)
 
     # Backward pass against each iteration's own finish. Late finishes overwrite the early
@@ -448,8 +512,20 @@ def _simulate(
             if kind in (SS, SF):
                 scratch += durations[i]
             np.minimum(late_finish, scratch, out=late_finish)
-        np.subtract(late_finish, finish[i], out=scratch)
-        np.less_equal(scratch, tolerance, out=critical[i])
+        d = durations[i]
+        if plan.late_finish_high[i] < np.inf:
+            np.minimum(late_finish, plan.late_finish_high[i], out=late_finish)
+        if plan.late_start_high[i] < np.inf:
+            np.add(d, plan.late_start_high[i], out=scratch)
+            np.minimum(late_finish, scratch, out=late_finish)
+        if plan.late_finish_low[i] > -np.inf:
+            np.maximum(late_finish, plan.late_finish_low[i], out=late_finish)
+        if plan.late_start_low[i] > -np.inf:
+            np.add(d, plan.late_start_low[i], out=scratch)
+            np.maximum(late_finish, scratch, out=late_finish)
+        if not plan.completed[i]:
+            np.subtract(late_finish, finish[i], out=scratch)
+            np.less_equal(scratch, tolerance, out=critical[i])
         finish[i] = late_finish
         np.subtract(late_finish, durations[i], out=start[i])
 

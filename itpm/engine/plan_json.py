@@ -199,7 +199,11 @@ def _weekday_checked(value: str, where: str) -> str:
 
 
 def _pair(value: Any, where: str) -> tuple[str, str]:
-    if not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, str) for v in value):
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 2
+        or not all(isinstance(v, str) for v in value)
+    ):
         raise PlanError(f'{where}: expected ["HH:MM", "HH:MM"], got {value!r}')
     return value[0], value[1]
 

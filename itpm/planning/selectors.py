@@ -87,3 +87,38 @@ def dependency_list(
     if type:
         links = links.filter(type=type)
     return links.order_by("id")
+
+
+def rollup_summaries(tasks: list[Task]) -> list[Task]:
+    """Give summary tasks the dates, duration and progress of their subtasks, for display.
+
+    ``tasks`` is a whole project in WBS order; children come after their parent, so one
+    pass from the end sees every child before its parent. Sets ``rollup_start``,
+    ``rollup_finish``, ``rollup_hours`` and ``rollup_percent`` on every task.
+    """
+    by_id = {task.pk: task for task in tasks}
+    for task in tasks:
+        task.rollup_start = task.planned_start  # type: ignore[attr-defined]
+        task.rollup_finish = task.planned_finish  # type: ignore[attr-defined]
+        task.rollup_hours = task.duration_hours  # type: ignore[attr-defined]
+        task.rollup_percent = task.percent_complete  # type: ignore[attr-defined]
+        task.rollup_work = [0, 0]  # type: ignore[attr-defined]  # [hours, hours done]
+    for task in reversed(tasks):
+        if getattr(task, "child_count", 0):
+            hours, done = task.rollup_work  # type: ignore[attr-defined]
+            task.rollup_hours = hours  # type: ignore[attr-defined]
+            task.rollup_percent = round(100 * done / hours) if hours else 0  # type: ignore[attr-defined]
+        else:
+            task.rollup_work = [task.duration_hours, task.duration_hours * task.percent_complete / 100]  # type: ignore[attr-defined]
+        parent = by_id.get(task.parent_id) if task.parent_id else None
+        if parent is None:
+            continue
+        work = parent.rollup_work  # type: ignore[attr-defined]
+        work[0] += task.rollup_work[0]  # type: ignore[attr-defined]
+        work[1] += task.rollup_work[1]  # type: ignore[attr-defined]
+        start, finish = task.rollup_start, task.rollup_finish  # type: ignore[attr-defined]
+        if start and (parent.rollup_start is None or start < parent.rollup_start):  # type: ignore[attr-defined]
+            parent.rollup_start = start  # type: ignore[attr-defined]
+        if finish and (parent.rollup_finish is None or finish > parent.rollup_finish):  # type: ignore[attr-defined]
+            parent.rollup_finish = finish  # type: ignore[attr-defined]
+    return tasks

@@ -235,7 +235,7 @@ def project_activity(request: HttpRequest, key: str) -> HttpResponse:
 
 # ---------------------------------------------------------------------------- plan (WBS)
 def _plan_context(request: HttpRequest, project: Project, **extra: Any) -> dict[str, Any]:
-    tasks = list(planning_selectors.task_list(project=project))
+    tasks = planning_selectors.rollup_summaries(list(planning_selectors.task_list(project=project)))
     links = list(planning_selectors.dependency_list(project=project))
     predecessors: dict[int, list[str]] = {}
     for link in links:
@@ -294,6 +294,13 @@ def task_create(request: HttpRequest, key: str) -> HttpResponse:
 def _row(request: HttpRequest, task: Task, *, error: str = "") -> HttpResponse:
     task = _task(request, task.pk)
     project = task.project
+    if getattr(task, "child_count", 0):
+        subtree = planning_selectors.task_list(project=project).filter(
+            wbs_sort__startswith=task.wbs_sort
+        )
+        task = planning_selectors.rollup_summaries(list(subtree))[0]
+    else:
+        planning_selectors.rollup_summaries([task])
     task.depth = task.wbs_code.count(".")  # type: ignore[attr-defined]
     links = planning_selectors.dependency_list(project=project, task=task.pk).filter(successor=task)
     task.predecessor_labels = ", ".join(  # type: ignore[attr-defined]

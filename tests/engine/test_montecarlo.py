@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 import pytest
 
+from itpm.engine.cpm import schedule
 from itpm.engine.errors import CycleError, PlanError
 from itpm.engine.model import (
     Constraint,
@@ -258,13 +260,13 @@ def test_start_link_from_a_summary_applies_to_every_leaf_as_in_cpm() -> None:
             [Task("A", 5, estimate=Estimate(6, 5, 9))],
             [],
             [],
-            r"'A': estimate optimistic > most_likely",
+            r"tasks\[0\]\.estimate: optimistic > most_likely",
         ),
         (
             [Task("A", 5, estimate=Estimate(1, 9, 8))],
             [],
             [],
-            r"'A': estimate most_likely > pessimistic",
+            r"tasks\[0\]\.estimate: most_likely > pessimistic",
         ),
         ([Task("A", 5, estimate=Estimate(-1, 2, 8))], [], [], "optimistic must not be negative"),
         ([Task("A", 5)], [Dependency("A", "Z")], [], r"dependencies\[0\]\.successor"),
@@ -284,3 +286,65 @@ def test_cycle_is_reported() -> None:
     tasks = [Task("A", 1), Task("B", 1)]
     with pytest.raises(CycleError):
         forecast(tasks, [Dependency("A", "B"), Dependency("B", "A")], iterations=10, seed=1)
+
+
+def random_plan(seed: int) -> tuple[list[Task], list[Dependency], int | None]:
+    """A random plan using every feature the deterministic schedule knows, but ALAP."""
+    rng = random.Random(seed)
+    count = rng.randint(2, 25)
+    status = rng.choice([None, rng.randint(0, 30)])
+    tasks: list[Task] = []
+    for i in range(count):
+        duration = rng.choice([0, rng.randint(1, 40)])
+        constraint = Constraint()
+        if rng.random() < 0.2:
+            kind = rng.choice(
+                [
+                    ConstraintType.SNET,
+                    ConstraintType.FNET,
+                    ConstraintType.SNLT,
+                    ConstraintType.FNLT,
+                    ConstraintType.MSO,
+                    ConstraintType.MFO,
+                ]
+            )
+            constraint = Constraint(kind, rng.randint(0, 120))
+        actual_start = actual_finish = None
+        if status is not None and i < 4 and rng.random() < 0.5:
+            actual_start = rng.randint(0, status)
+            if rng.random() < 0.5:
+                actual_finish = actual_start + duration
+        tasks.append(
+            Task(
+                id=f"T{i}",
+                duration=duration,
+                constraint=constraint,
+                deadline=rng.choice([None, None, rng.randint(10, 200)]),
+                actual_start=actual_start,
+                actual_finish=actual_finish,
+            )
+        )
+    # A couple of summaries over disjoint ranges of later tasks.
+    if count > 8 and rng.random() < 0.5:
+        tasks.append(Task(id="S", duration=0))
+        for k in range(count - 4, count):
+            tasks[k].parent = "S"
+    links = []
+    for j in range(1, count):
+        for i in rng.sample(range(j), min(j, rng.randint(0, 3))):
+            links.append(
+                Dependency(f"T{i}", f"T{j}", rng.choice([FS, SS, FF, SF]), rng.randint(-5, 10))
+            )
+    if any(t.id == "S" for t in tasks):
+        links.append(Dependency("T0", "S", rng.choice([FS, SS, FF, SF]), 2))
+    return tasks, links, status
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_fixed_durations_reproduce_the_deterministic_schedule(seed: int) -> None:
+    tasks, links, status = random_plan(seed)
+    expected = schedule(tasks, links, status=status)
+    result = forecast(tasks, links, iterations=2, seed=1, status=status)
+    assert set(result.finish_samples.tolist()) == {float(expected.project_finish)}
+    for i, task_id in enumerate(expected.ids):
+        assert result.criticality[task_id] == float(expected.critical[i]), task_id

@@ -1,0 +1,100 @@
+"""Shared test fixtures: named people and a small project, as in a real team.
+
+- ``admin``: site admin
+- ``owner``: owner of the Apollo project (APL); ``manager``, ``member``, ``viewer``: its team
+- ``outsider``: owner of another project (ZED), no role on APL
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from itpm.accounts.models import Role, User
+from itpm.accounts.services import membership_set, token_create
+from itpm.planning.models import Task
+from itpm.planning.services import dependency_create, task_create
+from itpm.portfolio.models import Category, Project
+from itpm.portfolio.services import project_create
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # The production hasher is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _user(username: str, **extra: Any) -> User:
+    return User.objects.create_user(
+        username=username, password=PASSWORD, email=f"{username}@example.com", **extra
+    )
+
+
+@pytest.fixture
+def people(db: Any) -> dict[str, User]:
+    return {
+        "admin": _user("admin", is_staff=True, is_superuser=True),
+        "owner": _user("olivia", first_name="Olivia"),
+        "manager": _user("manny"),
+        "member": _user("mia"),
+        "viewer": _user("vic"),
+        "outsider": _user("oscar"),
+    }
+
+
+@pytest.fixture
+def project(people: dict[str, User]) -> Project:
+    project = project_create(
+        actor=people["owner"],
+        key="APL",
+        name="Apollo ERP upgrade",
+        category=Category.SOFTWARE,
+        start_date=dt.date(2027, 1, 4),
+    )
+    membership_set(actor=people["owner"], project=project, user=people["manager"], role=Role.MANAGER)
+    membership_set(actor=people["owner"], project=project, user=people["member"], role=Role.MEMBER)
+    membership_set(actor=people["owner"], project=project, user=people["viewer"], role=Role.VIEWER)
+    return project
+
+
+@pytest.fixture
+def foreign_project(people: dict[str, User]) -> Project:
+    return project_create(actor=people["outsider"], key="ZED", name="Zed secret rollout")
+
+
+@pytest.fixture
+def tasks(project: Project, people: dict[str, User]) -> dict[str, Task]:
+    owner = people["owner"]
+    phase = task_create(actor=owner, project=project, name="Build", duration_hours=0)
+    design = task_create(actor=owner, project=project, name="Design", parent=phase, duration_hours=16)
+    code = task_create(actor=owner, project=project, name="Code", parent=phase, duration_hours=40)
+    launch = task_create(actor=owner, project=project, name="Launch", milestone=True)
+    dependency_create(actor=owner, project=project, predecessor=design, successor=code)
+    return {"phase": phase, "design": design, "code": code, "launch": launch}
+
+
+def api_client(user: User | None) -> Client:
+    """A client that talks to the API as ``user`` with a bearer token (None: anonymous)."""
+    if user is None:
+        return Client()
+    _, key = token_create(user=user)
+    return Client(headers={"Authorization": f"Bearer {key}"})
+
+
+@pytest.fixture
+def api(people: dict[str, User]) -> Any:
+    clients: dict[str, Client] = {}
+
+    def get(name: str | None) -> Client:
+        if name is None:
+            return Client()
+        if name not in clients:
+            clients[name] = api_client(people[name])
+        return clients[name]
+
+    return get
