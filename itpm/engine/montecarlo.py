@@ -79,8 +79,10 @@ class Forecast:
 
     ``finish_percentiles`` maps 10, 50, 80, 95 to the finish that many percent of the
     iterations meet or beat; ``criticality`` maps every task id (leaves and summaries; a
-    summary counts as critical when any of its leaves is) to its criticality index in
-    [0, 1]. ``finish_samples`` keeps every iteration's finish for further statistics.
+    summary too) to its criticality index in
+    [0, 1]. A summary is critical in an iteration when the latest late finish of its leaves
+    is not after their latest early finish, as in ``cpm``. ``finish_samples`` keeps every
+    iteration's finish for further statistics.
     Cost fields are ``None`` unless ``cost_rates``, ``base_cost`` or a risk cost was given.
     """
 
@@ -496,6 +498,9 @@ def _simulate(
             np.minimum(s, scratch, out=s)
         np.add(s, d, out=finish[j])
     project_finish = finish.max(axis=0)
+    # A summary is critical as in cpm: the latest late finish of its leaves is not after
+    # their latest early finish (and not all of them are completed).
+    summary_early_finish = [finish[leaves].max(axis=0) for leaves in summary_leaves]
 
     # Backward pass against each iteration's own finish. Late finishes overwrite the early
     # finishes and late starts overwrite the early starts, task by task in reverse order:
@@ -531,7 +536,12 @@ def _simulate(
 
     critical_counts = np.count_nonzero(critical, axis=1).astype(np.int64)
     summary_counts = np.asarray(
-        [np.count_nonzero(critical[leaves].any(axis=0)) for leaves in summary_leaves],
+        [
+            0
+            if all(plan.completed[i] for i in leaves.tolist())
+            else np.count_nonzero(finish[leaves].max(axis=0) - early <= tolerance)
+            for leaves, early in zip(summary_leaves, summary_early_finish, strict=True)
+        ],
         dtype=np.int64,
     )
     return _BlockResult(

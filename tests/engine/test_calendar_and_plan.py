@@ -24,25 +24,29 @@ CAL = Calendar(
 AXIS = CAL.axis(datetime(2027, 1, 4, 9, tzinfo=NY))
 
 
+def _ny(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=NY)  # type: ignore[misc]
+
+
 @pytest.mark.parametrize(
     ("position", "start", "finish"),
     [
-        (0, datetime(2027, 1, 4, 9), datetime(2026, 12, 31, 18)),  # Jan 1 is a holiday
-        (4, datetime(2027, 1, 4, 14), datetime(2027, 1, 4, 13)),  # lunch break
-        (8, datetime(2027, 1, 5, 9), datetime(2027, 1, 4, 18)),
-        (40, datetime(2027, 1, 11, 9), datetime(2027, 1, 8, 18)),
-        (80, datetime(2027, 1, 20, 9), datetime(2027, 1, 15, 18)),  # MLK day + Jan 19
-        (96, datetime(2027, 1, 23, 9), datetime(2027, 1, 21, 18)),  # Fri 22 off, Sat 23 on
-        (100, datetime(2027, 1, 25, 9), datetime(2027, 1, 23, 13)),
+        (0, _ny(2027, 1, 4, 9), _ny(2026, 12, 31, 18)),  # Jan 1 is a holiday
+        (4, _ny(2027, 1, 4, 14), _ny(2027, 1, 4, 13)),  # lunch break
+        (8, _ny(2027, 1, 5, 9), _ny(2027, 1, 4, 18)),
+        (40, _ny(2027, 1, 11, 9), _ny(2027, 1, 8, 18)),
+        (80, _ny(2027, 1, 20, 9), _ny(2027, 1, 15, 18)),  # MLK day + Jan 19
+        (96, _ny(2027, 1, 23, 9), _ny(2027, 1, 21, 18)),  # Fri 22 off, Sat 23 on
+        (100, _ny(2027, 1, 25, 9), _ny(2027, 1, 23, 13)),
     ],
 )
 def test_positions_and_semantics(position: int, start: datetime, finish: datetime) -> None:
-    assert AXIS.to_datetime(position) == start.replace(tzinfo=NY)
-    assert AXIS.to_datetime(position, finish=True) == finish.replace(tzinfo=NY)
-    assert AXIS.to_axis(start.replace(tzinfo=NY)) == position
-    assert AXIS.to_axis(finish.replace(tzinfo=NY), finish=True) == position
-    assert AXIS.to_datetimes([position])[0] == start.replace(tzinfo=NY)
-    assert AXIS.to_datetimes([position], finish=True)[0] == finish.replace(tzinfo=NY)
+    assert AXIS.to_datetime(position) == start
+    assert AXIS.to_datetime(position, finish=True) == finish
+    assert AXIS.to_axis(start) == position
+    assert AXIS.to_axis(finish, finish=True) == position
+    assert AXIS.to_datetimes([position])[0] == start
+    assert AXIS.to_datetimes([position], finish=True)[0] == finish
 
 
 def test_add_and_between() -> None:

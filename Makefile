@@ -1,0 +1,54 @@
+# itpm: two commands a fresh machine needs.
+#   make run   installs everything, loads the demo portfolio and serves http://127.0.0.1:8000
+#   make test  runs the whole suite on SQLite and on PostgreSQL (plus lint and type checks)
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+PG_URL ?= postgres://postgres@127.0.0.1:5432/itpm
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup deps assets browser services lint test-sqlite test-postgres bench proof clean
+
+run: setup
+	$(UV) run itpm demo
+	$(UV) run itpm serve --host $(HOST) --port $(PORT)
+
+setup: deps assets
+
+# uv comes from PyPI; the lock file pins every Python package.
+deps:
+	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+
+# Browser assets come from npm packages (package-lock.json), served from node_modules.
+assets:
+	@if [ ! -d node_modules/htmx.org ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
+# Browser tests drive Debian's chromium; never a downloaded browser.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+services:
+	@bash .ci/services.sh
+
+lint: deps
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run lint-imports
+	$(UV) run mypy itpm
+
+test: setup browser services lint test-sqlite test-postgres
+
+test-sqlite:
+	$(UV) run pytest -p no:cacheprovider -q
+
+test-postgres:
+	DATABASE_URL=$(PG_URL) $(UV) run pytest -p no:cacheprovider -q
+
+bench: setup
+	$(UV) run python bench/bench_cpm.py
+	$(UV) run python bench/bench_montecarlo.py
+	$(UV) run python bench/bench_leveling.py --quick
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
