@@ -543,6 +543,7 @@ def forecast_document(
     seed: int | None,
     target_date: str | None,
     distribution: str = "pert",
+    status_date: str | None = None,
 ) -> dict[str, Any]:
     """Monte Carlo forecast of a PLAN.json document; return the output document.
 
@@ -551,13 +552,14 @@ def forecast_document(
     up to the next working minute) and in working hours from the start, the chance to
     finish by ``target_date`` (a date means the end of that day), the criticality index of
     every task, a histogram of the finish in hours, the cost percentiles when risks carry a
-    cost, and the deterministic CPM finish for comparison. See docs/engine.md.
+    cost, and the deterministic CPM finish for comparison. With ``status_date``, progress
+    is read as ``schedule_document`` reads it. See docs/engine.md.
     """
     from itpm.engine.montecarlo import forecast
 
     if distribution not in ("pert", "triangular"):
         raise PlanError(f"distribution: expected pert or triangular, got {distribution!r}")
-    loaded = load_plan(document)
+    loaded = load_plan(document, status_date=status_date)
     axis = loaded.axis
     target = None
     if target_date is not None:
@@ -571,8 +573,9 @@ def forecast_document(
         risks=loaded.risks,
         distribution="pert" if distribution == "pert" else "triangular",
         target=target,
+        status=loaded.status,
     )
-    deterministic = schedule(loaded.tasks, loaded.dependencies)
+    deterministic = schedule(loaded.tasks, loaded.dependencies, status=loaded.status)
 
     def when(position: float) -> str:
         minute = axis.origin_minute + math.ceil(position * axis.unit - 1e-9)

@@ -340,7 +340,7 @@ def random_plan(seed: int) -> tuple[list[Task], list[Dependency], int | None]:
     return tasks, links, status
 
 
-@pytest.mark.parametrize("seed", range(1500))
+@pytest.mark.parametrize("seed", range(60))
 def test_fixed_durations_reproduce_the_deterministic_schedule(seed: int) -> None:
     tasks, links, status = random_plan(seed)
     expected = schedule(tasks, links, status=status)
