@@ -113,9 +113,7 @@ TEMPLATES = [
 # The embedded default is an SQLite file in the data directory; DATABASE_URL selects
 # PostgreSQL (postgres://user@host:5432/name) for production.
 _default_db = f"sqlite:///{DATA_DIR / 'itpm.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(envstr("DATABASE_URL", _default_db), conn_max_age=60)
-}
+DATABASES = {"default": dj_database_url.parse(envstr("DATABASE_URL", _default_db), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # WAL lets readers work while one writer writes; IMMEDIATE transactions take the write

@@ -9,7 +9,6 @@ from django.views.generic import RedirectView
 from itpm.api import api
 
 
-
 def openapi_json(request: HttpRequest) -> JsonResponse:
     """The OpenAPI document at its documented short address (same as /api/v1/openapi.json)."""
     return JsonResponse(api.get_openapi_schema(path_prefix="/api/v1/"))

@@ -56,7 +56,9 @@ def project(people: dict[str, User]) -> Project:
         category=Category.SOFTWARE,
         start_date=dt.date(2027, 1, 4),
     )
-    membership_set(actor=people["owner"], project=project, user=people["manager"], role=Role.MANAGER)
+    membership_set(
+        actor=people["owner"], project=project, user=people["manager"], role=Role.MANAGER
+    )
     membership_set(actor=people["owner"], project=project, user=people["member"], role=Role.MEMBER)
     membership_set(actor=people["owner"], project=project, user=people["viewer"], role=Role.VIEWER)
     return project
@@ -71,7 +73,9 @@ def foreign_project(people: dict[str, User]) -> Project:
 def tasks(project: Project, people: dict[str, User]) -> dict[str, Task]:
     owner = people["owner"]
     phase = task_create(actor=owner, project=project, name="Build", duration_hours=0)
-    design = task_create(actor=owner, project=project, name="Design", parent=phase, duration_hours=16)
+    design = task_create(
+        actor=owner, project=project, name="Design", parent=phase, duration_hours=16
+    )
     code = task_create(actor=owner, project=project, name="Code", parent=phase, duration_hours=40)
     launch = task_create(actor=owner, project=project, name="Launch", milestone=True)
     dependency_create(actor=owner, project=project, predecessor=design, successor=code)

@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema
 
 from itpm.accounts import services
 from itpm.accounts.models import ApiToken, Team, TeamKind, User
-from itpm.accounts.permissions import is_admin
+from itpm.accounts.permissions import is_admin, request_user
 from itpm.accounts.selectors import users_by_username
 from itpm.core.api import ErrorOut, Page, StrictSchema, paginate
 from itpm.core.errors import NotFound, ServiceError
@@ -34,15 +34,13 @@ class Unauthorized(ServiceError):
     status = 401
 
 
-@router.post(
-    "/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 422: ErrorOut}
-)
+@router.post("/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 422: ErrorOut})
 def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
     """Exchange a username and password for a personal API token."""
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
         raise Unauthorized("wrong username or password")
-    token, key = services.token_create(user=user, name=payload.name)  # type: ignore[arg-type]
+    token, key = services.token_create(user=user, name=payload.name)
     return 201, {"token": key, "id": token.pk, "name": token.name}
 
 
@@ -58,15 +56,15 @@ class TokenInfo(Schema):
 @router.get("/auth/tokens", response=list[TokenInfo])
 def token_list(request: HttpRequest) -> list[ApiToken]:
     """Your own API tokens (never their secrets)."""
-    return list(ApiToken.objects.filter(user=request.user))
+    return list(ApiToken.objects.filter(user=request_user(request)))
 
 
 @router.delete("/auth/tokens/{token_id}", response={204: None, 404: ErrorOut})
 def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
-    token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
+    token = ApiToken.objects.filter(pk=token_id, user=request_user(request)).first()
     if token is None:
         raise NotFound("token not found")
-    services.token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+    services.token_revoke(actor=request_user(request), token=token)
     return 204, None
 
 
@@ -110,15 +108,15 @@ def user_list(
     if search:
         users = users.filter(username__icontains=search)
     page = paginate(users, limit, offset)
-    page["items"] = [_user_out(u, request.user) for u in page["items"]]  # type: ignore[arg-type]
+    page["items"] = [_user_out(u, request_user(request)) for u in page["items"]]
     return page
 
 
 @router.post("/users", response={201: UserOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut})
 def user_create(request: HttpRequest, payload: UserIn) -> tuple[int, dict[str, object]]:
     """Create a user (site admins only)."""
-    user = services.user_create(actor=request.user, **payload.model_dump())
-    return 201, _user_out(user, request.user)  # type: ignore[arg-type]
+    user = services.user_create(actor=request_user(request), **payload.model_dump())
+    return 201, _user_out(user, request_user(request))
 
 
 class TeamOut(Schema):
@@ -156,7 +154,7 @@ def team_list(
     if kind:
         teams = teams.filter(kind=kind)
     page = paginate(teams, limit, offset)
-    page["items"] = [_team_out(t) for t in page["items"]]  # type: ignore[attr-defined]
+    page["items"] = [_team_out(t) for t in page["items"]]
     return page
 
 
@@ -165,7 +163,7 @@ def team_create(request: HttpRequest, payload: TeamIn) -> tuple[int, dict[str, o
     """Create a team (site admins only)."""
     members = users_by_username(payload.members, field="members")
     team = services.team_create(
-        actor=request.user,
+        actor=request_user(request),
         name=payload.name,
         kind=payload.kind,
         description=payload.description,

@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from itpm.accounts.models import ROLE_RANK, Membership, Role
+from itpm.accounts.models import ROLE_RANK, Membership, Role, User
 from itpm.core.errors import Conflict, Forbidden, NotFound
 
 if TYPE_CHECKING:
@@ -68,3 +69,11 @@ def get_visible_project(user: Any, key: str) -> Project:
     if project is None:
         raise NotFound(f"project {key!r} not found")
     return project
+
+
+def request_user(request: HttpRequest) -> User:
+    """The logged-in user of a request that passed authentication (typed for the services)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise NotFound("not found")
+    return user

@@ -17,6 +17,9 @@ import typer
 
 from itpm.cli.engine import app as engine_app
 
+# The demo's published password (README); demo users exist only on demo installs.
+DEMO_PASSWORD = "demo-pass-123"  # noqa: S105
+
 app = typer.Typer(
     help="itpm: IT project management.", no_args_is_help=True, pretty_exceptions_enable=False
 )
@@ -117,9 +120,7 @@ def serve(
 
 @app.command()
 def demo(
-    password: Annotated[
-        str, typer.Option(help="Password of every demo user.")
-    ] = "demo-pass-123",
+    password: Annotated[str, typer.Option(help="Password of every demo user.")] = DEMO_PASSWORD,
 ) -> None:
     """Load the demo portfolio (idempotent: does nothing when it is there)."""
     _django()
@@ -131,7 +132,9 @@ def demo(
     call_command("migrate", interactive=False, verbosity=0)
     created = load_demo(password=password, progress=True)
     if created:
-        typer.echo(f"Demo portfolio loaded. Log in as 'pm' (or 'admin') with password {password!r}.")
+        typer.echo(
+            f"Demo portfolio loaded. Log in as 'pm' (or 'admin') with password {password!r}."
+        )
     else:
         typer.echo("Demo portfolio already present. Log in as 'pm' or 'admin'.")
 

@@ -95,9 +95,7 @@ def forecast(
     document = _read_json(plan)
     try:
         _print(
-            forecast_document(
-                document, iterations=iterations, seed=seed, target_date=target_date
-            )
+            forecast_document(document, iterations=iterations, seed=seed, target_date=target_date)
         )
     except EngineError as exc:
         _fail(str(exc))

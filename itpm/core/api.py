@@ -86,7 +86,9 @@ def with_etag(response: HttpResponse, version: int) -> HttpResponse:
     return response
 
 
-def _error(api: NinjaAPI, request: HttpRequest, status: int, detail: str, errors: list[Any]) -> HttpResponse:
+def _error(
+    api: NinjaAPI, request: HttpRequest, status: int, detail: str, errors: list[Any]
+) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "errors": errors}, status=status)
 
 

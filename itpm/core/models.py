@@ -24,7 +24,11 @@ class AuditEvent(models.Model):
     )
     # Denormalized so the activity feed of a project is one indexed query.
     project = models.ForeignKey(
-        "portfolio.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
+        "portfolio.Project",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="audit_events",
     )
     action = models.CharField(max_length=64)  # e.g. "task.update"
     object_type = models.CharField(max_length=64)

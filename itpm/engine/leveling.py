@@ -719,15 +719,19 @@ def _exact(
         [units for demand in problem.raw_demands for _, units in demand]
         + [c for p in problem.profiles for c in p.caps]
     )
+    # One interval per task, shared by every resource it uses.
+    task_interval = [
+        model.new_fixed_size_interval_var(starts[j], d[j], f"i{j}") if d[j] > 0 else None
+        for j in range(n)
+    ]
     for r, profile in enumerate(problem.profiles):
         intervals = []
         heights = []
         for j in range(n):
+            interval = task_interval[j]
             for rr, units in problem.raw_demands[j]:
-                if rr == r:
-                    intervals.append(
-                        model.new_fixed_size_interval_var(starts[j], d[j], f"i{j}_{r}")
-                    )
+                if rr == r and interval is not None:
+                    intervals.append(interval)
                     heights.append(round(units * scale))
         if not intervals:
             continue

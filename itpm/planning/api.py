@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from itpm.accounts.permissions import get_visible_project
+from itpm.accounts.permissions import get_visible_project, request_user
 from itpm.accounts.selectors import users_by_username
 from itpm.core.api import ErrorOut, Page, StrictSchema, expected_version, paginate, with_etag
 from itpm.core.markdown import render_markdown
@@ -139,7 +139,7 @@ def task_create(request: HttpRequest, key: str, payload: TaskIn) -> tuple[int, T
         data["parent"] = selectors.task_in_project(
             project=project, task_id=data["parent"], field="parent"
         )
-    task = services.task_create(actor=request.user, project=project, **data)  # type: ignore[arg-type]
+    task = services.task_create(actor=request_user(request), project=project, **data)
     return 201, selectors.task_get(user=request.user, task_id=task.pk)
 
 
@@ -158,7 +158,9 @@ def task_update(
     task = selectors.task_get(user=request.user, task_id=task_id)
     data = payload.model_dump(exclude_unset=True)
     version = expected_version(request, data.pop("version", None))
-    services.task_update(actor=request.user, task=task, version=version, data=_task_data(data))  # type: ignore[arg-type]
+    services.task_update(
+        actor=request_user(request), task=task, version=version, data=_task_data(data)
+    )
     task = selectors.task_get(user=request.user, task_id=task_id)
     with_etag(response, task.version)
     return task
@@ -170,7 +172,7 @@ def task_delete(request: HttpRequest, task_id: int) -> tuple[int, None]:
     task = selectors.task_get(user=request.user, task_id=task_id)
     version = request.headers.get("If-Match")
     services.task_delete(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request_user(request),
         task=task,
         version=expected_version(request, None) if version else None,
     )
@@ -187,7 +189,7 @@ def task_move(request: HttpRequest, task_id: int, payload: MoveIn) -> Task:
         else None
     )
     services.task_move(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request_user(request),
         task=task,
         version=expected_version(request, payload.version),
         parent=parent,
@@ -201,7 +203,9 @@ def task_indent(request: HttpRequest, task_id: int, payload: VersionIn) -> Task:
     """Make the task a subtask of the task above it."""
     task = selectors.task_get(user=request.user, task_id=task_id)
     services.task_indent(
-        actor=request.user, task=task, version=expected_version(request, payload.version)  # type: ignore[arg-type]
+        actor=request_user(request),
+        task=task,
+        version=expected_version(request, payload.version),
     )
     return selectors.task_get(user=request.user, task_id=task_id)
 
@@ -211,7 +215,9 @@ def task_outdent(request: HttpRequest, task_id: int, payload: VersionIn) -> Task
     """Move the task one level up, just below its summary task."""
     task = selectors.task_get(user=request.user, task_id=task_id)
     services.task_outdent(
-        actor=request.user, task=task, version=expected_version(request, payload.version)  # type: ignore[arg-type]
+        actor=request_user(request),
+        task=task,
+        version=expected_version(request, payload.version),
     )
     return selectors.task_get(user=request.user, task_id=task_id)
 
@@ -264,7 +270,7 @@ def dependency_create(
         project=project, task_id=payload.successor, field="successor"
     )
     return 201, services.dependency_create(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request_user(request),
         project=project,
         predecessor=predecessor,
         successor=successor,
@@ -288,12 +294,15 @@ def dependency_update(
     data = payload.model_dump(exclude_unset=True)
     version = expected_version(request, data.pop("version", None))
     return services.dependency_update(
-        actor=request.user, dependency=dependency, version=version, data=data  # type: ignore[arg-type]
+        actor=request_user(request),
+        dependency=dependency,
+        version=version,
+        data=data,
     )
 
 
 @router.delete("/dependencies/{dependency_id}", response={204: None, **WRITE_ERRORS})
 def dependency_delete(request: HttpRequest, dependency_id: int) -> tuple[int, None]:
     dependency = selectors.dependency_get(user=request.user, dependency_id=dependency_id)
-    services.dependency_delete(actor=request.user, dependency=dependency)  # type: ignore[arg-type]
+    services.dependency_delete(actor=request_user(request), dependency=dependency)
     return 204, None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
@@ -90,35 +91,37 @@ def dependency_list(
 
 
 def rollup_summaries(tasks: list[Task]) -> list[Task]:
-    """Give summary tasks the dates, duration and progress of their subtasks, for display.
+    """Give summary tasks the dates, work and progress of their subtasks, for display.
 
-    ``tasks`` is a whole project in WBS order; children come after their parent, so one
+    ``tasks`` is a whole subtree in WBS order, so children come after their parent and one
     pass from the end sees every child before its parent. Sets ``rollup_start``,
-    ``rollup_finish``, ``rollup_hours`` and ``rollup_percent`` on every task.
+    ``rollup_finish``, ``rollup_hours`` and ``rollup_percent`` on every task; progress is
+    weighted by hours of work, as MS Project rolls up percent complete.
     """
     by_id = {task.pk: task for task in tasks}
-    for task in tasks:
-        task.rollup_start = task.planned_start  # type: ignore[attr-defined]
-        task.rollup_finish = task.planned_finish  # type: ignore[attr-defined]
-        task.rollup_hours = task.duration_hours  # type: ignore[attr-defined]
-        task.rollup_percent = task.percent_complete  # type: ignore[attr-defined]
-        task.rollup_work = [0, 0]  # type: ignore[attr-defined]  # [hours, hours done]
+    start = {task.pk: task.planned_start for task in tasks}
+    finish = {task.pk: task.planned_finish for task in tasks}
+    hours: dict[int, float] = defaultdict(float)
+    done: dict[int, float] = defaultdict(float)
     for task in reversed(tasks):
-        if getattr(task, "child_count", 0):
-            hours, done = task.rollup_work  # type: ignore[attr-defined]
-            task.rollup_hours = hours  # type: ignore[attr-defined]
-            task.rollup_percent = round(100 * done / hours) if hours else 0  # type: ignore[attr-defined]
-        else:
-            task.rollup_work = [task.duration_hours, task.duration_hours * task.percent_complete / 100]  # type: ignore[attr-defined]
+        if not getattr(task, "child_count", 0):
+            hours[task.pk] = task.duration_hours
+            done[task.pk] = task.duration_hours * task.percent_complete / 100
         parent = by_id.get(task.parent_id) if task.parent_id else None
         if parent is None:
             continue
-        work = parent.rollup_work  # type: ignore[attr-defined]
-        work[0] += task.rollup_work[0]  # type: ignore[attr-defined]
-        work[1] += task.rollup_work[1]  # type: ignore[attr-defined]
-        start, finish = task.rollup_start, task.rollup_finish  # type: ignore[attr-defined]
-        if start and (parent.rollup_start is None or start < parent.rollup_start):  # type: ignore[attr-defined]
-            parent.rollup_start = start  # type: ignore[attr-defined]
-        if finish and (parent.rollup_finish is None or finish > parent.rollup_finish):  # type: ignore[attr-defined]
-            parent.rollup_finish = finish  # type: ignore[attr-defined]
+        hours[parent.pk] += hours[task.pk]
+        done[parent.pk] += done[task.pk]
+        child_start, child_finish = start[task.pk], finish[task.pk]
+        if child_start and (start[parent.pk] is None or child_start < start[parent.pk]):  # type: ignore[operator]
+            start[parent.pk] = child_start
+        if child_finish and (finish[parent.pk] is None or child_finish > finish[parent.pk]):  # type: ignore[operator]
+            finish[parent.pk] = child_finish
+    for task in tasks:
+        summary = bool(getattr(task, "child_count", 0))
+        setattr(task, "rollup_start", start[task.pk])  # noqa: B010 - display-only attributes
+        setattr(task, "rollup_finish", finish[task.pk])  # noqa: B010
+        setattr(task, "rollup_hours", round(hours[task.pk]) if summary else task.duration_hours)  # noqa: B010
+        percent = round(100 * done[task.pk] / hours[task.pk]) if hours[task.pk] else 0
+        setattr(task, "rollup_percent", percent if summary else task.percent_complete)  # noqa: B010
     return tasks

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from itpm.accounts.models import Role, User
 from itpm.accounts.permissions import require_role
-from itpm.core.errors import Conflict, FieldError, Invalid, NotFound
+from itpm.core.errors import Conflict, FieldError, Invalid
 from itpm.core.services import apply_changes, audit, check_version, json_value, save_versioned
 from itpm.planning.models import Dependency, DependencyType, Task, TaskStatus
 from itpm.portfolio.models import Project
@@ -42,7 +42,9 @@ def _validate_task(data: dict[str, Any]) -> None:
         hours = data["duration_hours"]
         if not isinstance(hours, int) or hours < 0 or hours > MAX_DURATION_HOURS:
             errors.append(
-                FieldError("duration_hours", f"must be a whole number from 0 to {MAX_DURATION_HOURS}")
+                FieldError(
+                    "duration_hours", f"must be a whole number from 0 to {MAX_DURATION_HOURS}"
+                )
             )
     if "percent_complete" in data:
         percent = data["percent_complete"]
@@ -90,15 +92,15 @@ def wbs_renumber(project: Project) -> None:
         .values_list("id", "parent_id", "order", "wbs_code", "wbs_sort")
     )
     children: dict[int | None, list[int]] = defaultdict(list)
-    current = {}
+    current: dict[int, tuple[int, str, str]] = {}
     for task_id, parent_id, order, code, sort in rows:
         children[parent_id].append(task_id)
         current[task_id] = (order, code, sort)
     wanted: dict[int, tuple[int, str, str]] = {}
     stack: list[tuple[int | None, str, str]] = [(None, "", "")]
     while stack:
-        parent_id, prefix, sort_prefix = stack.pop()
-        for position, task_id in enumerate(children.get(parent_id, ()), start=1):
+        node_id, prefix, sort_prefix = stack.pop()
+        for position, task_id in enumerate(children.get(node_id, ()), start=1):
             code = f"{prefix}.{position}" if prefix else str(position)
             sort = f"{sort_prefix}.{position:05d}" if sort_prefix else f"{position:05d}"
             wanted[task_id] = (position, code, sort)
@@ -158,7 +160,9 @@ def _check_parent(project: Project, task: Task | None, parent: Task | None) -> N
         return
     if parent.project_id != project.pk:
         raise Invalid.field("parent", "must be a task of the same project")
-    if task is not None and (parent.pk == task.pk or parent.pk in _descendant_ids(project, task.pk)):
+    if task is not None and (
+        parent.pk == task.pk or parent.pk in _descendant_ids(project, task.pk)
+    ):
         raise Invalid.field("parent", "a task cannot be placed under itself or its own subtask")
     if parent.milestone:
         raise Invalid.field("parent", "a milestone cannot have subtasks")
@@ -259,11 +263,14 @@ def task_move(
     require_role(actor, project, Role.MEMBER)
     _check_parent(project, task, parent)
     if parent is not None:
-        linked = Dependency.objects.filter(
-            predecessor=task, successor_id__in=[parent.pk, *_ancestor_ids(parent)]
-        ).exists() or Dependency.objects.filter(
-            successor=task, predecessor_id__in=[parent.pk, *_ancestor_ids(parent)]
-        ).exists()
+        linked = (
+            Dependency.objects.filter(
+                predecessor=task, successor_id__in=[parent.pk, *_ancestor_ids(parent)]
+            ).exists()
+            or Dependency.objects.filter(
+                successor=task, predecessor_id__in=[parent.pk, *_ancestor_ids(parent)]
+            ).exists()
+        )
         if linked:
             raise Invalid.field("parent", "a task cannot be linked to its own summary task")
     if position is not None and position < 1:

@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema
 
 from itpm.accounts import services as account_services
 from itpm.accounts.models import Membership, Role
-from itpm.accounts.permissions import get_visible_project, require_role
+from itpm.accounts.permissions import get_visible_project, request_user, require_role
 from itpm.accounts.selectors import user_by_username
 from itpm.core.api import ErrorOut, Page, StrictSchema, expected_version, paginate, with_etag
 from itpm.core.errors import NotFound
@@ -96,7 +96,7 @@ def project_list(
 def project_create(request: HttpRequest, payload: ProjectIn) -> tuple[int, Project]:
     """Create a project; you become its owner."""
     data = _people(payload.model_dump())
-    return 201, services.project_create(actor=request.user, **data)  # type: ignore[arg-type]
+    return 201, services.project_create(actor=request_user(request), **data)
 
 
 @router.get("/projects/{key}", response={200: ProjectOut, 404: ErrorOut})
@@ -118,7 +118,7 @@ def project_update(
     data = payload.model_dump(exclude_unset=True)
     version = expected_version(request, data.pop("version", None))
     project = services.project_update(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request_user(request),
         project=project,
         version=version,
         data=_people(data),
@@ -135,7 +135,7 @@ def project_archive(request: HttpRequest, key: str, payload: ArchiveIn | None = 
     """Archive the project: it becomes read-only for everyone (owners only)."""
     project = get_visible_project(request.user, key)
     return services.project_archive(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request_user(request),
         project=project,
         version=payload.version if payload else None,
     )
@@ -168,7 +168,7 @@ def member_set(request: HttpRequest, key: str, payload: MemberIn) -> Membership:
     project = get_visible_project(request.user, key)
     user = user_by_username(payload.username, field="username")
     return account_services.membership_set(
-        actor=request.user, project=project, user=user, role=payload.role
+        actor=request_user(request), project=project, user=user, role=payload.role
     )
 
 
@@ -182,7 +182,9 @@ def member_remove(request: HttpRequest, key: str, username: str) -> tuple[int, N
     membership = project.memberships.filter(user__username=username).select_related("user").first()
     if membership is None:
         raise NotFound(f"{username} is not a member of {project.key}")
-    account_services.membership_remove(actor=request.user, project=project, user=membership.user)
+    account_services.membership_remove(
+        actor=request_user(request), project=project, user=membership.user
+    )
     return 204, None
 
 

@@ -62,125 +62,346 @@ class DemoProject:
 
 PROJECTS = [
     DemoProject(
-        "HWDC", "Frankfurt data-centre rack installation",
+        "HWDC",
+        "Frankfurt data-centre rack installation",
         "Install and commission **12 racks** of compute and storage in the new Frankfurt "
         "cage, ready for the platform team by the end of Q2.",
-        Category.HARDWARE, Stage.EXECUTION, dt.date(2026, 9, 7), 26,
+        Category.HARDWARE,
+        Stage.EXECUTION,
+        dt.date(2026, 9, 7),
+        26,
         [("sam", Role.MANAGER), ("pat", Role.MEMBER), ("kim", Role.MEMBER), ("ops", Role.VIEWER)],
         [
-            Phase("Site survey and design", [("Survey cage power and cooling", 16),
-                  ("Rack elevation design", 24), ("Cabling plan", 16), ("Design review with facilities", 4)],
-                  "Design approved"),
-            Phase("Procurement", [("Request vendor quotes", 8), ("Raise purchase orders", 8),
-                  ("Vendor delivery lead time", 240), ("Goods-in inspection", 16)], "Hardware on site"),
-            Phase("Installation", [("Mount racks and PDUs", 16), ("Install servers", 24),
-                  ("Install storage shelves", 16), ("Patch network and power", 16),
-                  ("Label and document", 8)], None, ["Row A", "Row B", "Row C"]),
-            Phase("Commissioning", [("Burn-in tests", 40), ("Firmware baseline", 16),
-                  ("Security hardening scan", 16), ("Monitoring onboarding", 8)], "Racks commissioned"),
-            Phase("Handover", [("Runbook and as-built docs", 16), ("Operations walkthrough", 4)],
-                  "Handed to operations"),
+            Phase(
+                "Site survey and design",
+                [
+                    ("Survey cage power and cooling", 16),
+                    ("Rack elevation design", 24),
+                    ("Cabling plan", 16),
+                    ("Design review with facilities", 4),
+                ],
+                "Design approved",
+            ),
+            Phase(
+                "Procurement",
+                [
+                    ("Request vendor quotes", 8),
+                    ("Raise purchase orders", 8),
+                    ("Vendor delivery lead time", 240),
+                    ("Goods-in inspection", 16),
+                ],
+                "Hardware on site",
+            ),
+            Phase(
+                "Installation",
+                [
+                    ("Mount racks and PDUs", 16),
+                    ("Install servers", 24),
+                    ("Install storage shelves", 16),
+                    ("Patch network and power", 16),
+                    ("Label and document", 8),
+                ],
+                None,
+                ["Row A", "Row B", "Row C"],
+            ),
+            Phase(
+                "Commissioning",
+                [
+                    ("Burn-in tests", 40),
+                    ("Firmware baseline", 16),
+                    ("Security hardening scan", 16),
+                    ("Monitoring onboarding", 8),
+                ],
+                "Racks commissioned",
+            ),
+            Phase(
+                "Handover",
+                [("Runbook and as-built docs", 16), ("Operations walkthrough", 4)],
+                "Handed to operations",
+            ),
         ],
     ),
     DemoProject(
-        "PORTAL", "Customer self-service portal rebuild",
+        "PORTAL",
+        "Customer self-service portal rebuild",
         "Replace the legacy PHP portal with a web and mobile app so customers can manage "
         "orders and tickets themselves; cut call volume by 25 %.",
-        Category.SOFTWARE, Stage.PLANNING, dt.date(2027, 1, 11), 40,
+        Category.SOFTWARE,
+        Stage.PLANNING,
+        dt.date(2027, 1, 11),
+        40,
         [("dana", Role.MANAGER), ("lee", Role.MEMBER), ("kim", Role.MEMBER), ("cio", Role.VIEWER)],
         [
-            Phase("Discovery", [("Stakeholder interviews", 24), ("Current-state analytics", 16),
-                  ("Personas and journeys", 24), ("Non-functional requirements", 16)], "Scope signed off"),
-            Phase("Architecture", [("Solution architecture", 40), ("Identity and SSO design", 24),
-                  ("Threat model", 16), ("CI/CD pipeline", 24)], "Architecture approved"),
-            Phase("Build", [("UX design", 24), ("API endpoints", 40), ("Web front end", 40),
-                  ("Mobile screens", 32), ("Unit and contract tests", 24), ("Accessibility review", 8)],
-                  None, ["Orders", "Tickets", "Invoices", "Account & profile", "Notifications",
-                         "Search", "Admin console", "Reporting"]),
-            Phase("Test", [("System integration test", 80), ("Performance test", 40),
-                  ("Penetration test", 40), ("User acceptance test", 80)], "Ready for release"),
-            Phase("Release", [("Data migration rehearsal", 24), ("Go-live cut-over", 16),
-                  ("Hypercare", 80)], "Portal live"),
+            Phase(
+                "Discovery",
+                [
+                    ("Stakeholder interviews", 24),
+                    ("Current-state analytics", 16),
+                    ("Personas and journeys", 24),
+                    ("Non-functional requirements", 16),
+                ],
+                "Scope signed off",
+            ),
+            Phase(
+                "Architecture",
+                [
+                    ("Solution architecture", 40),
+                    ("Identity and SSO design", 24),
+                    ("Threat model", 16),
+                    ("CI/CD pipeline", 24),
+                ],
+                "Architecture approved",
+            ),
+            Phase(
+                "Build",
+                [
+                    ("UX design", 24),
+                    ("API endpoints", 40),
+                    ("Web front end", 40),
+                    ("Mobile screens", 32),
+                    ("Unit and contract tests", 24),
+                    ("Accessibility review", 8),
+                ],
+                None,
+                [
+                    "Orders",
+                    "Tickets",
+                    "Invoices",
+                    "Account & profile",
+                    "Notifications",
+                    "Search",
+                    "Admin console",
+                    "Reporting",
+                ],
+            ),
+            Phase(
+                "Test",
+                [
+                    ("System integration test", 80),
+                    ("Performance test", 40),
+                    ("Penetration test", 40),
+                    ("User acceptance test", 80),
+                ],
+                "Ready for release",
+            ),
+            Phase(
+                "Release",
+                [("Data migration rehearsal", 24), ("Go-live cut-over", 16), ("Hypercare", 80)],
+                "Portal live",
+            ),
         ],
     ),
     DemoProject(
-        "NET", "Campus network refresh",
+        "NET",
+        "Campus network refresh",
         "Replace 40 end-of-life access switches and the core pair across three buildings "
         "without user downtime in business hours.",
-        Category.NETWORK_CLOUD, Stage.MONITORING, dt.date(2026, 6, 1), 30,
+        Category.NETWORK_CLOUD,
+        Stage.MONITORING,
+        dt.date(2026, 6, 1),
+        30,
         [("sam", Role.MANAGER), ("kim", Role.MEMBER), ("pat", Role.MEMBER), ("ops", Role.MEMBER)],
         [
-            Phase("Design", [("Inventory current switches", 16), ("Target topology", 24),
-                  ("Security review of design", 8), ("Change-advisory approval", 4)], "Design signed"),
-            Phase("Core", [("Stage core switches in lab", 24), ("Core cut-over window", 8),
-                  ("Core validation", 8)], "Core live"),
-            Phase("Access layer", [("Pre-stage configs", 8), ("Night swap of closet switches", 16),
-                  ("Wi-Fi controller re-home", 8), ("Floor walk and fixes", 8)], None,
-                  ["Building A", "Building B", "Building C"]),
-            Phase("Close-out", [("Decommission old kit", 16), ("Update CMDB", 8),
-                  ("Lessons learned", 4)], "Network refresh complete"),
+            Phase(
+                "Design",
+                [
+                    ("Inventory current switches", 16),
+                    ("Target topology", 24),
+                    ("Security review of design", 8),
+                    ("Change-advisory approval", 4),
+                ],
+                "Design signed",
+            ),
+            Phase(
+                "Core",
+                [
+                    ("Stage core switches in lab", 24),
+                    ("Core cut-over window", 8),
+                    ("Core validation", 8),
+                ],
+                "Core live",
+            ),
+            Phase(
+                "Access layer",
+                [
+                    ("Pre-stage configs", 8),
+                    ("Night swap of closet switches", 16),
+                    ("Wi-Fi controller re-home", 8),
+                    ("Floor walk and fixes", 8),
+                ],
+                None,
+                ["Building A", "Building B", "Building C"],
+            ),
+            Phase(
+                "Close-out",
+                [("Decommission old kit", 16), ("Update CMDB", 8), ("Lessons learned", 4)],
+                "Network refresh complete",
+            ),
         ],
     ),
     DemoProject(
-        "DWH", "Sales analytics warehouse",
+        "DWH",
+        "Sales analytics warehouse",
         "Give sales leadership one trusted revenue dashboard, refreshed daily, from a cloud "
         "warehouse fed by CRM and ERP.",
-        Category.DATA, Stage.INITIATION, dt.date(2027, 2, 1), 20,
+        Category.DATA,
+        Stage.INITIATION,
+        dt.date(2027, 2, 1),
+        20,
         [("lee", Role.MANAGER), ("dana", Role.MEMBER), ("kim", Role.MEMBER)],
         [
-            Phase("Business case", [("Define KPIs with sales ops", 16), ("Data source inventory", 16),
-                  ("Cost and benefit estimate", 16)], "Business case approved"),
-            Phase("Feasibility", [("Data quality sampling", 24), ("Data-protection impact assessment", 16),
-                  ("Warehouse vendor shortlist", 16)], "Feasibility decided"),
-            Phase("Pilot", [("Ingest CRM opportunities", 40), ("Ingest ERP invoices", 40),
-                  ("Revenue model", 32), ("Pilot dashboard", 24), ("Pilot review", 4)], "Pilot accepted"),
-            Phase("Rollout plan", [("Data governance roles", 8), ("Access model per region", 16),
-                  ("Training plan for analysts", 8), ("Run-cost forecast", 8)], "Rollout approved"),
+            Phase(
+                "Business case",
+                [
+                    ("Define KPIs with sales ops", 16),
+                    ("Data source inventory", 16),
+                    ("Cost and benefit estimate", 16),
+                ],
+                "Business case approved",
+            ),
+            Phase(
+                "Feasibility",
+                [
+                    ("Data quality sampling", 24),
+                    ("Data-protection impact assessment", 16),
+                    ("Warehouse vendor shortlist", 16),
+                ],
+                "Feasibility decided",
+            ),
+            Phase(
+                "Pilot",
+                [
+                    ("Ingest CRM opportunities", 40),
+                    ("Ingest ERP invoices", 40),
+                    ("Revenue model", 32),
+                    ("Pilot dashboard", 24),
+                    ("Pilot review", 4),
+                ],
+                "Pilot accepted",
+            ),
+            Phase(
+                "Rollout plan",
+                [
+                    ("Data governance roles", 8),
+                    ("Access model per region", 16),
+                    ("Training plan for analysts", 8),
+                    ("Run-cost forecast", 8),
+                ],
+                "Rollout approved",
+            ),
         ],
     ),
     DemoProject(
-        "SDESK", "Service desk for HR systems",
+        "SDESK",
+        "Service desk for HR systems",
         "Stand up a help-desk queue with SLAs for the new HR system and train first-line agents.",
-        Category.HELPDESK, Stage.CLOSING, dt.date(2026, 3, 2), 16,
+        Category.HELPDESK,
+        Stage.CLOSING,
+        dt.date(2026, 3, 2),
+        16,
         [("ops", Role.MANAGER), ("lee", Role.MEMBER)],
         [
-            Phase("Set-up", [("Define ticket categories", 8), ("SLA policy with HR", 8),
-                  ("Queue and routing rules", 8), ("Knowledge-base articles", 24),
-                  ("Requester portal form", 8), ("Canned replies", 8), ("Escalation matrix", 4)],
-                  "Queue ready"),
-            Phase("Training", [("Train first-line agents", 16), ("Train second-line HR analysts", 8),
-                  ("Shadowing week", 40), ("Agent certification quiz", 4)], "Agents certified"),
-            Phase("Go-live", [("Announce to staff", 4), ("Go-live support", 40),
-                  ("30-day SLA review", 8)], "Service accepted"),
+            Phase(
+                "Set-up",
+                [
+                    ("Define ticket categories", 8),
+                    ("SLA policy with HR", 8),
+                    ("Queue and routing rules", 8),
+                    ("Knowledge-base articles", 24),
+                    ("Requester portal form", 8),
+                    ("Canned replies", 8),
+                    ("Escalation matrix", 4),
+                ],
+                "Queue ready",
+            ),
+            Phase(
+                "Training",
+                [
+                    ("Train first-line agents", 16),
+                    ("Train second-line HR analysts", 8),
+                    ("Shadowing week", 40),
+                    ("Agent certification quiz", 4),
+                ],
+                "Agents certified",
+            ),
+            Phase(
+                "Go-live",
+                [("Announce to staff", 4), ("Go-live support", 40), ("30-day SLA review", 8)],
+                "Service accepted",
+            ),
         ],
     ),
     DemoProject(
-        "M365", "Laptop fleet renewal and Microsoft 365 migration",
+        "M365",
+        "Laptop fleet renewal and Microsoft 365 migration",
         "Renew 600 laptops and move mailboxes and file shares to Microsoft 365.",
-        Category.OTHER, Stage.CLOSED, dt.date(2025, 9, 1), 30,
+        Category.OTHER,
+        Stage.CLOSED,
+        dt.date(2025, 9, 1),
+        30,
         [("pat", Role.MANAGER), ("ops", Role.MEMBER), ("kim", Role.MEMBER)],
         [
-            Phase("Preparation", [("Tenant configuration", 24), ("Pilot group", 40),
-                  ("Image build", 24)], "Pilot complete"),
-            Phase("Waves", [("Ship laptops", 16), ("Migrate mailboxes", 24), ("Migrate file shares", 24),
-                  ("Floor support", 16)], None, ["Wave 1", "Wave 2", "Wave 3", "Wave 4"]),
-            Phase("Closure", [("Collect old laptops", 24), ("Certified disposal", 8),
-                  ("Final report", 8)], "Programme closed"),
+            Phase(
+                "Preparation",
+                [("Tenant configuration", 24), ("Pilot group", 40), ("Image build", 24)],
+                "Pilot complete",
+            ),
+            Phase(
+                "Waves",
+                [
+                    ("Ship laptops", 16),
+                    ("Migrate mailboxes", 24),
+                    ("Migrate file shares", 24),
+                    ("Floor support", 16),
+                ],
+                None,
+                ["Wave 1", "Wave 2", "Wave 3", "Wave 4"],
+            ),
+            Phase(
+                "Closure",
+                [("Collect old laptops", 24), ("Certified disposal", 8), ("Final report", 8)],
+                "Programme closed",
+            ),
         ],
     ),
     DemoProject(
-        "CLOUD", "Backup migration to cloud object storage",
+        "CLOUD",
+        "Backup migration to cloud object storage",
         "Move nightly backups from tape to immutable cloud object storage with 35-day retention.",
-        Category.NETWORK_CLOUD, Stage.EXECUTION, dt.date(2026, 10, 5), 14,
+        Category.NETWORK_CLOUD,
+        Stage.EXECUTION,
+        dt.date(2026, 10, 5),
+        14,
         [("sam", Role.MANAGER), ("kim", Role.MEMBER), ("ops", Role.MEMBER)],
         [
-            Phase("Design", [("Retention and immutability policy", 8), ("Network bandwidth test", 8),
-                  ("Cost model", 8)], "Design approved"),
-            Phase("Build", [("Provision buckets and keys", 8), ("Configure backup jobs", 16),
-                  ("First full backup", 40), ("Restore test", 16)], None,
-                  ["Head office", "Branch offices", "Data centre"]),
-            Phase("Acceptance", [("Restore drill with application owners", 8),
-                  ("Security sign-off of key management", 4)], "Backups in cloud"),
+            Phase(
+                "Design",
+                [
+                    ("Retention and immutability policy", 8),
+                    ("Network bandwidth test", 8),
+                    ("Cost model", 8),
+                ],
+                "Design approved",
+            ),
+            Phase(
+                "Build",
+                [
+                    ("Provision buckets and keys", 8),
+                    ("Configure backup jobs", 16),
+                    ("First full backup", 40),
+                    ("Restore test", 16),
+                ],
+                None,
+                ["Head office", "Branch offices", "Data centre"],
+            ),
+            Phase(
+                "Acceptance",
+                [
+                    ("Restore drill with application owners", 8),
+                    ("Security sign-off of key management", 4),
+                ],
+                "Backups in cloud",
+            ),
             Phase("Cut-over", [("Stop tape rotation", 4), ("Update runbooks", 8)], "Tape retired"),
         ],
     ),
@@ -271,7 +492,9 @@ def _load_project(spec: DemoProject, users: dict[str, User]) -> None:
                 )  # fmt: skip
                 leaves.append(task)
                 if previous is not None:
-                    dependency_create(actor=pm, project=project, predecessor=previous, successor=task)
+                    dependency_create(
+                        actor=pm, project=project, predecessor=previous, successor=task
+                    )
                 elif previous_phase_end is not None:
                     dependency_create(
                         actor=pm, project=project, predecessor=previous_phase_end, successor=task
@@ -299,11 +522,16 @@ def _set_progress(project: Project, leaves: list[Task], share_done: float) -> No
     """Mark the first share of tasks done and the next few in progress (demo realism)."""
     done_count = round(len(leaves) * share_done)
     updates = []
-    for index, task in enumerate(sorted(leaves, key=lambda t: (t.planned_start or dt.datetime.max.replace(tzinfo=dt.UTC)))):
+    for index, task in enumerate(
+        sorted(leaves, key=lambda t: t.planned_start or dt.datetime.max.replace(tzinfo=dt.UTC))
+    ):
         if index < done_count:
             task.status, task.percent_complete = TaskStatus.DONE, 100
         elif index < done_count + 3 and share_done < 1.0 and share_done > 0:
-            task.status, task.percent_complete = TaskStatus.IN_PROGRESS, 30 + 20 * (index - done_count)
+            task.status, task.percent_complete = (
+                TaskStatus.IN_PROGRESS,
+                30 + 20 * (index - done_count),
+            )
         else:
             continue
         updates.append(task)

@@ -77,9 +77,7 @@ def project_create(
     with transaction.atomic():
         if Project.objects.filter(key=key).exists():
             raise Conflict(f"project key {key} is taken", [FieldError("key", "taken")])
-        project = Project.objects.create(
-            key=key, manager=manager or actor, sponsor=sponsor, **data
-        )
+        project = Project.objects.create(key=key, manager=manager or actor, sponsor=sponsor, **data)
         Membership.objects.create(project=project, user=actor, role=Role.OWNER)
         if manager is not None and manager != actor:
             Membership.objects.create(project=project, user=manager, role=Role.MANAGER)
@@ -107,7 +105,9 @@ def project_update(
         changes = apply_changes(project, data)
         if changes:
             save_versioned(project, list(changes))
-            audit(actor=actor, action="project.update", obj=project, project=project, changes=changes)
+            audit(
+                actor=actor, action="project.update", obj=project, project=project, changes=changes
+            )
     return project
 
 

@@ -12,7 +12,9 @@ urlpatterns = [
     path("projects/<str:key>/", views.project_overview, name="project_overview"),
     path("projects/<str:key>/plan/", views.project_plan, name="project_plan"),
     path("projects/<str:key>/plan/tasks/", views.task_create, name="task_create"),
-    path("projects/<str:key>/plan/dependencies/", views.dependency_create, name="dependency_create"),
+    path(
+        "projects/<str:key>/plan/dependencies/", views.dependency_create, name="dependency_create"
+    ),
     path("projects/<str:key>/activity/", views.project_activity, name="project_activity"),
     path("projects/<str:key>/settings/", views.project_settings, name="project_settings"),
     path("projects/<str:key>/archive/", views.project_archive, name="project_archive"),

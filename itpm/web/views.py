@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from itpm.accounts import services as account_services
 from itpm.accounts.models import Role, User
-from itpm.accounts.permissions import get_visible_project, project_role
+from itpm.accounts.permissions import get_visible_project, project_role, request_user
 from itpm.core.errors import NotFound, ServiceError
 from itpm.core.markdown import render_markdown
 from itpm.planning import selectors as planning_selectors
@@ -87,7 +87,12 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "stages": Stage.choices,
             "categories": Category.choices,
-            "filters": {"stage": stage, "category": category, "q": search or "", "archived": archived},
+            "filters": {
+                "stage": stage,
+                "category": category,
+                "q": search or "",
+                "archived": archived,
+            },
         },
     )
 
@@ -98,7 +103,9 @@ def project_create(request: HttpRequest) -> HttpResponse:
     form = web_forms.ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            project = portfolio_services.project_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            project = portfolio_services.project_create(
+                actor=request_user(request), **form.cleaned_data
+            )
         except ServiceError as exc:
             _add_errors(form, exc)
         else:
@@ -151,7 +158,10 @@ def project_settings(request: HttpRequest, key: str) -> HttpResponse:
         version = data.pop("version")
         try:
             portfolio_services.project_update(
-                actor=request.user, project=project, version=version, data=data  # type: ignore[arg-type]
+                actor=request_user(request),
+                project=project,
+                version=version,
+                data=data,
             )
         except ServiceError as exc:
             _add_errors(form, exc)
@@ -177,7 +187,7 @@ def project_settings(request: HttpRequest, key: str) -> HttpResponse:
 def project_archive(request: HttpRequest, key: str) -> HttpResponse:
     project = _project(request, key)
     try:
-        portfolio_services.project_archive(actor=request.user, project=project)  # type: ignore[arg-type]
+        portfolio_services.project_archive(actor=request_user(request), project=project)
     except ServiceError as exc:
         messages.error(request, exc.detail)
     else:
@@ -197,7 +207,10 @@ def member_set(request: HttpRequest, key: str) -> HttpResponse:
         else:
             try:
                 account_services.membership_set(
-                    actor=request.user, project=project, user=user, role=form.cleaned_data["role"]
+                    actor=request_user(request),
+                    project=project,
+                    user=user,
+                    role=form.cleaned_data["role"],
                 )
             except ServiceError as exc:
                 messages.error(request, exc.detail)
@@ -216,7 +229,9 @@ def member_remove(request: HttpRequest, key: str, username: str) -> HttpResponse
     if membership is None:
         raise Http404("member not found")
     try:
-        account_services.membership_remove(actor=request.user, project=project, user=membership.user)
+        account_services.membership_remove(
+            actor=request_user(request), project=project, user=membership.user
+        )
     except ServiceError as exc:
         messages.error(request, exc.detail)
     else:
@@ -230,7 +245,9 @@ def project_activity(request: HttpRequest, key: str) -> HttpResponse:
     page = Paginator(portfolio_selectors.project_activity(project=project), 50).get_page(
         request.GET.get("page")
     )
-    return render(request, "web/project_activity.html", _context(request, project, "activity", page=page))
+    return render(
+        request, "web/project_activity.html", _context(request, project, "activity", page=page)
+    )
 
 
 # ---------------------------------------------------------------------------- plan (WBS)
@@ -274,12 +291,17 @@ def task_create(request: HttpRequest, key: str) -> HttpResponse:
         parent_id = data.pop("parent")
         try:
             parent = (
-                planning_selectors.task_in_project(project=project, task_id=parent_id, field="parent")
+                planning_selectors.task_in_project(
+                    project=project, task_id=parent_id, field="parent"
+                )
                 if parent_id
                 else None
             )
             task = planning_services.task_create(
-                actor=request.user, project=project, parent=parent, **data  # type: ignore[arg-type]
+                actor=request_user(request),
+                project=project,
+                parent=parent,
+                **data,
             )
         except ServiceError as exc:
             _add_errors(form, exc)
@@ -287,7 +309,10 @@ def task_create(request: HttpRequest, key: str) -> HttpResponse:
             messages.success(request, f"Task {task.wbs_code} {task.name} added.")
             return redirect("web:project_plan", key=project.key)
     return render(
-        request, "web/project_plan.html", _plan_context(request, project, task_form=form), status=422
+        request,
+        "web/project_plan.html",
+        _plan_context(request, project, task_form=form),
+        status=422,
     )
 
 
@@ -309,7 +334,9 @@ def _row(request: HttpRequest, task: Task, *, error: str = "") -> HttpResponse:
         for link in links
     )
     return render(
-        request, "web/_task_row.html", {**_context(request, project, "plan"), "task": task, "error": error}
+        request,
+        "web/_task_row.html",
+        {**_context(request, project, "plan"), "task": task, "error": error},
     )
 
 
@@ -323,7 +350,9 @@ def task_edit_field(request: HttpRequest, task_id: int, field: str) -> HttpRespo
     form_class = type("FieldForm", (forms.Form,), {field: web_forms.TASK_FIELD_FORMS[field]})
     if request.method == "GET":
         form = form_class(initial={field: getattr(task, field)})
-        return render(request, "web/_task_cell_form.html", {"task": task, "field": field, "form": form})
+        return render(
+            request, "web/_task_cell_form.html", {"task": task, "field": field, "form": form}
+        )
     form = form_class(request.POST)
     version = request.POST.get("version", "")
     if not form.is_valid():
@@ -331,7 +360,7 @@ def task_edit_field(request: HttpRequest, task_id: int, field: str) -> HttpRespo
         return _row(request, task, error=f"{field.replace('_', ' ')}: {message}")
     try:
         planning_services.task_update(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             task=task,
             version=int(version) if version.isdigit() else None,
             data={field: form.cleaned_data[field]},
@@ -362,7 +391,11 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
         elif action in ("up", "down"):
             position = task.order - 1 if action == "up" else task.order + 1
             planning_services.task_move(
-                actor=actor, task=task, version=version, parent=task.parent, position=max(1, position)
+                actor=actor,
+                task=task,
+                version=version,
+                parent=task.parent,
+                position=max(1, position),
             )
         elif action == "delete":
             planning_services.task_delete(actor=actor, task=task, version=version)
@@ -383,7 +416,7 @@ def dependency_create(request: HttpRequest, key: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             planning_services.dependency_create(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_user(request),
                 project=project,
                 predecessor=planning_selectors.task_in_project(
                     project=project, task_id=data["predecessor"], field="predecessor"
@@ -411,11 +444,13 @@ def dependency_create(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 def dependency_delete(request: HttpRequest, dependency_id: int) -> HttpResponse:
     try:
-        dependency = planning_selectors.dependency_get(user=request.user, dependency_id=dependency_id)
+        dependency = planning_selectors.dependency_get(
+            user=request.user, dependency_id=dependency_id
+        )
     except NotFound:
         raise Http404("dependency not found") from None
     try:
-        planning_services.dependency_delete(actor=request.user, dependency=dependency)  # type: ignore[arg-type]
+        planning_services.dependency_delete(actor=request_user(request), dependency=dependency)
     except ServiceError as exc:
         messages.error(request, exc.detail)
     else:

@@ -51,7 +51,9 @@ def test_if_match_etag_works_like_version(api, tasks):
     etag = got.headers["ETag"]
     ok = patch(api("member"), f"/api/v1/tasks/{code.pk}", {"name": "Code it"}, **{"If-Match": etag})
     assert ok.status_code == 200
-    again = patch(api("member"), f"/api/v1/tasks/{code.pk}", {"name": "Again"}, **{"If-Match": etag})
+    again = patch(
+        api("member"), f"/api/v1/tasks/{code.pk}", {"name": "Again"}, **{"If-Match": etag}
+    )
     assert again.status_code == 409
 
 
@@ -63,7 +65,13 @@ def test_patch_without_version_is_refused(api, tasks):
 
 @pytest.mark.parametrize(
     "field,value",
-    [("project", "ZED"), ("id", 999), ("wbs_code", "9.9"), ("role", "owner"), ("created_at", "2020-01-01T00:00:00Z")],
+    [
+        ("project", "ZED"),
+        ("id", 999),
+        ("wbs_code", "9.9"),
+        ("role", "owner"),
+        ("created_at", "2020-01-01T00:00:00Z"),
+    ],
 )
 def test_read_only_fields_in_a_task_body_are_refused(api, tasks, field, value):
     code = tasks["code"]
@@ -90,7 +98,9 @@ def test_archived_project_is_read_only_for_everyone(api, tasks, project):
     assert response.status_code == 200 and response.json()["archived"] is True
     for who in ("owner", "admin", "member"):
         attempt = patch(
-            api(who), f"/api/v1/tasks/{tasks['code'].pk}", {"version": tasks["code"].version, "name": "x"}
+            api(who),
+            f"/api/v1/tasks/{tasks['code'].pk}",
+            {"version": tasks["code"].version, "name": "x"},
         )
         assert attempt.status_code == 409, who
         assert "archived" in attempt.json()["detail"]
@@ -111,7 +121,9 @@ def test_every_write_leaves_an_audit_event(api, tasks, project):
 
 
 def test_validation_errors_name_the_field(api, project):
-    response = post(api("member"), "/api/v1/projects/APL/tasks", {"name": "X", "duration_hours": -3})
+    response = post(
+        api("member"), "/api/v1/projects/APL/tasks", {"name": "X", "duration_hours": -3}
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "duration_hours"
     response = post(api("member"), "/api/v1/projects/APL/tasks", {"name": "X", "parent": 999999})
@@ -132,14 +144,29 @@ def test_wbs_tree_indent_outdent_and_move(api, tasks, project):
     assert launch.wbs_code == "2"
     extra = post(api("member"), "/api/v1/projects/APL/tasks", {"name": "Train users"}).json()
     assert extra["wbs_code"] == "3"
-    indented = post(api("member"), f"/api/v1/tasks/{extra['id']}/indent", {"version": extra["version"]})
+    indented = post(
+        api("member"), f"/api/v1/tasks/{extra['id']}/indent", {"version": extra["version"]}
+    )
     assert indented.status_code == 422  # launch is a milestone: cannot hold subtasks
     assert indented.json()["errors"][0]["field"] == "parent"
     moved = post(
-        api("member"), f"/api/v1/tasks/{extra['id']}/move", {"version": extra["version"], "parent": tasks["phase"].pk, "position": 1}
+        api("member"),
+        f"/api/v1/tasks/{extra['id']}/move",
+        {"version": extra["version"], "parent": tasks["phase"].pk, "position": 1},
     ).json()
     assert moved["wbs_code"] == "1.1"
-    codes = {t["name"]: t["wbs_code"] for t in api("member").get("/api/v1/projects/APL/tasks").json()["items"]}
-    assert codes == {"Build": "1", "Train users": "1.1", "Design": "1.2", "Code": "1.3", "Launch": "2"}
-    out = post(api("member"), f"/api/v1/tasks/{extra['id']}/outdent", {"version": moved["version"]}).json()
+    codes = {
+        t["name"]: t["wbs_code"]
+        for t in api("member").get("/api/v1/projects/APL/tasks").json()["items"]
+    }
+    assert codes == {
+        "Build": "1",
+        "Train users": "1.1",
+        "Design": "1.2",
+        "Code": "1.3",
+        "Launch": "2",
+    }
+    out = post(
+        api("member"), f"/api/v1/tasks/{extra['id']}/outdent", {"version": moved["version"]}
+    ).json()
     assert out["wbs_code"] == "2"

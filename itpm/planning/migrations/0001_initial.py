@@ -7,69 +7,160 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portfolio', '0001_initial'),
+        ("portfolio", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('order', models.PositiveIntegerField(default=1)),
-                ('wbs_code', models.CharField(default='', editable=False, max_length=64)),
-                ('wbs_sort', models.CharField(db_index=True, default='', editable=False, max_length=256)),
-                ('name', models.CharField(max_length=300)),
-                ('description', models.TextField(blank=True)),
-                ('milestone', models.BooleanField(default=False)),
-                ('duration_hours', models.PositiveIntegerField(default=8)),
-                ('planned_start', models.DateTimeField(blank=True, null=True)),
-                ('planned_finish', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('not_started', 'Not started'), ('in_progress', 'In progress'), ('blocked', 'Blocked'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='not_started', max_length=16)),
-                ('percent_complete', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(100)])),
-                ('assignees', models.ManyToManyField(blank=True, related_name='assigned_tasks', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='planning.task')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='portfolio.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("order", models.PositiveIntegerField(default=1)),
+                ("wbs_code", models.CharField(default="", editable=False, max_length=64)),
+                (
+                    "wbs_sort",
+                    models.CharField(db_index=True, default="", editable=False, max_length=256),
+                ),
+                ("name", models.CharField(max_length=300)),
+                ("description", models.TextField(blank=True)),
+                ("milestone", models.BooleanField(default=False)),
+                ("duration_hours", models.PositiveIntegerField(default=8)),
+                ("planned_start", models.DateTimeField(blank=True, null=True)),
+                ("planned_finish", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("in_progress", "In progress"),
+                            ("blocked", "Blocked"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="not_started",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "percent_complete",
+                    models.PositiveSmallIntegerField(
+                        default=0, validators=[django.core.validators.MaxValueValidator(100)]
+                    ),
+                ),
+                (
+                    "assignees",
+                    models.ManyToManyField(
+                        blank=True, related_name="assigned_tasks", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="planning.task",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="portfolio.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'wbs_sort'],
+                "ordering": ["project", "wbs_sort"],
             },
         ),
         migrations.CreateModel(
-            name='Dependency',
+            name="Dependency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('type', models.CharField(choices=[('FS', 'Finish-to-start'), ('SS', 'Start-to-start'), ('FF', 'Finish-to-finish'), ('SF', 'Start-to-finish')], default='FS', max_length=2)),
-                ('lag_hours', models.IntegerField(default=0)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dependencies', to='portfolio.project')),
-                ('predecessor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='successor_links', to='planning.task')),
-                ('successor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='predecessor_links', to='planning.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("FS", "Finish-to-start"),
+                            ("SS", "Start-to-start"),
+                            ("FF", "Finish-to-finish"),
+                            ("SF", "Start-to-finish"),
+                        ],
+                        default="FS",
+                        max_length=2,
+                    ),
+                ),
+                ("lag_hours", models.IntegerField(default=0)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dependencies",
+                        to="portfolio.project",
+                    ),
+                ),
+                (
+                    "predecessor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="successor_links",
+                        to="planning.task",
+                    ),
+                ),
+                (
+                    "successor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="predecessor_links",
+                        to="planning.task",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'dependencies',
-                'ordering': ['id'],
+                "verbose_name_plural": "dependencies",
+                "ordering": ["id"],
             },
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['project', 'wbs_sort'], name='planning_ta_project_5de0f3_idx'),
+            model_name="task",
+            index=models.Index(
+                fields=["project", "wbs_sort"], name="planning_ta_project_5de0f3_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dependency',
-            constraint=models.UniqueConstraint(fields=('predecessor', 'successor'), name='dependency_unique'),
+            model_name="dependency",
+            constraint=models.UniqueConstraint(
+                fields=("predecessor", "successor"), name="dependency_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dependency',
-            constraint=models.CheckConstraint(condition=models.Q(('predecessor', models.F('successor')), _negated=True), name='dependency_not_self'),
+            model_name="dependency",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("predecessor", models.F("successor")), _negated=True),
+                name="dependency_not_self",
+            ),
         ),
     ]

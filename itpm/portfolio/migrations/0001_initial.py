@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,26 +15,98 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('key', models.CharField(max_length=10, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z][A-Z0-9]{1,9}$', '2 to 10 capital letters or digits, starting with a letter')])),
-                ('name', models.CharField(max_length=200)),
-                ('goal', models.TextField(blank=True)),
-                ('category', models.CharField(choices=[('hardware', 'Hardware installation'), ('software', 'Software, website and app development'), ('network_cloud', 'Network and cloud rollout'), ('data', 'Data management and analytics'), ('helpdesk', 'Help-desk service'), ('other', 'Other technology service')], default='other', max_length=32)),
-                ('stage', models.CharField(choices=[('initiation', 'Initiation'), ('planning', 'Planning'), ('execution', 'Execution'), ('monitoring', 'Monitoring & control'), ('closing', 'Closing'), ('closed', 'Closed')], default='initiation', max_length=16)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('target_date', models.DateField(blank=True, null=True)),
-                ('currency', models.CharField(default='USD', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'ISO 4217 code')])),
-                ('archived', models.BooleanField(default=False)),
-                ('manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='managed_projects', to=settings.AUTH_USER_MODEL)),
-                ('sponsor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sponsored_projects', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "key",
+                    models.CharField(
+                        max_length=10,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z][A-Z0-9]{1,9}$",
+                                "2 to 10 capital letters or digits, starting with a letter",
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("goal", models.TextField(blank=True)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("hardware", "Hardware installation"),
+                            ("software", "Software, website and app development"),
+                            ("network_cloud", "Network and cloud rollout"),
+                            ("data", "Data management and analytics"),
+                            ("helpdesk", "Help-desk service"),
+                            ("other", "Other technology service"),
+                        ],
+                        default="other",
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("initiation", "Initiation"),
+                            ("planning", "Planning"),
+                            ("execution", "Execution"),
+                            ("monitoring", "Monitoring & control"),
+                            ("closing", "Closing"),
+                            ("closed", "Closed"),
+                        ],
+                        default="initiation",
+                        max_length=16,
+                    ),
+                ),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("target_date", models.DateField(blank=True, null=True)),
+                (
+                    "currency",
+                    models.CharField(
+                        default="USD",
+                        max_length=3,
+                        validators=[
+                            django.core.validators.RegexValidator("^[A-Z]{3}$", "ISO 4217 code")
+                        ],
+                    ),
+                ),
+                ("archived", models.BooleanField(default=False)),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="managed_projects",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sponsor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sponsored_projects",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['key'],
+                "ordering": ["key"],
             },
         ),
     ]
