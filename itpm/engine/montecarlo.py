@@ -12,7 +12,9 @@ Distributions (Vose, *Risk Analysis*, 3rd ed., ch. 9 and 14):
   sampled by its inverse CDF. Mean (a + m + b) / 3, variance
   (a² + b² + m² - ab - am - bm) / 18.
 * ``"pert"``: the PERT-beta distribution with lambda = 4: a + (b - a) * Beta(alpha, beta),
-  alpha = 1 + 4 (m - a) / (b - a), beta = 1 + 4 (b - m) / (b - a); mean (a + 4m + b) / 6.
+  alpha = 1 + 4 (m - a) / (b - a), beta = 1 + 4 (b - m) / (b - a); mean (a + 4m + b) / 6,
+  variance (mean - a)(b - mean) / 7. Sampled by inverse CDF from a quantile table per task
+  (``pert_quantile_table``).
 
 Tasks without an estimate keep their deterministic duration. Risk events (``RiskEvent``)
 occur independently in each iteration with their probability; when one occurs its delay is
@@ -35,15 +37,15 @@ lies on a critical path of that iteration (Van Slyke, "Monte Carlo methods and t
 problem", *Operations Research* 11 (1963); PMI *Practice Standard for Scheduling*, 3rd ed.).
 
 Repeatability: iterations are split into fixed blocks of at most ``_BLOCK`` iterations, each
-drawing from its own stream spawned from ``seed`` (``numpy.random.SeedSequence.spawn``),
-and the blocks run on a thread pool (numpy releases the GIL in its kernels). The split
-depends only on ``iterations``, so a seed gives the same result on any machine.
+drawing from its own stream spawned from ``seed`` (``numpy.random.SeedSequence.spawn``).
+The split depends only on ``iterations``, so a seed gives the same result on any machine
+and with any number of worker threads (``workers``; numpy releases the GIL in its kernels,
+but threads only pay off on an otherwise idle multi-core machine, so the default is one).
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -71,6 +73,9 @@ PERCENTILES = (10, 50, 80, 95)
 _BLOCK = 8192
 #: Lambda of the PERT-beta distribution (Vose, ch. 14).
 _PERT_LAMBDA = 4.0
+#: Cells of the PERT quantile tables, and trapezoids of the CDF integration behind them.
+_QUANTILE_CELLS = 1024
+_CDF_POINTS = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +159,7 @@ def forecast(
     base_cost: float = 0.0,
     status: int | None = None,
     bins: int = 30,
-    workers: int | None = None,
+    workers: int = 1,
 ) -> Forecast:
     """Simulate the plan ``iterations`` times and summarize the finish and the critical tasks.
 
@@ -162,7 +167,7 @@ def forecast(
     finish at or before it. ``cost_rates`` gives a cost per working unit of a task's
     (sampled) duration; with ``base_cost`` and the risk costs it makes the cost
     distribution. ``status`` is the status date on the axis, for plans with progress.
-    ``workers`` is the number of threads (default: the CPU count); it does not
+    ``workers`` is the number of threads running blocks of iterations; it does not
     change the result.
     """
     if iterations < 1:
@@ -178,12 +183,19 @@ def forecast(
     sizes = [len(part) for part in np.array_split(np.arange(iterations), block_count)]
     streams = np.random.SeedSequence(seed).spawn(block_count)
     summary_leaves = [np.asarray(leaves, dtype=np.int64) for leaves in summaries.values()]
+    pert_table = (
+        pert_quantile_table(plan.low, plan.mode, plan.high)
+        if distribution == "pert" and plan.sampled.size
+        else None
+    )
 
     def run(block: int) -> _BlockResult:
         rng = np.random.default_rng(streams[block])
-        return _simulate(plan, rng, sizes[block], distribution, summary_leaves, with_cost)
+        return _simulate(
+            plan, rng, sizes[block], distribution, pert_table, summary_leaves, with_cost
+        )
 
-    threads = min(block_count, workers or os.cpu_count() or 1)
+    threads = min(block_count, max(1, workers))
     if threads > 1:
         with ThreadPoolExecutor(max_workers=threads) as pool:
             results = list(pool.map(run, range(block_count)))
@@ -407,33 +419,89 @@ def _prepare(
     return plan, summary_leaf_indices
 
 
+def pert_quantile_table(
+    low: FloatArray, mode: FloatArray, high: FloatArray
+) -> npt.NDArray[np.float32]:
+    """Quantiles of each task's PERT-beta distribution, as a fraction of (b - a).
+
+    Row k holds the quantiles of Beta(alpha_k, beta_k) at u = 0, 1/K, ..., 1 with
+    K = ``_QUANTILE_CELLS``, alpha = 1 + 4 (m - a) / (b - a), beta = 1 + 4 (b - m) / (b - a)
+    (Vose, ch. 14). The CDF is integrated numerically (trapezoids on a cosine-spaced grid,
+    dense near 0 and 1 where the density bends most) and inverted by interpolation.
+    Sampling then needs one uniform number and one table look-up per duration, several
+    times faster than the two gamma variates of the textbook method (X / (X + Y)). With
+    K = 1024 the sampled CDF is within 1e-4 of the exact one (within 5e-4 in the outermost
+    cell of each tail), far below the sampling error of any practical iteration count;
+    tests/engine/test_montecarlo.py checks it against closed-form Beta CDFs.
+    """
+    span = high - low
+    alpha = 1.0 + _PERT_LAMBDA * (mode - low) / span
+    beta = 1.0 + _PERT_LAMBDA * (high - mode) / span
+    t = np.linspace(0.0, 1.0, _CDF_POINTS + 1)
+    x = 0.5 * (1.0 - np.cos(np.pi * t))
+    inner = slice(1, -1)
+    log_x = np.log(x[inner])
+    log_rest = np.log1p(-x[inner])
+    weight = 0.5 * np.pi * np.sin(np.pi * t[inner])  # dx/dt
+    unique, rows = np.unique(np.stack([alpha, beta], axis=1), axis=0, return_inverse=True)
+    density = np.zeros((unique.shape[0], t.size))
+    # The density up to its normalizing constant, times dx/dt; both ends carry zero
+    # weight because dx/dt is zero there.
+    density[:, inner] = (
+        np.exp((unique[:, :1] - 1.0) * log_x + (unique[:, 1:] - 1.0) * log_rest) * weight
+    )
+    cdf = np.zeros_like(density)
+    np.cumsum(0.5 * (density[:, 1:] + density[:, :-1]), axis=1, out=cdf[:, 1:])
+    cdf /= cdf[:, -1:]
+    u = np.linspace(0.0, 1.0, _QUANTILE_CELLS + 1)
+    table = np.empty((unique.shape[0], u.size), dtype=np.float32)
+    for k in range(unique.shape[0]):
+        table[k] = np.interp(u, cdf[k], x)
+    result: npt.NDArray[np.float32] = table[rows.reshape(-1)]
+    return result
+
+
 def _sample_durations(
-    plan: _Plan, rng: np.random.Generator, width: int, distribution: Distribution
+    plan: _Plan,
+    rng: np.random.Generator,
+    width: int,
+    distribution: Distribution,
+    pert_table: npt.NDArray[np.float32] | None,
 ) -> FloatArray:
-    """Durations of every task in every iteration, shape (tasks, width)."""
+    """Durations of every task in every iteration, shape (tasks, width).
+
+    Both distributions are sampled by inverting their CDF at uniform variates, in single
+    precision (ample for durations; the passes then run in double precision).
+    """
     durations = np.repeat(plan.base[:, np.newaxis], width, axis=1)
     if plan.sampled.size == 0:
         return durations
-    a = plan.low[:, np.newaxis]
-    m = plan.mode[:, np.newaxis]
-    b = plan.high[:, np.newaxis]
+    a = plan.low[:, np.newaxis].astype(np.float32)
+    m = plan.mode[:, np.newaxis].astype(np.float32)
+    b = plan.high[:, np.newaxis].astype(np.float32)
     shape = (plan.sampled.size, width)
-    if distribution == "triangular":
-        # Inverse CDF: F(x) = (x-a)^2 / ((b-a)(m-a)) for x <= m (Vose, ch. 9).
-        u = rng.random(shape)
+    u = rng.random(shape, dtype=np.float32)
+    if distribution == "triangular" or pert_table is None:
+        # F(x) = (x-a)^2 / ((b-a)(m-a)) for x <= m, 1 - (b-x)^2 / ((b-a)(b-m)) above (Vose, ch. 9).
         split = (m - a) / (b - a)
         rising = a + np.sqrt(u * ((b - a) * (m - a)))
         falling = b - np.sqrt((1.0 - u) * ((b - a) * (b - m)))
         durations[plan.sampled] = np.where(u < split, rising, falling)
     else:
-        # Beta(alpha, beta) = X / (X + Y) with X ~ Gamma(alpha), Y ~ Gamma(beta); single
-        # precision gammas are ample for the ratio and about a third faster.
-        alpha = (1.0 + _PERT_LAMBDA * (m - a) / (b - a)).astype(np.float32)
-        beta = (1.0 + _PERT_LAMBDA * (b - m) / (b - a)).astype(np.float32)
-        x = rng.standard_gamma(np.broadcast_to(alpha, shape), dtype=np.float32)
-        y = rng.standard_gamma(np.broadcast_to(beta, shape), dtype=np.float32)
-        x /= x + y
-        durations[plan.sampled] = a + (b - a) * x
+        # Linear interpolation in the quantile table: u * K falls in cell floor(u * K).
+        cells = pert_table.shape[1] - 1
+        u *= cells
+        cell = np.minimum(u.astype(np.int32), cells - 1)
+        u -= cell  # now the position within the cell
+        cell += (np.arange(shape[0], dtype=np.int32) * (cells + 1))[:, np.newaxis]
+        flat = pert_table.reshape(-1)
+        below = flat[cell]
+        cell += 1
+        fraction = flat[cell]
+        fraction -= below
+        fraction *= u
+        fraction += below
+        durations[plan.sampled] = a + (b - a) * fraction
     return durations
 
 
@@ -442,11 +510,12 @@ def _simulate(
     rng: np.random.Generator,
     width: int,
     distribution: Distribution,
+    pert_table: npt.NDArray[np.float32] | None,
     summary_leaves: list[IntArray],
     with_cost: bool,
 ) -> _BlockResult:
     """One block of iterations: sample, forward pass, backward pass, criticality."""
-    durations = _sample_durations(plan, rng, width, distribution)
+    durations = _sample_durations(plan, rng, width, distribution, pert_table)
     n = len(plan.ids)
     project_delay = np.zeros(width)
     cost = np.zeros(width) if with_cost else None
