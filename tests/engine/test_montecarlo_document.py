@@ -11,7 +11,6 @@ import pytest
 from itpm.engine.errors import PlanError
 from itpm.engine.plan_json import forecast_document
 
-
 # Monday 2027-01-04, 8-hour days (08-12, 13-17) in UTC.
 CALENDAR = {"working_hours": [["08:00", "12:00"], ["13:00", "17:00"]], "timezone": "UTC"}
 
