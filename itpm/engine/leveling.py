@@ -670,6 +670,10 @@ def _heuristic(
     return _finish(solver)
 
 
+# The exact method needs only a good first solution for its hint and horizon.
+_EXACT_SAMPLES = 100
+
+
 def _default_samples(n: int) -> int:
     # About a second or two of sampling on a few hundred tasks; large plans get the rules
     # and justification only (the time limit still applies).
@@ -714,7 +718,9 @@ def _exact(
             model.add(starts[k] >= starts[i] + delta)
     makespan = model.new_int_var(0, horizon, "makespan")
     for j in range(n):
-        model.add(makespan >= starts[j] + d[j])
+        # Every other end is bounded through a chain of dependencies to one of these.
+        if not problem.succs[j] or any(delta < d[j] for _, delta in problem.succs[j]):
+            model.add(makespan >= starts[j] + d[j])
     scale = _unit_scale(
         [units for demand in problem.raw_demands for _, units in demand]
         + [c for p in problem.profiles for c in p.caps]
@@ -827,7 +833,7 @@ def level(
         time_limit=heuristic_budget,
         seed=seed,
         rules=rules,
-        samples=samples,
+        samples=samples if samples is not None or method == "heuristic" else _EXACT_SAMPLES,
         justify=justify,
     )
     makespan = max(start[j] + duration[j] for j in range(problem.n))
