@@ -52,9 +52,9 @@ def main() -> int:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.on(
             "console",
-            lambda message: problems.append(f"{page.url}: {message.text}")
-            if message.type == "error"
-            else None,
+            lambda message: (
+                problems.append(f"{page.url}: {message.text}") if message.type == "error" else None
+            ),
         )
 
         page.goto(f"{base}/login/")

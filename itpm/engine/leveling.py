@@ -65,6 +65,7 @@ _UNIT_TOLERANCE = 1e-9
 
 METHODS = ("heuristic", "exact")
 RULES = ("lft", "lst", "mts", "grpw", "priority")
+SCHEMES = ("serial", "parallel")
 
 
 @dataclass(slots=True)
@@ -365,13 +366,7 @@ def _serial(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[int
         demand = demands[j]
         fixed = pinned[j]
         if fixed is not None:
-            t = fixed
-            end = t + duration[j]
-            if end > avail.length:
-                avail.grow(end)
-            for r, units in raw[j]:
-                row = rows[r]
-                row[t:end] = [value - units for value in row[t:end]]
+            t = fixed  # its capacity is taken before the scheme starts (_Solver.base)
         elif demand:
             dur = duration[j]
             while True:
@@ -453,7 +448,6 @@ def _parallel(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[i
             j = ready.pop()
             fixed = problem.pinned[j]
             if fixed is not None:
-                _reserve(avail, demands[j], raw[j], fixed, duration[j])
                 start[j] = fixed
                 placed += 1
                 heapq.heappush(finishes, fixed + duration[j])
@@ -564,6 +558,19 @@ class _Solver:
         )
         self.base_length = base_length
         self.base = problem.base_avail(base_length)
+        # Started tasks hold their capacity before anything else is placed.
+        pinned_avail = _Avail(self.base, self.tail)
+        for j, fixed in enumerate(problem.pinned):
+            if fixed is not None and problem.raw_demands[j]:
+                _reserve(
+                    pinned_avail,
+                    problem.demands[j],
+                    problem.raw_demands[j],
+                    fixed,
+                    problem.duration[j],
+                )
+        self.base = pinned_avail.rows
+        self.base_length = pinned_avail.length
         self.best_start: list[int] | None = None
         self.best_makespan = math.inf
         self.tried = 0
@@ -627,6 +634,7 @@ def _heuristic(
     time_limit: float,
     seed: int,
     rules: Sequence[str],
+    schemes: Sequence[str],
     samples: int | None,
     justify: bool,
 ) -> tuple[list[int], int]:
@@ -635,8 +643,8 @@ def _heuristic(
     all_keys = _rule_keys(problem, order, priority, max(lower_bound, 1))
     for rule in rules:
         keys = all_keys[rule]
-        for parallel in (False, True):
-            start = solver.forward(keys, parallel)
+        for scheme in schemes:
+            start = solver.forward(keys, parallel=scheme == "parallel")
             if justify:
                 solver.justify(start)
             else:
@@ -791,6 +799,7 @@ def level(
     time_limit: float = 10.0,
     seed: int = 0,
     rules: Sequence[str] = RULES,
+    schemes: Sequence[str] = SCHEMES,
     samples: int | None = None,
     justify: bool = True,
     workers: int = 2,
@@ -811,6 +820,8 @@ def level(
     unknown = [rule for rule in rules if rule not in RULES]
     if unknown or not rules:
         raise EngineError(f"rules: expected some of {', '.join(RULES)}, got {list(rules)!r}")
+    if not schemes or any(scheme not in SCHEMES for scheme in schemes):
+        raise EngineError(f"schemes: expected some of {', '.join(SCHEMES)}, got {list(schemes)!r}")
     began = time.perf_counter()
     problem, ids, order = _build_problem(tasks, dependencies, resources)
     early = _early_starts(problem, order)
@@ -833,6 +844,7 @@ def level(
         time_limit=heuristic_budget,
         seed=seed,
         rules=rules,
+        schemes=schemes,
         samples=samples if samples is not None or method == "heuristic" else _EXACT_SAMPLES,
         justify=justify,
     )

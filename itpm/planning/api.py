@@ -13,7 +13,7 @@ from itpm.accounts.selectors import users_by_username
 from itpm.core.api import ErrorOut, Page, StrictSchema, expected_version, paginate, with_etag
 from itpm.core.markdown import render_markdown
 from itpm.planning import selectors, services
-from itpm.planning.models import Dependency, DependencyType, Task, TaskStatus
+from itpm.planning.models import ConstraintType, Dependency, DependencyType, Task, TaskStatus
 
 router = Router(tags=["planning"])
 
@@ -33,17 +33,35 @@ class TaskOut(Schema):
     milestone: bool
     summary: bool = Field(description="True when the task has subtasks.")
     duration_hours: int
-    planned_start: dt.datetime | None
-    planned_finish: dt.datetime | None
+    planned_start: dt.datetime | None = Field(description="Scheduled start (computed).")
+    planned_finish: dt.datetime | None = Field(description="Scheduled finish (computed).")
     status: str
     percent_complete: int
     assignees: list[str]
+    constraint_type: str
+    constraint_date: dt.datetime | None
+    deadline: dt.datetime | None
+    priority: int
+    actual_start: dt.datetime | None
+    actual_finish: dt.datetime | None
+    early_start: dt.datetime | None
+    early_finish: dt.datetime | None
+    late_start: dt.datetime | None
+    late_finish: dt.datetime | None
+    total_float_hours: int | None
+    free_float_hours: int | None
+    critical: bool
+    late: bool = Field(description="Negative float: a constraint or deadline cannot be met.")
     created_at: dt.datetime
     updated_at: dt.datetime
 
     @staticmethod
     def resolve_description_html(task: Task) -> str:
         return render_markdown(task.description)
+
+    @staticmethod
+    def resolve_late(task: Task) -> bool:
+        return task.total_float_hours is not None and task.total_float_hours < 0
 
     @staticmethod
     def resolve_summary(task: Task) -> bool:
@@ -61,11 +79,13 @@ class TaskIn(StrictSchema):
     description: str = Field("", max_length=50_000, examples=["Rack **A3**, see runbook"])
     milestone: bool = False
     duration_hours: int = Field(8, ge=0, le=services.MAX_DURATION_HOURS, examples=[16])
-    planned_start: dt.datetime | None = None
-    planned_finish: dt.datetime | None = None
     status: TaskStatus = TaskStatus.NOT_STARTED
     percent_complete: int = Field(0, ge=0, le=100)
     assignees: list[str] = Field([], description="usernames of project members")
+    constraint_type: ConstraintType = ConstraintType.ASAP
+    constraint_date: dt.datetime | None = Field(None, examples=["2027-02-01T09:00:00Z"])
+    deadline: dt.datetime | None = None
+    priority: int = Field(500, ge=0, le=1000)
 
 
 class TaskPatch(StrictSchema):
@@ -74,11 +94,15 @@ class TaskPatch(StrictSchema):
     description: str | None = Field(None, max_length=50_000)
     milestone: bool | None = None
     duration_hours: int | None = Field(None, ge=0, le=services.MAX_DURATION_HOURS)
-    planned_start: dt.datetime | None = None
-    planned_finish: dt.datetime | None = None
     status: TaskStatus | None = None
     percent_complete: int | None = Field(None, ge=0, le=100)
     assignees: list[str] | None = None
+    constraint_type: ConstraintType | None = None
+    constraint_date: dt.datetime | None = None
+    deadline: dt.datetime | None = None
+    priority: int | None = Field(None, ge=0, le=1000)
+    actual_start: dt.datetime | None = None
+    actual_finish: dt.datetime | None = None
 
     model_config = StrictSchema.model_config | {
         "json_schema_extra": {"examples": [{"version": 3, "duration_hours": 24}]}
@@ -98,7 +122,11 @@ class VersionIn(StrictSchema):
 def _task_data(data: dict[str, Any]) -> dict[str, Any]:
     if "assignees" in data and data["assignees"] is not None:
         data["assignees"] = users_by_username(data["assignees"], field="assignees")
-    for required in ("name", "milestone", "duration_hours", "status", "percent_complete"):
+    required_fields = (
+        "name", "milestone", "duration_hours", "status", "percent_complete", "constraint_type",
+        "priority",
+    )  # fmt: skip
+    for required in required_fields:
         if required in data and data[required] is None:
             from itpm.core.errors import Invalid
 

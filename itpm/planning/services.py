@@ -18,13 +18,26 @@ from itpm.accounts.models import Role, User
 from itpm.accounts.permissions import require_role
 from itpm.core.errors import Conflict, FieldError, Invalid
 from itpm.core.services import apply_changes, audit, check_version, json_value, save_versioned
-from itpm.planning.models import Dependency, DependencyType, Task, TaskStatus
+from itpm.planning.models import (
+    DATED_CONSTRAINTS,
+    ConstraintType,
+    Dependency,
+    DependencyType,
+    Task,
+    TaskStatus,
+)
+from itpm.planning.scheduling import project_reschedule
 from itpm.portfolio.models import Project
 
 TASK_FIELDS = (
-    "name", "description", "milestone", "duration_hours", "planned_start", "planned_finish",
-    "status", "percent_complete", "assignees",
+    "name", "description", "milestone", "duration_hours", "status", "percent_complete", "assignees", "constraint_type", "constraint_date",
+    "deadline", "priority", "actual_start", "actual_finish",
 )  # fmt: skip
+# Fields whose change moves the schedule.
+SCHEDULE_INPUTS = {
+    "milestone", "duration_hours", "constraint_type", "constraint_date", "deadline",
+    "actual_start", "actual_finish", "status", "percent_complete",
+}  # fmt: skip
 MAX_DURATION_HOURS = 100_000
 MAX_LAG_HOURS = 100_000
 
@@ -52,11 +65,27 @@ def _validate_task(data: dict[str, Any]) -> None:
             errors.append(FieldError("percent_complete", "must be a whole number from 0 to 100"))
     if "status" in data and data["status"] not in TaskStatus.values:
         errors.append(FieldError("status", f"must be one of {', '.join(TaskStatus.values)}"))
-    start, finish = data.get("planned_start"), data.get("planned_finish")
-    if isinstance(start, dt.datetime) and isinstance(finish, dt.datetime) and finish < start:
-        errors.append(FieldError("planned_finish", "must not be before planned_start"))
     if len(data.get("description") or "") > 50_000:
         errors.append(FieldError("description", "at most 50,000 characters"))
+    if "constraint_type" in data:
+        kind = data["constraint_type"]
+        if kind not in ConstraintType.values:
+            errors.append(
+                FieldError("constraint_type", f"must be one of {', '.join(ConstraintType.values)}")
+            )
+        elif kind in DATED_CONSTRAINTS and not data.get("constraint_date"):
+            errors.append(FieldError("constraint_date", f"required for a {kind} constraint"))
+    if "priority" in data and not (
+        isinstance(data["priority"], int) and 0 <= data["priority"] <= 1000
+    ):
+        errors.append(FieldError("priority", "must be a whole number from 0 to 1000"))
+    actual_start, actual_finish = data.get("actual_start"), data.get("actual_finish")
+    if (
+        isinstance(actual_start, dt.datetime)
+        and isinstance(actual_finish, dt.datetime)
+        and actual_finish < actual_start
+    ):
+        errors.append(FieldError("actual_finish", "must not be before actual_start"))
     if errors:
         raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
 
@@ -77,6 +106,9 @@ def _normalize(data: dict[str, Any]) -> dict[str, Any]:
         data["duration_hours"] = 0
     if data.get("status") == TaskStatus.DONE and "percent_complete" not in data:
         data["percent_complete"] = 100
+    # ASAP and ALAP carry no date; a stale one would only confuse the next reader.
+    if data.get("constraint_type") in ("ASAP", "ALAP"):
+        data["constraint_date"] = None
     return data
 
 
@@ -179,17 +211,20 @@ def task_create(
     description: str = "",
     milestone: bool = False,
     duration_hours: int = 8,
-    planned_start: dt.datetime | None = None,
-    planned_finish: dt.datetime | None = None,
     status: str = TaskStatus.NOT_STARTED,
     percent_complete: int = 0,
     assignees: list[User] | None = None,
+    constraint_type: str = ConstraintType.ASAP,
+    constraint_date: dt.datetime | None = None,
+    deadline: dt.datetime | None = None,
+    priority: int = 500,
 ) -> Task:
     require_role(actor, project, Role.MEMBER)
     data = _normalize({
         "name": name, "description": description, "milestone": milestone,
-        "duration_hours": duration_hours, "planned_start": planned_start,
-        "planned_finish": planned_finish, "status": status, "percent_complete": percent_complete,
+        "duration_hours": duration_hours, "status": status, "percent_complete": percent_complete,
+        "constraint_type": constraint_type, "constraint_date": constraint_date,
+        "deadline": deadline, "priority": priority,
     })  # fmt: skip
     _validate_task(data)
     _check_parent(project, None, parent)
@@ -203,6 +238,7 @@ def task_create(
         if assignees:
             task.assignees.set(assignees)
         wbs_renumber(project)
+        project_reschedule(project)
         task.refresh_from_db()
         audit(
             actor=actor,
@@ -227,7 +263,8 @@ def task_update(*, actor: User, task: Task, version: int | None, data: dict[str,
     data = _normalize(data)
     assignees = data.pop("assignees", None)
     current = {
-        "planned_start": task.planned_start, "planned_finish": task.planned_finish,
+        "constraint_type": task.constraint_type, "constraint_date": task.constraint_date,
+        "actual_start": task.actual_start, "actual_finish": task.actual_finish,
     }  # fmt: skip
     _validate_task({**current, **data})
     if data.get("milestone") and task.children.exists():
@@ -247,6 +284,9 @@ def task_update(*, actor: User, task: Task, version: int | None, data: dict[str,
         if changes:
             save_versioned(task, [name for name in changes if name != "assignees"])
             audit(actor=actor, action="task.update", obj=task, project=project, changes=changes)
+            if SCHEDULE_INPUTS & set(changes):
+                project_reschedule(project)
+                task.refresh_from_db()
     return task
 
 
@@ -286,6 +326,7 @@ def task_move(
         if old_parent_id != (parent.pk if parent else None):
             _resequence(project, old_parent_id)
         wbs_renumber(project)
+        project_reschedule(project)
         task.refresh_from_db()
         if (task.wbs_code, task.parent_id, task.order) != before:
             audit(
@@ -350,6 +391,7 @@ def task_delete(*, actor: User, task: Task, version: int | None = None) -> None:
         task.delete()
         _resequence(project, parent_id)
         wbs_renumber(project)
+        project_reschedule(project)
 
 
 # ---------------------------------------------------------------------------- dependencies
@@ -423,6 +465,7 @@ def dependency_create(
             type=type,
             lag_hours=lag_hours,
         )
+        project_reschedule(project)
         audit(
             actor=actor,
             action="dependency.create",
@@ -464,6 +507,7 @@ def dependency_update(
                 project=project,
                 changes=changes,
             )
+            project_reschedule(project)
     return dependency
 
 
@@ -479,3 +523,4 @@ def dependency_delete(*, actor: User, dependency: Dependency) -> None:
             changes={"link": [str(dependency), None]},
         )
         dependency.delete()
+        project_reschedule(project)

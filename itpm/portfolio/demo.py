@@ -12,6 +12,7 @@ from rich.progress import Progress
 from itpm.accounts.models import Role, Team, TeamKind, User
 from itpm.accounts.services import membership_set, team_create, user_create
 from itpm.planning.models import Task, TaskStatus
+from itpm.planning.scheduling import deferred_rescheduling
 from itpm.planning.services import dependency_create, task_create
 from itpm.portfolio.models import Category, Project, Stage
 from itpm.portfolio.services import project_create
@@ -413,23 +414,6 @@ _STAGE_PROGRESS = {
 }  # fmt: skip
 
 
-def _add_working_hours(start: dt.datetime, hours: int) -> dt.datetime:
-    """A simple 8-hour-day calendar for the demo's planned dates (Mon–Fri, 09:00–17:00)."""
-    current = start
-    remaining = hours
-    while remaining > 0:
-        if current.weekday() >= 5:
-            current = (current + dt.timedelta(days=1)).replace(hour=9)
-            continue
-        end_of_day = current.replace(hour=17, minute=0)
-        step = min(remaining, int((end_of_day - current).total_seconds() // 3600))
-        current += dt.timedelta(hours=step)
-        remaining -= step
-        if remaining > 0:
-            current = (current + dt.timedelta(days=1)).replace(hour=9)
-    return current
-
-
 def load_demo(*, password: str, progress: bool = False) -> bool:
     """Create the demo users, teams and projects. Returns False if they exist already."""
     if Project.objects.filter(key="HWDC").exists():
@@ -465,56 +449,58 @@ def _load_project(spec: DemoProject, users: dict[str, User]) -> None:
         membership_set(actor=pm, project=project, user=users[username], role=role)
     membership_set(actor=pm, project=project, user=users["viewer"], role=Role.VIEWER)
     assignable = [users[u] for u, role in spec.team if role != Role.VIEWER] or [pm]
-    clock = dt.datetime.combine(spec.start, dt.time(9), tzinfo=dt.UTC)
     leaves: list[Task] = []
     previous_phase_end: Task | None = None
-    for phase_number, phase in enumerate(spec.phases):
-        summary = task_create(actor=pm, project=project, name=phase.name, duration_hours=0)
-        groups = [(summary, phase.tasks)]
-        if phase.repeat:
-            groups = [
-                (task_create(actor=pm, project=project, name=item, parent=summary,
-                             duration_hours=0), phase.tasks)
-                for item in phase.repeat
-            ]  # fmt: skip
-        phase_ends: list[Task] = []
-        group_clock = clock
-        for group_number, (parent, steps) in enumerate(groups):
-            previous: Task | None = None
-            # Parallel groups (rows, waves, modules) start staggered by two days.
-            current = _add_working_hours(clock, 16 * group_number) if phase.repeat else clock
-            for step_number, (name, hours) in enumerate(steps):
-                finish = _add_working_hours(current, hours)
-                task = task_create(
-                    actor=pm, project=project, name=name, parent=parent, duration_hours=hours,
-                    planned_start=current, planned_finish=finish,
-                    assignees=[assignable[(phase_number + group_number + step_number) % len(assignable)]],
+    # The engine schedules once at the end; the links below give the plan its shape.
+    with deferred_rescheduling():
+        for phase_number, phase in enumerate(spec.phases):
+            summary = task_create(actor=pm, project=project, name=phase.name, duration_hours=0)
+            groups = [(summary, phase.tasks)]
+            if phase.repeat:
+                groups = [
+                    (task_create(actor=pm, project=project, name=item, parent=summary,
+                                 duration_hours=0), phase.tasks)
+                    for item in phase.repeat
+                ]  # fmt: skip
+            phase_ends: list[Task] = []
+            for group_number, (parent, steps) in enumerate(groups):
+                previous: Task | None = None
+                for step_number, (name, hours) in enumerate(steps):
+                    person = assignable[
+                        (phase_number + group_number + step_number) % len(assignable)
+                    ]
+                    task = task_create(
+                        actor=pm, project=project, name=name, parent=parent,
+                        duration_hours=hours, assignees=[person],
+                    )  # fmt: skip
+                    leaves.append(task)
+                    if previous is not None:
+                        dependency_create(
+                            actor=pm, project=project, predecessor=previous, successor=task
+                        )
+                    elif previous_phase_end is not None:
+                        # Parallel groups (rows, waves, modules) start two days apart.
+                        dependency_create(
+                            actor=pm, project=project, predecessor=previous_phase_end,
+                            successor=task, lag_hours=16 * group_number,
+                        )  # fmt: skip
+                    previous = task
+                phase_ends.append(previous)  # type: ignore[arg-type]
+            if phase.milestone:
+                milestone = task_create(
+                    actor=pm, project=project, name=phase.milestone, parent=summary,
+                    milestone=True,
                 )  # fmt: skip
-                leaves.append(task)
-                if previous is not None:
+                for end in phase_ends:
                     dependency_create(
-                        actor=pm, project=project, predecessor=previous, successor=task
+                        actor=pm, project=project, predecessor=end, successor=milestone
                     )
-                elif previous_phase_end is not None:
-                    dependency_create(
-                        actor=pm, project=project, predecessor=previous_phase_end, successor=task
-                    )
-                previous = task
-                current = finish
-            phase_ends.append(previous)  # type: ignore[arg-type]
-            group_clock = max(group_clock, current)
-        clock = group_clock
-        if phase.milestone:
-            milestone = task_create(
-                actor=pm, project=project, name=phase.milestone, parent=summary, milestone=True,
-                planned_start=clock, planned_finish=clock,
-            )  # fmt: skip
-            for end in phase_ends:
-                dependency_create(actor=pm, project=project, predecessor=end, successor=milestone)
-            leaves.append(milestone)
-            previous_phase_end = milestone
-        else:
-            previous_phase_end = phase_ends[-1]
+                leaves.append(milestone)
+                previous_phase_end = milestone
+            else:
+                previous_phase_end = phase_ends[-1]
+    for task in leaves:
+        task.refresh_from_db()
     _set_progress(project, leaves, _STAGE_PROGRESS[Stage(spec.stage)])
 
 
@@ -527,7 +513,7 @@ def _set_progress(project: Project, leaves: list[Task], share_done: float) -> No
     ):
         if index < done_count:
             task.status, task.percent_complete = TaskStatus.DONE, 100
-        elif index < done_count + 3 and share_done < 1.0 and share_done > 0:
+        elif index < done_count + 3 and 0 < share_done < 1.0 and not task.milestone:
             task.status, task.percent_complete = (
                 TaskStatus.IN_PROGRESS,
                 30 + 20 * (index - done_count),

@@ -57,6 +57,18 @@ class Project(VersionedModel):
         max_length=3, default="USD", validators=[RegexValidator(r"^[A-Z]{3}$", "ISO 4217 code")]
     )
     archived = models.BooleanField(default=False)
+    calendar = models.ForeignKey(
+        "planning.WorkCalendar",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Working time the plan is scheduled on; empty = Mon–Fri 09:00–17:00.",
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+    # The schedule's finish and when it was last computed (written by the schedule service).
+    scheduled_finish = models.DateTimeField(null=True, blank=True, editable=False)
+    scheduled_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["key"]

@@ -4,11 +4,15 @@ from django import forms
 
 from itpm.accounts.models import Role
 from itpm.planning.models import DependencyType, TaskStatus
-from itpm.portfolio.models import Category, Stage
+from itpm.portfolio.models import Category, Stage, key_validator
 
 
 class ProjectForm(forms.Form):
-    key = forms.CharField(max_length=10, help_text="2–10 capital letters or digits, e.g. NET")
+    key = forms.CharField(
+        max_length=10,
+        validators=[key_validator],
+        help_text="2–10 capital letters or digits, starting with a letter, e.g. NET",
+    )
     name = forms.CharField(max_length=200)
     goal = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     category = forms.ChoiceField(choices=Category.choices)
@@ -41,10 +45,11 @@ TASK_FIELD_FORMS: dict[str, forms.Field] = {
     "duration_hours": forms.IntegerField(min_value=0, max_value=100_000),
     "status": forms.ChoiceField(choices=TaskStatus.choices),
     "percent_complete": forms.IntegerField(min_value=0, max_value=100),
-    "planned_start": forms.DateTimeField(
+    # Editing the start sets a start-no-earlier-than constraint (empty: as soon as possible).
+    "constraint_date": forms.DateTimeField(
         required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     ),
-    "planned_finish": forms.DateTimeField(
+    "deadline": forms.DateTimeField(
         required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     ),
     "milestone": forms.BooleanField(required=False),

@@ -363,11 +363,18 @@ def task_edit_field(request: HttpRequest, task_id: int, field: str) -> HttpRespo
             actor=request_user(request),
             task=task,
             version=int(version) if version.isdigit() else None,
-            data={field: form.cleaned_data[field]},
+            data=_field_change(field, form.cleaned_data[field]),
         )
     except ServiceError as exc:
         return _row(request, task, error=exc.detail)
     return _row(request, task)
+
+
+def _field_change(field: str, value: Any) -> dict[str, Any]:
+    """What one inline edit changes: a start date is a start-no-earlier-than constraint."""
+    if field == "constraint_date":
+        return {"constraint_type": "SNET" if value else "ASAP", "constraint_date": value}
+    return {field: value}
 
 
 @login_required

@@ -1,0 +1,434 @@
+"""Who may do what: every route × every kind of person × own and foreign project.
+
+The routes come from the URL conf and the API's OpenAPI document; the expected answers
+live in one table, ``ROUTES``. A route without a table entry fails the suite by name, so a
+new endpoint cannot ship without someone deciding who may call it.
+
+Every case sends a real request through the whole HTTP stack and also checks the database:
+a read changes nothing, a denied write changes nothing, an allowed write changes something.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from itpm.accounts.models import ROLE_RANK, Role
+from itpm.api import api
+from itpm.portfolio.models import Project
+from tests.world import ACTORS, PASSWORD, USERNAMES, World, build_world, changed_tables
+from tests.world import db_state, destroy_world
+
+
+# ---------------------------------------------------------------------------- the world
+@pytest.fixture(scope="module")
+def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
+    with django_db_blocker.unblock():
+        built = build_world()
+        yield built
+        destroy_world()
+
+
+@dataclass
+class Case:
+    """One request: who sends it, against which project, and the objects it refers to."""
+
+    world: World
+    actor: str
+    target: str  # "own", "foreign", or "none" for routes outside any project
+
+    @property
+    def site(self) -> Any:
+        return self.world.sites["foreign" if self.target == "foreign" else "own"]
+
+    @property
+    def project(self) -> Project:
+        return Project.objects.get(pk=self.site.project.pk)
+
+    def task(self, name: str) -> Any:
+        return type(self.site.tasks[name]).objects.get(pk=self.site.tasks[name].pk)
+
+    def version(self, name: str) -> int:
+        return self.task(name).version
+
+    def param(self, name: str, override: str | None) -> str:
+        if name == "key":
+            return self.site.project.key
+        if name == "task_id":
+            return str(self.site.tasks[override or "test"].pk)
+        if name == "dependency_id":
+            return str(self.site.dependency.pk)
+        if name == "username":
+            return "extra"  # a member of both APL and ZED
+        if name == "token_id":
+            owner = "zoe" if self.target == "foreign" else self.actor
+            return str(self.world.spare_tokens.get(owner, 999_999))
+        if name == "field":
+            return "name"
+        if name == "action":
+            return "down"
+        raise AssertionError(f"no value for path parameter {{{name}}}")
+
+
+# ---------------------------------------------------------------------------- the table
+@dataclass(frozen=True)
+class Expect:
+    """Who may call a route and what each kind of caller gets back.
+
+    ``who`` is "public", "authenticated", "self" (only your own objects), "admin", or the
+    lowest project role that is allowed ("viewer" … "owner"; site admins act as owners).
+    """
+
+    who: str
+    ok: int
+    low: int = 403  # a project member whose role is too low; a non-admin on an admin route
+    hidden: int = 404  # a project (or object) the caller may not see
+    anon: int = 401
+    body: Callable[[Case], dict[str, Any]] | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    changes_data: bool = True  # an allowed non-GET request writes something
+
+    def status_for(self, actor: str, target: str) -> int:
+        if self.who == "public":
+            return self.ok
+        if actor == "anonymous":
+            return self.anon
+        if self.who == "authenticated":
+            return self.ok
+        if self.who == "self":
+            return self.ok if target == "own" else self.hidden
+        if self.who == "admin":
+            return self.ok if actor == "admin" else self.low
+        role = _role(actor, target)
+        if role is None:
+            return self.hidden
+        return self.ok if ROLE_RANK[role] >= ROLE_RANK[Role(self.who)] else self.low
+
+    def allowed(self, actor: str, target: str) -> bool:
+        return self.status_for(actor, target) == self.ok
+
+
+def _role(actor: str, target: str) -> Role | None:
+    if actor == "admin":
+        return Role.OWNER
+    if actor in ("anonymous", "outsider") or target == "foreign":
+        return None
+    return Role(actor)
+
+
+def READ(ok: int = 200, **kw: Any) -> Expect:
+    return Expect("viewer", ok, **kw)
+
+
+def WRITE(ok: int, **kw: Any) -> Expect:
+    return Expect("member", ok, **kw)
+
+
+def MANAGE(ok: int, **kw: Any) -> Expect:
+    return Expect("manager", ok, **kw)
+
+
+def OWN(ok: int, **kw: Any) -> Expect:
+    return Expect("owner", ok, **kw)
+
+
+def ADMIN_ONLY(ok: int, **kw: Any) -> Expect:
+    return Expect("admin", ok, **kw)
+
+
+def ANY_AUTHENTICATED(ok: int = 200, **kw: Any) -> Expect:
+    return Expect("authenticated", ok, **kw)
+
+
+def PUBLIC(ok: int = 200, **kw: Any) -> Expect:
+    return Expect("public", ok, **kw)
+
+
+def SELF(ok: int, **kw: Any) -> Expect:
+    return Expect("self", ok, **kw)
+
+
+# Web pages send the anonymous to the login page; the API answers 401.
+PAGE = {"anon": 302}
+
+
+def _versioned(task: str, **extra: Any) -> Callable[[Case], dict[str, Any]]:
+    return lambda c: {"version": c.version(task), **extra}
+
+
+def _credentials(c: Case) -> dict[str, Any]:
+    username = USERNAMES["owner" if c.actor == "anonymous" else c.actor]
+    return {"username": username, "password": PASSWORD}
+
+
+def _new_link(c: Case) -> dict[str, Any]:
+    return {"predecessor": c.site.tasks["test"].pk, "successor": c.site.tasks["launch"].pk}
+
+
+def _project_form(c: Case) -> dict[str, Any]:
+    p = c.project
+    return {"version": p.version, "name": "Renamed", "goal": "", "category": p.category,
+            "stage": p.stage, "currency": "USD"}  # fmt: skip
+
+
+V1 = "/api/v1"
+ROUTES: dict[tuple[str, str], Expect] = {
+    # --- API: accounts
+    ("POST", f"{V1}/auth/token"): PUBLIC(201, body=_credentials),
+    ("GET", f"{V1}/auth/tokens"): ANY_AUTHENTICATED(),
+    ("DELETE", f"{V1}/auth/tokens/{{token_id}}"): SELF(204),
+    ("GET", f"{V1}/users"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/users"): ADMIN_ONLY(
+        201, body=lambda c: {"username": "created", "password": "a-long-passphrase-42"}
+    ),
+    ("GET", f"{V1}/teams"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/teams"): ADMIN_ONLY(201, body=lambda c: {"name": "Matrix team"}),
+    # --- API: projects
+    ("GET", f"{V1}/projects"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/projects"): ANY_AUTHENTICATED(201, body=lambda c: {"key": "NEW", "name": "N"}),
+    ("GET", f"{V1}/projects/{{key}}"): READ(),
+    ("PATCH", f"{V1}/projects/{{key}}"): MANAGE(
+        200, body=lambda c: {"version": c.project.version, "name": "Renamed"}
+    ),
+    ("POST", f"{V1}/projects/{{key}}/archive"): OWN(200, body=lambda c: {}),
+    ("GET", f"{V1}/projects/{{key}}/members"): READ(),
+    ("POST", f"{V1}/projects/{{key}}/members"): MANAGE(
+        200, body=lambda c: {"username": "newbie", "role": "viewer"}
+    ),
+    ("DELETE", f"{V1}/projects/{{key}}/members/{{username}}"): MANAGE(204),
+    ("GET", f"{V1}/projects/{{key}}/activity"): READ(),
+    # --- API: planning
+    ("GET", f"{V1}/projects/{{key}}/tasks"): READ(),
+    ("POST", f"{V1}/projects/{{key}}/tasks"): WRITE(201, body=lambda c: {"name": "New task"}),
+    ("GET", f"{V1}/tasks/{{task_id}}"): READ(),
+    ("PATCH", f"{V1}/tasks/{{task_id}}"): WRITE(200, body=_versioned("test", name="Renamed")),
+    ("DELETE", f"{V1}/tasks/{{task_id}}"): WRITE(204),
+    ("POST", f"{V1}/tasks/{{task_id}}/move"): WRITE(
+        200, body=_versioned("test", parent=None, position=1)
+    ),
+    ("POST", f"{V1}/tasks/{{task_id}}/indent"): WRITE(200, body=_versioned("test")),
+    ("POST", f"{V1}/tasks/{{task_id}}/outdent"): WRITE(
+        200, body=_versioned("code"), params={"task_id": "code"}
+    ),
+    ("GET", f"{V1}/projects/{{key}}/dependencies"): READ(),
+    ("POST", f"{V1}/projects/{{key}}/dependencies"): WRITE(201, body=_new_link),
+    ("GET", f"{V1}/dependencies/{{dependency_id}}"): READ(),
+    ("PATCH", f"{V1}/dependencies/{{dependency_id}}"): WRITE(
+        200, body=lambda c: {"version": c.site.dependency.version, "lag_hours": 4}
+    ),
+    ("DELETE", f"{V1}/dependencies/{{dependency_id}}"): WRITE(204),
+    # --- API: the shell (documents, not data)
+    ("GET", f"{V1}/openapi.json"): PUBLIC(),
+    ("GET", f"{V1}/docs"): PUBLIC(),
+    ("GET", f"{V1}/"): PUBLIC(404),
+    ("GET", "/api/openapi.json"): PUBLIC(),
+    ("GET", "/api/docs"): PUBLIC(302),
+    # --- site
+    ("GET", "/"): PUBLIC(302),
+    ("GET", "/login/"): PUBLIC(),
+    ("POST", "/logout/"): PUBLIC(302, body=lambda c: {}, changes_data=False),
+    # Django's admin sends everyone who is not staff to its own login page.
+    ("GET", "/admin/"): ADMIN_ONLY(200, low=302, anon=302),
+    # --- web pages. A page form answers a too-low role the way it answers any refused
+    # change (the form again with the error, or a redirect with a message), not with 403;
+    # the database checks below prove that nothing was changed.
+    ("GET", "/projects/"): ANY_AUTHENTICATED(**PAGE),
+    ("GET", "/projects/new/"): ANY_AUTHENTICATED(**PAGE),
+    ("POST", "/projects/new/"): ANY_AUTHENTICATED(
+        302, body=lambda c: {"key": "NEW", "name": "N", "category": "other", "currency": "USD"},
+        **PAGE,
+    ),
+    ("GET", "/projects/{key}/"): READ(**PAGE),
+    ("GET", "/projects/{key}/plan/"): READ(**PAGE),
+    ("POST", "/projects/{key}/plan/tasks/"): WRITE(
+        302, low=422, body=lambda c: {"name": "New task", "duration_hours": "8"}, **PAGE
+    ),
+    ("POST", "/projects/{key}/plan/dependencies/"): WRITE(
+        302, low=422, body=lambda c: {**_new_link(c), "type": "FS", "lag_hours": "0"}, **PAGE
+    ),
+    ("GET", "/projects/{key}/activity/"): READ(**PAGE),
+    ("GET", "/projects/{key}/settings/"): READ(**PAGE),
+    ("POST", "/projects/{key}/settings/"): MANAGE(302, low=200, body=_project_form, **PAGE),
+    ("POST", "/projects/{key}/archive/"): OWN(302, low=302, body=lambda c: {}, **PAGE),
+    ("POST", "/projects/{key}/members/"): MANAGE(
+        302, low=302, body=lambda c: {"username": "newbie", "role": "viewer"}, **PAGE
+    ),
+    ("POST", "/projects/{key}/members/{username}/remove/"): MANAGE(
+        302, low=302, body=lambda c: {}, **PAGE
+    ),
+    ("GET", "/tasks/{task_id}/row/"): READ(**PAGE),
+    ("GET", "/tasks/{task_id}/edit/{field}/"): READ(**PAGE),
+    ("POST", "/tasks/{task_id}/edit/{field}/"): WRITE(
+        200, low=200, body=_versioned("test", name="Renamed"), **PAGE
+    ),
+    ("POST", "/tasks/{task_id}/{action}/"): WRITE(302, low=302, body=_versioned("test"), **PAGE),
+    ("POST", "/dependencies/{dependency_id}/delete/"): WRITE(
+        302, low=302, body=lambda c: {}, **PAGE
+    ),
+}
+
+
+# ---------------------------------------------------------------------------- discovery
+def _template(route: str) -> str:
+    """``projects/<str:key>/`` → ``/projects/{key}/``: one spelling for URL conf and OpenAPI."""
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            assert isinstance(pattern, URLPattern)
+            yield prefix + str(pattern.pattern)
+
+
+def url_conf_templates() -> set[str]:
+    # The admin site is Django's own; it is one entry ("staff only"), not ~40.
+    return {
+        "/admin/" if t.startswith("/admin/") else t
+        for t in map(_template, _walk(get_resolver().url_patterns))
+    }
+
+
+def openapi_operations() -> set[tuple[str, str]]:
+    paths = api.get_openapi_schema(path_prefix=f"{V1}/")["paths"]
+    return {(method.upper(), path) for path, ops in paths.items() for method in ops}
+
+
+def test_every_api_operation_has_a_table_entry() -> None:
+    table = {key for key in ROUTES if key[1].startswith(f"{V1}/")}
+    documents = {(m, p) for m, p in table if p in (f"{V1}/openapi.json", f"{V1}/docs", f"{V1}/")}
+    missing = openapi_operations() - table
+    assert not missing, f"API operations without a permission-matrix entry: {sorted(missing)}"
+    stale = table - documents - openapi_operations()
+    assert not stale, f"permission-matrix entries for no API operation: {sorted(stale)}"
+
+
+def test_every_url_pattern_has_a_table_entry() -> None:
+    routes = {path for _, path in ROUTES}
+    missing = url_conf_templates() - routes
+    assert not missing, f"URL patterns without a permission-matrix entry: {sorted(missing)}"
+    assert url_conf_templates() == routes
+
+
+def test_the_api_url_patterns_are_the_openapi_paths() -> None:
+    """The API's URL patterns and its document name the same paths, so both feed the table."""
+    from_urls = {t for t in url_conf_templates() if t.startswith(f"{V1}/")}
+    extra = {f"{V1}/openapi.json", f"{V1}/docs", f"{V1}/"}
+    assert from_urls - extra == {path for _, path in openapi_operations()}
+
+
+# ---------------------------------------------------------------------------- the cases
+def _project_scoped(path: str) -> bool:
+    return any(p in path for p in ("{key}", "{task_id}", "{dependency_id}", "{token_id}"))
+
+
+def _cases() -> Iterator[Any]:
+    for (method, path), expect in ROUTES.items():
+        targets = ("own", "foreign") if _project_scoped(path) else ("none",)
+        for target in targets:
+            for actor in ACTORS:
+                yield pytest.param(method, path, actor, target, id=f"{method} {path} {actor}@{target}")
+
+
+def client_for(world: World, actor: str, path: str) -> Client:
+    if actor == "anonymous":
+        return Client()
+    if path.startswith("/api/"):
+        return Client(headers={"Authorization": f"Bearer {world.tokens[actor]}"})
+    client = Client()
+    client.force_login(world.users[actor])
+    return client
+
+
+def send(client: Client, method: str, url: str, body: dict[str, Any] | None) -> Any:
+    if url.startswith("/api/"):
+        if body is None:
+            return client.generic(method, url)
+        return client.generic(method, url, json.dumps(body), content_type="application/json")
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, body or {})
+
+
+def fill(case: Case, path: str, expect: Expect) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: case.param(m.group(1), expect.params.get(m.group(1))), path)
+
+
+@pytest.mark.parametrize(("method", "path", "actor", "target"), list(_cases()))
+def test_permission_matrix(world: World, db: Any, method: str, path: str, actor: str, target: str) -> None:
+    expect = ROUTES[(method, path)]
+    case = Case(world=world, actor=actor, target=target)
+    url = fill(case, path, expect)
+    body = expect.body(case) if expect.body else None
+    before = db_state()
+
+    response = send(client_for(world, actor, path), method, url, body)
+
+    wanted = expect.status_for(actor, target)
+    assert response.status_code == wanted, (
+        f"{method} {url} as {actor}: expected {wanted}, got {response.status_code}: "
+        f"{response.content[:300]!r}"
+    )
+    changed = changed_tables(before, db_state())
+    if method == "GET" or not expect.allowed(actor, target) or not expect.changes_data:
+        assert not changed, f"{method} {url} as {actor} changed {changed}"
+    else:
+        assert changed, f"{method} {url} as {actor} was allowed but changed nothing"
+    if actor == "anonymous" and expect.anon == 302 and expect.who != "public":
+        assert "/login/" in response["Location"]
+
+
+# ---------------------------------------------------------------------------- archived
+ARCHIVED_WRITES = [
+    pytest.param(method, path, id=f"{method} {path}")
+    for (method, path), expect in ROUTES.items()
+    if path.startswith(f"{V1}/") and method != "GET" and expect.who in Role.values
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ARCHIVED_WRITES)
+@pytest.mark.parametrize("actor", ["owner", "admin"])
+def test_writes_to_an_archived_project_get_409(
+    world: World, db: Any, method: str, path: str, actor: str
+) -> None:
+    Project.objects.filter(pk=world.sites["own"].project.pk).update(archived=True)
+    expect = ROUTES[(method, path)]
+    case = Case(world=world, actor=actor, target="own")
+    before = db_state()
+    response = send(
+        client_for(world, actor, path), method, fill(case, path, expect),
+        expect.body(case) if expect.body else None,
+    )  # fmt: skip
+    assert response.status_code == 409, response.content
+    assert "archived" in response.json()["detail"]
+    assert changed_tables(before, db_state()) == []
+
+
+# ---------------------------------------------------------------------------- CSRF
+def test_a_page_form_without_csrf_token_is_refused(world: World, db: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["owner"])
+    before = db_state()
+    response = client.post("/projects/APL/plan/tasks/", {"name": "Sneaky", "duration_hours": "8"})
+    assert response.status_code == 403
+    assert changed_tables(before, db_state()) == []
+
+
+def test_a_session_api_write_without_csrf_token_is_refused(world: World, db: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["owner"])
+    before = db_state()
+    response = client.post(
+        f"{V1}/projects/APL/tasks", json.dumps({"name": "Sneaky"}), content_type="application/json"
+    )
+    assert response.status_code in (401, 403)
+    assert changed_tables(before, db_state()) == []

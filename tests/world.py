@@ -1,0 +1,140 @@
+"""A small, fixed world for the permission matrix and the mass-assignment tests.
+
+It is built once per test module (committed), and each test runs inside pytest-django's
+transaction that is rolled back, so a test that deletes or archives something never
+affects the next one. ``destroy_world`` removes it again when the module is done.
+
+- ``APL`` (own project): owner, manager, member, viewer and ``extra`` (a member), with a
+  small WBS: 1 Build (summary: 1.1 Design, 1.2 Code, Design → Code), 2 Test, 3 Launch (milestone).
+- ``ZED`` (foreign project): owned by ``zoe``, who is no actor; ``extra`` is a member.
+  Same WBS. No APL person but the site admin has a role there.
+- ``OTH``: the outsider's own project; the outsider has no role on APL or ZED.
+- ``newbie``: a user with no role anywhere (to be added as a member).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth.hashers import MD5PasswordHasher
+from django.contrib.sessions.models import Session
+
+from itpm.accounts.models import ApiToken, Membership, Role, Team, User
+from itpm.accounts.services import membership_set, token_create
+from itpm.core.models import AuditEvent
+from itpm.planning.models import Dependency, Task
+from itpm.planning.services import dependency_create, task_create
+from itpm.portfolio.models import Project
+from itpm.portfolio.services import project_create
+
+PASSWORD = "correct-horse-battery-staple"
+ACTORS = ("anonymous", "outsider", "viewer", "member", "manager", "owner", "admin")
+USERNAMES = {
+    "admin": "admin",
+    "owner": "olivia",
+    "manager": "manny",
+    "member": "mia",
+    "viewer": "vic",
+    "outsider": "oscar",
+}
+
+
+@dataclass
+class Site:
+    """The objects of one project that path parameters and bodies refer to."""
+
+    project: Project
+    tasks: dict[str, Task]
+    dependency: Dependency
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    sites: dict[str, Site]  # "own" (APL) and "foreign" (ZED)
+    tokens: dict[str, str] = field(default_factory=dict)  # actor -> bearer secret
+    spare_tokens: dict[str, int] = field(default_factory=dict)  # actor -> a token id to revoke
+
+
+def _user(username: str, **extra: Any) -> User:
+    # The MD5 hasher keeps the build fast; the conftest fixture makes tests accept it.
+    user = User(username=username, email=f"{username}@example.com", **extra)
+    hasher = MD5PasswordHasher()
+    user.password = hasher.encode(PASSWORD, hasher.salt())
+    user.save()
+    return user
+
+
+def _wbs(project: Project, actor: User) -> Site:
+    build = task_create(actor=actor, project=project, name="Build", duration_hours=0)
+    design = task_create(actor=actor, project=project, name="Design", parent=build, duration_hours=16)
+    code = task_create(actor=actor, project=project, name="Code", parent=build, duration_hours=40)
+    test = task_create(actor=actor, project=project, name="Test", duration_hours=24)
+    launch = task_create(actor=actor, project=project, name="Launch", milestone=True)
+    link = dependency_create(actor=actor, project=project, predecessor=design, successor=code)
+    tasks = {"build": build, "design": design, "code": code, "test": test, "launch": launch}
+    return Site(project=project, tasks=tasks, dependency=link)
+
+
+def build_world() -> World:
+    users = {actor: _user(name) for actor, name in USERNAMES.items() if actor != "admin"}
+    users["admin"] = _user("admin", is_staff=True, is_superuser=True)
+    for name in ("zoe", "extra", "newbie"):
+        users[name] = _user(name)
+    owner = users["owner"]
+    apl = project_create(
+        actor=owner, key="APL", name="Apollo ERP upgrade", start_date=dt.date(2027, 1, 4)
+    )
+    for actor in ("manager", "member", "viewer"):
+        membership_set(actor=owner, project=apl, user=users[actor], role=Role(actor))
+    membership_set(actor=owner, project=apl, user=users["extra"], role=Role.MEMBER)
+    zed = project_create(actor=users["zoe"], key="ZED", name="Zed secret rollout")
+    membership_set(actor=users["zoe"], project=zed, user=users["extra"], role=Role.MEMBER)
+    project_create(actor=users["outsider"], key="OTH", name="Oscar's other project")
+    world = World(users=users, sites={"own": _wbs(apl, owner), "foreign": _wbs(zed, users["zoe"])})
+    for actor in ACTORS[1:]:
+        world.tokens[actor] = token_create(user=users[actor], name="matrix")[1]
+        world.spare_tokens[actor] = token_create(user=users[actor], name="spare")[0].pk
+    world.spare_tokens["zoe"] = token_create(user=users["zoe"], name="spare")[0].pk
+    return world
+
+
+def destroy_world() -> None:
+    AuditEvent.objects.all().delete()
+    ApiToken.objects.all().delete()
+    Dependency.objects.all().delete()
+    Task.objects.all().delete()
+    Membership.objects.all().delete()
+    Project.objects.all().delete()
+    Team.objects.all().delete()
+    User.objects.all().delete()
+    Session.objects.all().delete()
+
+
+# Columns that a read may touch without changing any data a user owns: a token's last use
+# and a login's timestamp.
+_VOLATILE = {"apitoken": {"last_used_at"}, "user": {"last_login"}}
+
+
+def db_state() -> dict[str, tuple[int, str]]:
+    """Row count and a checksum of every row of every itpm model (m2m tables included)."""
+    state: dict[str, tuple[int, str]] = {}
+    for model in apps.get_models(include_auto_created=True):
+        if not model.__module__.startswith("itpm") and not model._meta.auto_created:
+            continue
+        if model._meta.auto_created and not model._meta.app_config.name.startswith("itpm"):
+            continue
+        skip = _VOLATILE.get(model._meta.model_name or "", set())
+        names = [f.attname for f in model._meta.concrete_fields if f.attname not in skip]
+        rows = sorted(repr(row) for row in model._base_manager.values_list(*names))
+        digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+        state[model._meta.label] = (len(rows), digest)
+    return state
+
+
+def changed_tables(before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]) -> list[str]:
+    return sorted(label for label in before if before[label] != after.get(label))
