@@ -552,7 +552,8 @@ class _Solver:
         self.order = order
         self.lower_bound = lower_bound
         self.tail = [p.final for p in problem.profiles]
-        self.constant = not problem.change_points
+        # With constant capacity and nothing pinned, the mirrored profile is the profile.
+        self.constant = not problem.change_points and all(p is None for p in problem.pinned)
         base_length = max(
             64, lower_bound * 2, (problem.change_points[-1] + 1) if problem.change_points else 0
         )
