@@ -427,6 +427,8 @@ def _parallel(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[i
     waiting: list[int] = []  # eligible tasks with demands, not yet started
     finishes: list[int] = []
     change_points = problem.change_points
+    rows = avail.rows
+    sorted_count = 0  # waiting[:sorted_count] is in key order
     clock = 0
 
     def release_successors(j: int, t: int) -> list[int]:
@@ -461,10 +463,16 @@ def _parallel(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[i
                 ready.extend(release_successors(j, t))
         if not waiting:
             continue
-        waiting.sort(key=keys.__getitem__)
+        if len(waiting) > sorted_count:
+            waiting.sort(key=keys.__getitem__)
+        if clock >= avail.length:
+            avail.grow(clock + 1)
         still_waiting: list[int] = []
         for j in waiting:
-            if earliest[j] <= clock and _fits_at(avail, demands[j], clock, duration[j]):
+            # Cheap test at the clock alone first: most waiting tasks fail it.
+            if earliest[j] > clock or any(rows[r][clock] < units for r, units in demands[j]):
+                still_waiting.append(j)
+            elif _fits_at(avail, demands[j], clock, duration[j]):
                 _reserve(avail, demands[j], raw[j], clock, duration[j])
                 start[j] = clock
                 placed += 1
@@ -472,7 +480,8 @@ def _parallel(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[i
                 ready.extend(release_successors(j, clock))
             else:
                 still_waiting.append(j)
-        if len(still_waiting) < len(waiting):
+        sorted_count = len(still_waiting)
+        if sorted_count < len(waiting):
             waiting = still_waiting
             continue
         # Next decision point: a finish, a release of a waiting task, or a capacity change.
@@ -529,13 +538,14 @@ def _rule_keys(
     mts = [-float(bits.bit_count()) for bits in reach]
     grpw = [-float(d[j] + sum(d[k] for k, _ in problem.succs[j])) for j in range(n)]
     spread = float(max(lft, default=0.0) + 1.0)
+    total_work = sum(d)
     # Higher priority first; LFT breaks ties between tasks of the same priority.
     prio = [-float(priority[j]) * spread * 2 + lft[j] for j in range(n)]
     return {
         "lft": lft,
         "lst": [float(v) for v in late],
         "mts": [mts[j] + lft[j] / (spread * 2) for j in range(n)],
-        "grpw": [grpw[j] + lft[j] / (spread * 2 * (sum(d) + 1)) for j in range(n)],
+        "grpw": [grpw[j] + lft[j] / (spread * 2 * (total_work + 1)) for j in range(n)],
         "priority": prio,
     }
 
@@ -546,8 +556,12 @@ def _rule_keys(
 
 
 class _Solver:
-    def __init__(self, problem: _Problem, order: list[int], lower_bound: int) -> None:
+    def __init__(
+        self, problem: _Problem, order: list[int], lower_bound: int, deadline: float
+    ) -> None:
         self.problem = problem
+        self.deadline = deadline
+        self.schedule_seconds = 0.0  # the slowest schedule generation so far
         self.mirror = _mirror(problem)
         self.order = order
         self.lower_bound = lower_bound
@@ -600,7 +614,14 @@ class _Solver:
 
     def forward(self, keys: Sequence[float], parallel: bool = False) -> list[int]:
         scheme = _parallel if parallel else _serial
-        return scheme(self.problem, keys, self.avail())
+        began = time.perf_counter()
+        start = scheme(self.problem, keys, self.avail())
+        self.schedule_seconds = max(self.schedule_seconds, time.perf_counter() - began)
+        return start
+
+    def out_of_time(self, schedules: int) -> bool:
+        """Whether ``schedules`` more schedules would end past the deadline."""
+        return time.perf_counter() + schedules * self.schedule_seconds > self.deadline
 
     def justify(self, start: list[int], rounds: int = 3) -> list[int]:
         """Forward-backward improvement: right-justify every task against the makespan,
@@ -609,6 +630,8 @@ class _Solver:
         d = self.problem.duration
         span = self.consider(start)
         for _ in range(rounds):
+            if self.out_of_time(2):
+                break
             horizon = span
             back_keys = [-float(s + d[j]) for j, s in enumerate(start)]
             mirrored = _serial(self.mirror, back_keys, self.mirror_avail(horizon))
@@ -639,8 +662,8 @@ def _heuristic(
     samples: int | None,
     justify: bool,
 ) -> tuple[list[int], int]:
-    solver = _Solver(problem, order, lower_bound)
     deadline = time.perf_counter() + time_limit
+    solver = _Solver(problem, order, lower_bound, deadline)
     all_keys = _rule_keys(problem, order, priority, max(lower_bound, 1))
     for rule in rules:
         keys = all_keys[rule]
@@ -650,7 +673,7 @@ def _heuristic(
                 solver.justify(start)
             else:
                 solver.consider(start)
-            if solver.done() or time.perf_counter() > deadline:
+            if solver.done() or solver.out_of_time(1):
                 return _finish(solver)
     if samples is None:
         samples = _default_samples(problem.n)
@@ -661,7 +684,7 @@ def _heuristic(
     scale = max(1.0, sum(d) / max(1, problem.n))
     lft = all_keys["lft"]
     for round_number in range(samples):
-        if solver.done() or time.perf_counter() > deadline:
+        if solver.done() or solver.out_of_time(3):
             break
         assert solver.best_start is not None
         # One sample in four comes from the LFT rule, three from the best schedule so far
@@ -842,7 +865,7 @@ def level(
         order,
         priority,
         lower_bound,
-        time_limit=heuristic_budget,
+        time_limit=heuristic_budget - (time.perf_counter() - began),
         seed=seed,
         rules=rules,
         schemes=schemes,
