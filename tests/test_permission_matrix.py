@@ -95,24 +95,29 @@ class Expect:
     params: dict[str, str] = field(default_factory=dict)
     changes_data: bool = True  # an allowed non-GET request writes something
 
-    def status_for(self, actor: str, target: str) -> int:
+    def outcome(self, actor: str, target: str) -> str:
+        """"ok", "low" (refused: role or rights too low), "hidden" or "anon"."""
         if self.who == "public":
-            return self.ok
+            return "ok"
         if actor == "anonymous":
-            return self.anon
+            return "anon"
         if self.who == "authenticated":
-            return self.ok
+            return "ok"
         if self.who == "self":
-            return self.ok if target == "own" else self.hidden
+            return "ok" if target == "own" else "hidden"
         if self.who == "admin":
-            return self.ok if actor == "admin" else self.low
+            return "ok" if actor == "admin" else "low"
         role = _role(actor, target)
         if role is None:
-            return self.hidden
-        return self.ok if ROLE_RANK[role] >= ROLE_RANK[Role(self.who)] else self.low
+            return "hidden"
+        return "ok" if ROLE_RANK[role] >= ROLE_RANK[Role(self.who)] else "low"
+
+    def status_for(self, actor: str, target: str) -> int:
+        outcome = self.outcome(actor, target)
+        return {"ok": self.ok, "low": self.low, "hidden": self.hidden, "anon": self.anon}[outcome]
 
     def allowed(self, actor: str, target: str) -> bool:
-        return self.status_for(actor, target) == self.ok
+        return self.outcome(actor, target) == "ok"
 
 
 def _role(actor: str, target: str) -> Role | None:

@@ -132,6 +132,15 @@ class Task(VersionedModel):
     # Set when a leveled schedule is applied: the task starts no earlier than this, on top
     # of its own constraint, until leveling is cleared (MS Project's leveling delay).
     leveled_start = models.DateTimeField(null=True, blank=True, editable=False)
+    # Execution: the cycle a task is committed to, its labels, when it was done. A planning
+    # package is coarse work beyond the current window, broken down when its window nears.
+    cycle = models.ForeignKey(
+        "planning.Cycle", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    labels = models.ManyToManyField("planning.Label", blank=True, related_name="tasks")
+    planning_package = models.BooleanField(default=False)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    board_rank = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["project", "wbs_sort"]
@@ -170,3 +179,190 @@ class Dependency(VersionedModel):
     def __str__(self) -> str:
         lag = f"{self.lag_hours:+d}h" if self.lag_hours else ""
         return f"{self.predecessor.wbs_code} → {self.successor.wbs_code} {self.type}{lag}"
+
+
+class ResourceKind(models.TextChoices):
+    PERSON = "person", "Person"
+    EQUIPMENT = "equipment", "Equipment"
+    HARDWARE = "hardware", "Hardware (e.g. a test rack)"
+
+
+class Resource(VersionedModel):
+    """Who or what does the work. Shared across projects: its load counts everywhere."""
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(
+        max_length=16, choices=ResourceKind.choices, default=ResourceKind.PERSON
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resource",
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="resources"
+    )
+    # Units available at once: 1.0 = one full-time person; 0.5 = half time; 3 = three racks.
+    capacity = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    calendar = models.ForeignKey(
+        WorkCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="resources"
+    )
+    # The current cost rate; ResourceRate keeps the history (rates change over time).
+    cost_rate = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, default="USD")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResourceRate(models.Model):
+    """A cost rate per working hour valid from a date on (the latest one before a date wins)."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="rates")
+    valid_from = models.DateField()
+    rate = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["resource", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "valid_from"], name="resource_rate_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.rate}/h from {self.valid_from}"
+
+
+class ResourceAbsence(models.Model):
+    """Vacation, training, sick leave: no capacity from ``start`` to ``finish`` inclusive."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="absences")
+    start = models.DateField()
+    finish = models.DateField()
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+
+    def __str__(self) -> str:
+        return f"{self.resource} off {self.start}–{self.finish}"
+
+
+class Assignment(VersionedModel):
+    """A resource working on a task at ``units`` (1.0 = full time, 0.5 = half)."""
+
+    project = models.ForeignKey(
+        "portfolio.Project", on_delete=models.CASCADE, related_name="assignments"
+    )
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="assignments")
+    units = models.DecimalField(max_digits=5, decimal_places=2, default=1)
+
+    class Meta:
+        ordering = ["task", "resource__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "resource"], name="assignment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} on {self.task} at {self.units}"
+
+
+class Baseline(models.Model):
+    """A named snapshot of the schedule and cost, to measure variance against."""
+
+    project = models.ForeignKey(
+        "portfolio.Project", on_delete=models.CASCADE, related_name="baselines"
+    )
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The active baseline is the one earned value measures against.
+    active = models.BooleanField(default=False)
+    finish = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="baseline_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BaselineTask(models.Model):
+    baseline = models.ForeignKey(Baseline, on_delete=models.CASCADE, related_name="tasks")
+    # Kept when the task is deleted later: the baseline still shows what was planned.
+    task = models.ForeignKey(
+        Task, null=True, on_delete=models.SET_NULL, related_name="baseline_entries"
+    )
+    wbs_code = models.CharField(max_length=64)
+    name = models.CharField(max_length=300)
+    start = models.DateTimeField(null=True)
+    finish = models.DateTimeField(null=True)
+    duration_hours = models.IntegerField(default=0)
+    work_hours = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["baseline", "wbs_code"]
+
+    def __str__(self) -> str:
+        return f"{self.baseline}: {self.wbs_code} {self.name}"
+
+
+class CycleKind(models.TextChoices):
+    SPRINT = "sprint", "Sprint"
+    WINDOW = "window", "Rolling-wave window"
+
+
+class CycleState(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    ACTIVE = "active", "Active"
+    CLOSED = "closed", "Closed"
+
+
+class Cycle(VersionedModel):
+    """A planning cycle: a sprint, or a rolling-wave window with its capacity."""
+
+    project = models.ForeignKey(
+        "portfolio.Project", on_delete=models.CASCADE, related_name="cycles"
+    )
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=8, choices=CycleKind.choices, default=CycleKind.SPRINT)
+    start = models.DateField()
+    finish = models.DateField()
+    capacity_hours = models.PositiveIntegerField(default=0)
+    goal = models.TextField(blank=True)
+    state = models.CharField(max_length=8, choices=CycleState.choices, default=CycleState.PLANNED)
+
+    class Meta:
+        ordering = ["project", "start"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Label(models.Model):
+    project = models.ForeignKey(
+        "portfolio.Project", on_delete=models.CASCADE, related_name="labels"
+    )
+    name = models.CharField(max_length=60)
+    color = models.CharField(max_length=7, default="#6b7280")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="label_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -13,6 +13,7 @@ from collections import defaultdict, deque
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from itpm.accounts.models import Role, User
 from itpm.accounts.permissions import require_role
@@ -275,6 +276,10 @@ def task_update(*, actor: User, task: Task, version: int | None, data: dict[str,
         task = Task.objects.select_for_update().get(pk=task.pk)
         check_version(task, version)
         changes = apply_changes(task, data)
+        if "status" in changes:
+            # When work was done feeds burndown and velocity; reopening clears it.
+            done = task.status == TaskStatus.DONE
+            changes.update(apply_changes(task, {"completed_at": timezone.now() if done else None}))
         if assignees is not None:
             before = sorted(task.assignees.values_list("username", flat=True))
             after = sorted(u.username for u in assignees)

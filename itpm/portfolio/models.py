@@ -66,6 +66,8 @@ class Project(VersionedModel):
         help_text="Working time the plan is scheduled on; empty = Mon–Fri 09:00–17:00.",
     )
     time_zone = models.CharField(max_length=64, default="UTC")
+    # Kanban WIP limits per task status, e.g. {"in_progress": 5}.
+    wip_limits = models.JSONField(default=dict, blank=True)
     # The schedule's finish and when it was last computed (written by the schedule service).
     scheduled_finish = models.DateTimeField(null=True, blank=True, editable=False)
     scheduled_at = models.DateTimeField(null=True, blank=True, editable=False)
