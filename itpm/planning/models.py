@@ -366,3 +366,44 @@ class Label(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LevelingRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    APPLIED = "applied", "Applied"
+    DISCARDED = "discarded", "Discarded"
+
+
+class LevelingRun(models.Model):
+    """One leveling preview of a project: its options, progress and result (a proposal).
+
+    A preview changes no task; applying it copies ``result["starts"]`` into
+    ``Task.leveled_start``. Long runs execute as a background job that fills this row.
+    """
+
+    project = models.ForeignKey(
+        "portfolio.Project", on_delete=models.CASCADE, related_name="leveling_runs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    solver = models.CharField(max_length=16, default="heuristic")
+    time_limit = models.FloatField(default=10.0)
+    status = models.CharField(
+        max_length=16, choices=LevelingRunStatus.choices, default=LevelingRunStatus.QUEUED
+    )
+    progress = models.CharField(max_length=200, blank=True)
+    # The schedule the preview was computed from: a later plan change makes it stale.
+    schedule_stamp = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} leveling {self.solver} {self.status}"
