@@ -198,6 +198,7 @@ def test_outsider_gets_not_found(
     assert "APL" not in page.inner_text("main")
     response = page.goto(f"/projects/{project.key}/")
     assert response.status == 404
+    assert page.inner_text("h1") == "Not found"
     assert page.goto(f"/projects/{project.key}/plan/").status == 404
 
 
