@@ -23,8 +23,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from itpm.accounts.models import ROLE_RANK, Role
 from itpm.api import api
 from itpm.portfolio.models import Project
-from tests.world import ACTORS, PASSWORD, USERNAMES, World, build_world, changed_tables
-from tests.world import db_state, destroy_world
+from tests.world import (
+    ACTORS,
+    PASSWORD,
+    USERNAMES,
+    World,
+    build_world,
+    changed_tables,
+    db_state,
+    destroy_world,
+)
 
 
 # ---------------------------------------------------------------------------- the world
@@ -96,7 +104,7 @@ class Expect:
     changes_data: bool = True  # an allowed non-GET request writes something
 
     def outcome(self, actor: str, target: str) -> str:
-        """"ok", "low" (refused: role or rights too low), "hidden" or "anon"."""
+        """One of "ok", "low" (refused: role or rights too low), "hidden" or "anon"."""
         if self.who == "public":
             return "ok"
         if actor == "anonymous":
@@ -247,7 +255,8 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/projects/"): ANY_AUTHENTICATED(**PAGE),
     ("GET", "/projects/new/"): ANY_AUTHENTICATED(**PAGE),
     ("POST", "/projects/new/"): ANY_AUTHENTICATED(
-        302, body=lambda c: {"key": "NEW", "name": "N", "category": "other", "currency": "USD"},
+        302,
+        body=lambda c: {"key": "NEW", "name": "N", "category": "other", "currency": "USD"},
         **PAGE,
     ),
     ("GET", "/projects/{key}/"): READ(**PAGE),
@@ -337,11 +346,13 @@ def _project_scoped(path: str) -> bool:
 
 
 def _cases() -> Iterator[Any]:
-    for (method, path), expect in ROUTES.items():
+    for method, path in ROUTES:
         targets = ("own", "foreign") if _project_scoped(path) else ("none",)
         for target in targets:
             for actor in ACTORS:
-                yield pytest.param(method, path, actor, target, id=f"{method} {path} {actor}@{target}")
+                yield pytest.param(
+                    method, path, actor, target, id=f"{method} {path} {actor}@{target}"
+                )
 
 
 def client_for(world: World, actor: str, path: str) -> Client:
@@ -365,11 +376,15 @@ def send(client: Client, method: str, url: str, body: dict[str, Any] | None) -> 
 
 
 def fill(case: Case, path: str, expect: Expect) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: case.param(m.group(1), expect.params.get(m.group(1))), path)
+    return re.sub(
+        r"\{(\w+)\}", lambda m: case.param(m.group(1), expect.params.get(m.group(1))), path
+    )
 
 
 @pytest.mark.parametrize(("method", "path", "actor", "target"), list(_cases()))
-def test_permission_matrix(world: World, db: Any, method: str, path: str, actor: str, target: str) -> None:
+def test_permission_matrix(
+    world: World, db: Any, method: str, path: str, actor: str, target: str
+) -> None:
     expect = ROUTES[(method, path)]
     case = Case(world=world, actor=actor, target=target)
     url = fill(case, path, expect)

@@ -71,7 +71,9 @@ def _user(username: str, **extra: Any) -> User:
 
 def _wbs(project: Project, actor: User) -> Site:
     build = task_create(actor=actor, project=project, name="Build", duration_hours=0)
-    design = task_create(actor=actor, project=project, name="Design", parent=build, duration_hours=16)
+    design = task_create(
+        actor=actor, project=project, name="Design", parent=build, duration_hours=16
+    )
     code = task_create(actor=actor, project=project, name="Code", parent=build, duration_hours=40)
     test = task_create(actor=actor, project=project, name="Test", duration_hours=24)
     launch = task_create(actor=actor, project=project, name="Launch", milestone=True)
@@ -136,5 +138,7 @@ def db_state() -> dict[str, tuple[int, str]]:
     return state
 
 
-def changed_tables(before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]) -> list[str]:
+def changed_tables(
+    before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]
+) -> list[str]:
     return sorted(label for label in before if before[label] != after.get(label))

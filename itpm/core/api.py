@@ -103,7 +103,54 @@ def _field_path(loc: Any) -> str:
     return ".".join(parts) or "body"
 
 
+_COMMON_ERRORS = {
+    "400": "The body is not valid JSON.",
+    "401": "No valid token or session.",
+    "422": "Invalid input; `errors` names the fields.",
+}
+
+
+def document_common_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the error answers that the shared handlers give to every operation that can get them.
+
+    Handlers declare their own outcomes (403, 404, 409); a malformed body (400), a missing
+    token (401) and input the schemas refuse (422) can happen anywhere, so they are added
+    here once instead of on every route, which is how the document and the API drifted apart.
+    """
+    error_ref = {"$ref": "#/components/schemas/ErrorOut"}
+    schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+        "ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            codes = []
+            if operation.get("requestBody"):
+                codes += ["400", "422"]
+            if operation.get("parameters"):
+                codes.append("422")
+            if operation.get("security"):
+                codes.append("401")
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                responses.setdefault(
+                    code,
+                    {
+                        "description": _COMMON_ERRORS[code],
+                        "content": {"application/json": {"schema": error_ref}},
+                    },
+                )
+    return schema
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
+    """Answer every error as ``{"detail", "errors"}`` and say so in the OpenAPI document."""
+    build_schema = api.get_openapi_schema
+
+    def get_openapi_schema(**kwargs: Any) -> Any:
+        return document_common_errors(build_schema(**kwargs))
+
+    api.get_openapi_schema = get_openapi_schema  # type: ignore[method-assign]
+
     @api.exception_handler(ServiceError)
     def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
         errors = [{"field": e.field, "message": e.message} for e in exc.errors]
