@@ -561,7 +561,8 @@ class _Solver:
     ) -> None:
         self.problem = problem
         self.deadline = deadline
-        self.schedule_seconds = 0.0  # the slowest schedule generation so far
+        self.schedules_generated = 0
+        self.generation_seconds = 0.0
         self.mirror = _mirror(problem)
         self.order = order
         self.lower_bound = lower_bound
@@ -587,6 +588,7 @@ class _Solver:
         self.base = pinned_avail.rows
         self.base_length = pinned_avail.length
         self.best_start: list[int] | None = None
+        self.center: list[int] = []
         self.best_makespan = math.inf
         self.tried = 0
 
@@ -607,21 +609,28 @@ class _Solver:
     def consider(self, start: list[int]) -> int:
         self.tried += 1
         span = self.makespan(start)
-        if span < self.best_makespan:
-            self.best_makespan = span
-            self.best_start = start
+        if span <= self.best_makespan:
+            # Ties move the centre of the local search: a walk along the plateau.
+            self.center = start
+            if span < self.best_makespan:
+                self.best_makespan = span
+                self.best_start = start
         return span
 
     def forward(self, keys: Sequence[float], parallel: bool = False) -> list[int]:
         scheme = _parallel if parallel else _serial
         began = time.perf_counter()
         start = scheme(self.problem, keys, self.avail())
-        self.schedule_seconds = max(self.schedule_seconds, time.perf_counter() - began)
+        self.schedules_generated += 1
+        self.generation_seconds += time.perf_counter() - began
         return start
 
     def out_of_time(self, schedules: int) -> bool:
         """Whether ``schedules`` more schedules would end past the deadline."""
-        return time.perf_counter() + schedules * self.schedule_seconds > self.deadline
+        # The mean, not the slowest: one schedule slowed by a busy machine should not end
+        # the search.
+        mean = self.generation_seconds / max(1, self.schedules_generated)
+        return time.perf_counter() + schedules * mean > self.deadline
 
     def justify(self, start: list[int], rounds: int = 3) -> list[int]:
         """Forward-backward improvement: right-justify every task against the makespan,
@@ -634,7 +643,10 @@ class _Solver:
                 break
             horizon = span
             back_keys = [-float(s + d[j]) for j, s in enumerate(start)]
+            began = time.perf_counter()
             mirrored = _serial(self.mirror, back_keys, self.mirror_avail(horizon))
+            self.schedules_generated += 1
+            self.generation_seconds += time.perf_counter() - began
             back_span = max((m + d[j] for j, m in enumerate(mirrored)), default=0)
             # Real starts of the right-justified schedule (its makespan is back_span).
             keys = [float(back_span - m - d[j]) for j, m in enumerate(mirrored)]
@@ -689,16 +701,19 @@ def _heuristic(
         assert solver.best_start is not None
         # One sample in four comes from the LFT rule, three from the best schedule so far
         # (an iterated local search); tuned on PSPLIB j30 and j120.
+        parallel = False
         if round_number % 4 == 0:
             # Sample around a rule: LFT with noise, the more noise the further we are.
             width = scale * (0.5 + 2.0 * rng.random())
             keys = [lft[j] + width * rng.random() for j in range(problem.n)]
+            parallel = round_number % 8 == 0  # and every other one from the parallel scheme
         else:
-            # Sample around the best schedule so far: its starts with small noise.
-            best = solver.best_start
-            width = scale * (0.3 + 3.0 * rng.random())
+            # Sample around the centre (the best schedule so far, or a later one as good):
+            # its starts with small noise.
+            best = solver.center
+            width = scale * (1.0 + 3.0 * rng.random())
             keys = [best[j] + width * rng.random() for j in range(problem.n)]
-        solver.justify(solver.forward(keys))
+        solver.justify(solver.forward(keys, parallel))
     return _finish(solver)
 
 
