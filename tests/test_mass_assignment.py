@@ -1,0 +1,162 @@
+"""No write endpoint takes a field it does not declare.
+
+For every request body in the OpenAPI document (POST and PATCH), send a valid body plus one
+field of the underlying model that the schema does not offer (``project``, ``id``,
+``is_staff``, ``archived``, ``wbs_code`` …). The answer must be a 422 naming that field,
+and the database (row counts and a checksum of every itpm table) must be unchanged.
+The list of bodies comes from the document, so a new endpoint is covered without edits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import models
+
+from itpm.accounts.models import ApiToken, Membership, Team, User
+from itpm.api import api
+from itpm.planning.models import Dependency, Task
+from itpm.portfolio.models import Project
+from tests.test_permission_matrix import ROUTES, V1, Case, client_for, fill, send
+from tests.world import World, build_world, changed_tables, db_state, destroy_world
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
+    with django_db_blocker.unblock():
+        built = build_world()
+        yield built
+        destroy_world()
+
+
+# Which model each body writes to; an operation missing here fails the suite by name.
+WRITES: dict[tuple[str, str], type[models.Model]] = {
+    ("POST", f"{V1}/auth/token"): ApiToken,
+    ("POST", f"{V1}/users"): User,
+    ("POST", f"{V1}/teams"): Team,
+    ("POST", f"{V1}/projects"): Project,
+    ("PATCH", f"{V1}/projects/{{key}}"): Project,
+    ("POST", f"{V1}/projects/{{key}}/archive"): Project,
+    ("POST", f"{V1}/projects/{{key}}/members"): Membership,
+    ("POST", f"{V1}/projects/{{key}}/tasks"): Task,
+    ("PATCH", f"{V1}/tasks/{{task_id}}"): Task,
+    ("POST", f"{V1}/tasks/{{task_id}}/move"): Task,
+    ("POST", f"{V1}/tasks/{{task_id}}/indent"): Task,
+    ("POST", f"{V1}/tasks/{{task_id}}/outdent"): Task,
+    ("POST", f"{V1}/projects/{{key}}/dependencies"): Dependency,
+    ("PATCH", f"{V1}/dependencies/{{dependency_id}}"): Dependency,
+}
+
+# Fields an attacker would try on any body, whatever the model.
+ALWAYS_TRY = {
+    "id", "project", "version", "role", "is_staff", "is_superuser", "owner", "archived",
+    "created_at", "updated_at", "wbs_code", "order", "key", "user",
+}  # fmt: skip
+
+VALUES: dict[str, Any] = {
+    "id": 999_999,
+    "project": "ZED",
+    "project_id": 1,
+    "version": 99,
+    "role": "owner",
+    "is_staff": True,
+    "is_superuser": True,
+    "is_active": True,
+    "owner": "oscar",
+    "archived": True,
+    "created_at": "2020-01-01T00:00:00Z",
+    "updated_at": "2020-01-01T00:00:00Z",
+    "wbs_code": "9.9",
+    "wbs_sort": "00009",
+    "order": 1,
+    "key": "HACK",
+    "user": "oscar",
+    "parent": None,
+    "key_hash": "0" * 64,
+}
+
+
+def _schema() -> dict[str, Any]:
+    return api.get_openapi_schema(path_prefix=f"{V1}/")
+
+
+def _body_fields(operation: dict[str, Any], schema: dict[str, Any]) -> set[str]:
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    while "$ref" in body:
+        body = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    for variant in body.get("anyOf", []):  # an optional body: ``Schema | None``
+        if "$ref" in variant:
+            return _body_fields(
+                {"requestBody": {"content": {"application/json": {"schema": variant}}}}, schema
+            )
+    return set(body.get("properties", {}))
+
+
+def _writable_operations() -> dict[tuple[str, str], set[str]]:
+    schema = _schema()
+    found = {}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation and method in ("post", "patch", "put"):
+                found[(method.upper(), path)] = _body_fields(operation, schema)
+    return found
+
+
+def _model_fields(model: type[models.Model]) -> set[str]:
+    names = set()
+    for field in model._meta.get_fields():
+        if field.concrete or field.many_to_many:
+            names.add(field.name)
+            names.add(getattr(field, "attname", field.name))
+    return names
+
+
+def _cases() -> Iterator[Any]:
+    for key, allowed in sorted(_writable_operations().items()):
+        model = WRITES.get(key)
+        if model is None:
+            continue  # reported by test_every_body_is_covered
+        for name in sorted((_model_fields(model) | ALWAYS_TRY) - allowed):
+            yield pytest.param(*key, name, id=f"{key[0]} {key[1]} +{name}")
+
+
+def test_every_body_is_covered() -> None:
+    missing = set(_writable_operations()) - set(WRITES)
+    assert not missing, f"write operations without a model in WRITES: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(("method", "path", "field"), list(_cases()))
+def test_an_undeclared_field_is_refused_and_changes_nothing(
+    world: World, db: Any, method: str, path: str, field: str
+) -> None:
+    expect = ROUTES[(method, path)]
+    actor = "admin" if path in (f"{V1}/users", f"{V1}/teams") else "owner"
+    if path == f"{V1}/auth/token":
+        actor = "anonymous"
+    case = Case(world=world, actor=actor, target="own")
+    assert expect.body is not None
+    body = {**expect.body(case), field: VALUES.get(field, "x")}
+    before = db_state()
+
+    response = send(client_for(world, actor, path), method, fill(case, path, expect), body)
+
+    assert response.status_code == 422, response.content
+    assert field in [error["field"] for error in response.json()["errors"]], response.json()
+    assert changed_tables(before, db_state()) == []
+
+
+@pytest.mark.parametrize("method,path", sorted(WRITES))
+def test_the_same_body_without_the_field_is_accepted(
+    world: World, db: Any, method: str, path: str
+) -> None:
+    """The refusals above are about the extra field, not about a broken base body."""
+    expect = ROUTES[(method, path)]
+    actor = "admin" if path in (f"{V1}/users", f"{V1}/teams") else "owner"
+    case = Case(world=world, actor=actor, target="own")
+    assert expect.body is not None
+    response = send(
+        client_for(world, actor, path), method, fill(case, path, expect), expect.body(case)
+    )
+    assert 200 <= response.status_code < 300, response.content
