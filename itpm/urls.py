@@ -22,5 +22,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("itpm.planning.gantt_urls")),
     path("", include("itpm.web.urls")),
 ]

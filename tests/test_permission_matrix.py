@@ -237,6 +237,7 @@ ROUTES: dict[tuple[str, str], Expect] = {
         200, body=lambda c: {"version": c.site.dependency.version, "lag_hours": 4}
     ),
     ("DELETE", f"{V1}/dependencies/{{dependency_id}}"): WRITE(204),
+    ("GET", f"{V1}/projects/{{key}}/schedule"): READ(),
     # --- API: the shell (documents, not data)
     ("GET", f"{V1}/openapi.json"): PUBLIC(),
     ("GET", f"{V1}/docs"): PUBLIC(),
@@ -261,6 +262,7 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ),
     ("GET", "/projects/{key}/"): READ(**PAGE),
     ("GET", "/projects/{key}/plan/"): READ(**PAGE),
+    ("GET", "/projects/{key}/gantt/"): READ(**PAGE),
     ("POST", "/projects/{key}/plan/tasks/"): WRITE(
         302, low=422, body=lambda c: {"name": "New task", "duration_hours": "8"}, **PAGE
     ),

@@ -1,0 +1,225 @@
+"""The Gantt's read: one permission-scoped request with everything the chart draws.
+
+The schedule is computed on every write (``itpm.planning.scheduling``); this module only
+reads the stored results, in a fixed number of queries whatever the project's size:
+the tasks, the links, the calendar with its exceptions, the baselines and (when asked
+for) one baseline's tasks. Dates are returned in the project calendar's time zone, so
+that a client can draw them on the project's wall clock without knowing time zones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.utils import timezone
+
+from itpm.accounts.models import Role
+from itpm.accounts.permissions import project_role
+from itpm.core.errors import Invalid
+from itpm.planning.models import Baseline, BaselineTask, Dependency, Task, WorkCalendar
+from itpm.planning.scheduling import DEFAULT_WORKING_HOURS, engine_calendar
+from itpm.portfolio.models import Project
+
+# Days shown before the first and after the last bar, so that a bar can be dragged there.
+_MARGIN_BEFORE = dt.timedelta(days=7)
+_MARGIN_AFTER = dt.timedelta(days=28)
+# The longest range of shaded days off the answer lists (about 30 years).
+_MAX_RANGE_DAYS = 11_000
+
+_TASK_COLUMNS = (
+    "id", "version", "parent_id", "wbs_code", "name", "milestone", "duration_hours",
+    "planned_start", "planned_finish", "early_start", "early_finish", "late_start",
+    "late_finish", "total_float_hours", "free_float_hours", "critical", "percent_complete",
+    "status", "constraint_type", "constraint_date", "deadline",
+)  # fmt: skip
+
+
+def _hours_per_day(periods: list[Any]) -> float:
+    minutes = 0
+    for start, finish in periods:
+        start_h, start_m = (int(x) for x in str(start).split(":"))
+        finish_h, finish_m = (int(x) for x in str(finish).split(":"))
+        minutes += (finish_h * 60 + finish_m) - (start_h * 60 + start_m)
+    return minutes / 60
+
+
+def project_schedule(
+    *, user: Any, project: Project, baseline_id: int | None = None
+) -> dict[str, Any]:
+    """The project's computed schedule for the Gantt (see ``ScheduleOut`` in gantt_api).
+
+    ``project`` must come from a permission-scoped lookup (``get_visible_project``).
+    ``baseline_id`` adds that baseline's start and finish per task; a baseline of
+    another project is a 422 naming the ``baseline`` field.
+    """
+    calendar_row = (
+        WorkCalendar.objects.prefetch_related("exceptions").filter(pk=project.calendar_id).first()
+        if project.calendar_id
+        else None
+    )
+    calendar = engine_calendar(calendar_row, time_zone=project.time_zone)
+    zone = calendar.zone
+
+    def local(moment: dt.datetime | None) -> dt.datetime | None:
+        return moment.astimezone(zone) if moment is not None else None
+
+    rows = list(
+        Task.objects.filter(project=project).order_by("wbs_sort").values_list(*_TASK_COLUMNS)
+    )
+    parents = {row[2] for row in rows if row[2] is not None}
+    # Summaries show progress weighted by hours of work (as MS Project rolls it up); one
+    # pass from the end of the WBS order sees every child before its parent.
+    hours: dict[int, float] = defaultdict(float)
+    done: dict[int, float] = defaultdict(float)
+    for row in reversed(rows):
+        task_id, parent_id = row[0], row[2]
+        if task_id not in parents:
+            hours[task_id] = row[6]
+            done[task_id] = row[6] * row[16] / 100
+        if parent_id is not None:
+            hours[parent_id] += hours[task_id]
+            done[parent_id] += done[task_id]
+    tasks: list[dict[str, Any]] = []
+    first: dt.datetime | None = None
+    last: dt.datetime | None = None
+    for row in rows:
+        (task_id, version, parent_id, wbs_code, name, milestone, duration, planned_start,
+         planned_finish, early_start, early_finish, late_start, late_finish, total_float,
+         free_float, critical, percent, status, constraint_type, constraint_date,
+         deadline) = row  # fmt: skip
+        summary = task_id in parents
+        if summary:
+            percent = round(100 * done[task_id] / hours[task_id]) if hours[task_id] else 0
+        missed = deadline is not None and early_finish is not None and early_finish > deadline
+        if planned_start is not None and (first is None or planned_start < first):
+            first = planned_start
+        if planned_finish is not None and (last is None or planned_finish > last):
+            last = planned_finish
+        tasks.append(
+            {
+                "id": task_id,
+                "version": version,
+                "wbs": wbs_code,
+                "parent": parent_id,
+                "depth": wbs_code.count("."),
+                "name": name,
+                "milestone": milestone,
+                "summary": summary,
+                "duration_hours": duration,
+                "planned_start": local(planned_start),
+                "planned_finish": local(planned_finish),
+                "early_start": local(early_start),
+                "early_finish": local(early_finish),
+                "late_start": local(late_start),
+                "late_finish": local(late_finish),
+                "total_float_hours": total_float,
+                "free_float_hours": free_float,
+                "critical": critical,
+                "percent_complete": percent,
+                "status": status,
+                "constraint_type": constraint_type,
+                "constraint_date": local(constraint_date),
+                "deadline": local(deadline),
+                "late": (total_float is not None and total_float < 0) or missed,
+            }
+        )
+    critical_ids = {t["id"] for t in tasks if t["critical"] and not t["summary"]}
+    dependencies = [
+        {
+            "id": link_id,
+            "version": version,
+            "predecessor": predecessor,
+            "successor": successor,
+            "type": kind,
+            "lag_hours": lag,
+            "critical": predecessor in critical_ids and successor in critical_ids,
+        }
+        for link_id, version, predecessor, successor, kind, lag in Dependency.objects.filter(
+            project=project
+        )
+        .order_by("id")
+        .values_list("id", "version", "predecessor_id", "successor_id", "type", "lag_hours")
+    ]
+    critical_path = [
+        t["id"]
+        for t in sorted(
+            (t for t in tasks if t["id"] in critical_ids),
+            key=lambda t: (t["early_start"] or dt.datetime.max.replace(tzinfo=dt.UTC), t["wbs"]),
+        )
+    ]
+
+    baselines = [
+        {"id": pk, "name": name, "created_at": created, "active": active, "finish": local(finish)}
+        for pk, name, created, active, finish in Baseline.objects.filter(project=project)
+        .order_by("-created_at", "-id")
+        .values_list("id", "name", "created_at", "active", "finish")
+    ]
+    baseline: dict[str, Any] | None = None
+    if baseline_id is not None:
+        chosen = next((b for b in baselines if b["id"] == baseline_id), None)
+        if chosen is None:
+            raise Invalid.field(
+                "baseline", f"baseline {baseline_id} is not a baseline of {project.key}"
+            )
+        entries = []
+        for task_id, start, finish in BaselineTask.objects.filter(
+            baseline_id=baseline_id, task__isnull=False
+        ).values_list("task_id", "start", "finish"):
+            entries.append({"task": task_id, "start": local(start), "finish": local(finish)})
+            if start is not None and (first is None or start < first):
+                first = start
+            if finish is not None and (last is None or finish > last):
+                last = finish
+        baseline = {"id": chosen["id"], "name": chosen["name"], "tasks": entries}
+
+    now = timezone.now().astimezone(zone)
+    project_start = (
+        dt.datetime.combine(project.start_date, dt.time(0, 0), tzinfo=zone)
+        if project.start_date
+        else None
+    )
+    candidates_low = [m for m in (first, project_start, now) if m is not None]
+    candidates_high = [m for m in (last, project_start, now) if m is not None]
+    range_start = min(candidates_low).astimezone(zone).date() - _MARGIN_BEFORE
+    range_end = max(candidates_high).astimezone(zone).date() + _MARGIN_AFTER
+    if (range_end - range_start).days > _MAX_RANGE_DAYS:
+        range_end = range_start + dt.timedelta(days=_MAX_RANGE_DAYS)
+    non_working = []
+    day = range_start
+    while day <= range_end:
+        if not calendar.is_working_day(day):
+            non_working.append(day)
+        day += dt.timedelta(days=1)
+    working_hours = [
+        list(p)
+        for p in ((calendar_row.working_hours if calendar_row else None) or DEFAULT_WORKING_HOURS)
+    ]
+    role = project_role(user, project)
+    return {
+        "project": {
+            "key": project.key,
+            "name": project.name,
+            "start_date": project.start_date,
+            "finish": local(project.scheduled_finish),
+            "scheduled_at": project.scheduled_at,
+        },
+        "today": now,
+        "can_edit": role is not None and role != Role.VIEWER and not project.archived,
+        "calendar": {
+            "name": calendar_row.name if calendar_row else "Standard",
+            "time_zone": calendar.timezone,
+            "working_days": sorted(calendar.working_days),
+            "working_hours": working_hours,
+            "hours_per_day": _hours_per_day(working_hours),
+            "range_start": range_start,
+            "range_end": range_end,
+            "non_working_days": non_working,
+        },
+        "tasks": tasks,
+        "dependencies": dependencies,
+        "critical_path": critical_path,
+        "baselines": baselines,
+        "baseline": baseline,
+    }
