@@ -150,3 +150,27 @@ def test_exact_reproduces_proven_optima() -> None:
             proven += 1
             assert result.makespan == best, path.stem
     assert proven >= len(sample) - 3
+
+
+def test_level_file_exact_proves_a_small_instance() -> None:
+    result = level_file(PSPLIB / "j30" / "j301_1.sm", solver="exact", time_limit=10)
+    assert result["makespan"] == 43
+    assert result["optimal"] is True
+    assert result["gap"] == 0.0
+
+
+def test_cli_level_prints_json_and_rejects_a_bad_file(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from itpm.cli.engine import app
+
+    runner = CliRunner()
+    good = runner.invoke(app, ["level", str(PSPLIB / "j30" / "j301_1.sm"), "--time-limit", "1"])
+    assert good.exit_code == 0, good.output
+    assert len(json.loads(good.stdout)["start"]) == 32
+    bad = _mangled(tmp_path, "   12   13    4   12", "   12   13")
+    failed = runner.invoke(app, ["level", str(bad)])
+    assert failed.exit_code == 2
+    assert "line 90" in failed.output
