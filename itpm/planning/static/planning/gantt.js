@@ -19,6 +19,7 @@
   const HOUR = 3600000;
   const ROW = 28;
   const HEADER = 44;
+  const TREE_WIDTH = 330;
   const ZOOMS = {
     day: { px: 36, label: "Day" },
     week: { px: 12, label: "Week" },
@@ -267,19 +268,26 @@
     scroller.hidden = false;
     tableView.hidden = true;
     const rows = visibleTasks();
-    const width = Math.max(Math.ceil(xOf(state.data.rangeEnd)), 200);
+    // The chart fills the visible width at least, however short the project.
+    const visibleDays = Math.ceil(Math.max(scroller.clientWidth - TREE_WIDTH, 200) / pxPerDay());
+    state.data.drawEnd = Math.max(state.data.rangeEnd, state.data.rangeStart + visibleDays * DAY);
+    const width = Math.ceil(xOf(state.data.drawEnd));
     const height = Math.max(rows.length, 1) * ROW;
 
+    // Two flex rows: the sticky header (corner + timescale) and the body (tree + chart).
+    // Sticky cells stick within their row, which spans the whole chart width.
     const grid = html("div", "gantt-grid");
-    const corner = html("div", "gantt-corner", null, grid);
+    const headerRow = html("div", "gantt-header-row", null, grid);
+    const corner = html("div", "gantt-corner", null, headerRow);
     html("span", "wbs", "WBS", corner);
     html("span", "name", "Task", corner);
-    const timescale = html("div", "gantt-timescale", null, grid);
+    const timescale = html("div", "gantt-timescale", null, headerRow);
     const head = el("svg", { width, height: HEADER, class: "gantt-head", "aria-hidden": "true" }, timescale);
-    const tree = html("div", "gantt-tree", null, grid);
+    const bodyRow = html("div", "gantt-body-row", null, grid);
+    const tree = html("div", "gantt-tree", null, bodyRow);
     tree.setAttribute("role", "tree");
     tree.setAttribute("aria-label", "Work breakdown structure");
-    const chart = html("div", "gantt-chart", null, grid);
+    const chart = html("div", "gantt-chart", null, bodyRow);
     const svg = el("svg", { width, height, class: "gantt-svg", role: "img", "aria-label": "Gantt chart" }, chart);
 
     drawTimescale(head, width);
@@ -311,7 +319,7 @@
     // Upper tier: months (day/week zoom) or years (month/quarter zoom).
     const start = new Date(data.rangeStart);
     let cursor = Date.UTC(start.getUTCFullYear(), zoom === "day" || zoom === "week" ? start.getUTCMonth() : 0, 1);
-    while (cursor < data.rangeEnd) {
+    while (cursor < data.drawEnd) {
       const d = new Date(cursor);
       const next =
         zoom === "day" || zoom === "week"
@@ -327,21 +335,21 @@
     el("line", { x1: 0, x2: width, y1: 22, y2: 22, class: "tick" }, head);
     const lower = [];
     if (zoom === "day") {
-      for (let t = data.rangeStart; t < data.rangeEnd; t += DAY) {
+      for (let t = data.rangeStart; t < data.drawEnd; t += DAY) {
         lower.push([t, String(new Date(t).getUTCDate()), t + DAY]);
       }
     } else if (zoom === "week") {
       let t = data.rangeStart;
       const wd = (new Date(t).getUTCDay() + 6) % 7;
       t -= wd * DAY; // Monday
-      for (; t < data.rangeEnd; t += 7 * DAY) {
+      for (; t < data.drawEnd; t += 7 * DAY) {
         const d = new Date(t);
         lower.push([t, `${pad(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]}`, t + 7 * DAY]);
       }
     } else {
       const step = zoom === "month" ? 1 : 3;
       let t = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() - (start.getUTCMonth() % step), 1);
-      while (t < data.rangeEnd) {
+      while (t < data.drawEnd) {
         const d = new Date(t);
         const next = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + step, 1);
         const label = zoom === "month" ? MONTHS[d.getUTCMonth()] : `Q${Math.floor(d.getUTCMonth() / 3) + 1}`;
@@ -361,8 +369,9 @@
   function drawBackground(svg, width, height, rows) {
     const data = state.data;
     const bg = el("g", { class: "background" }, svg);
-    // Days off, merged into runs so that a long range stays a few hundred rectangles.
-    const days = data.calendar.non_working_days.map(wall).sort((a, b) => a - b);
+    // Days off, merged into runs so that a long range stays a few hundred rectangles;
+    // at the quarter zoom a day is a pixel and the shading would only be noise.
+    const days = pxPerDay() < 2 ? [] : data.calendar.non_working_days.map(wall).sort((a, b) => a - b);
     let runStart = null;
     let runEnd = null;
     const flush = () => {
