@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from itpm.accounts.api import router as accounts_router
 from itpm.core.api import install_error_handlers, session_or_token
 from itpm.planning.api import router as planning_router
+from itpm.planning.resource_api import router as resource_router
 from itpm.planning.gantt_api import router as schedule_router
 from itpm.portfolio.api import router as portfolio_router
 
@@ -28,3 +29,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", portfolio_router)
 api.add_router("/", planning_router)
 api.add_router("/", schedule_router)
+api.add_router("/", resource_router)

@@ -23,5 +23,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("itpm.planning.gantt_urls")),
+    path("", include("itpm.planning.urls")),
     path("", include("itpm.web.urls")),
 ]

@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from itpm.accounts.models import User
 from itpm.accounts.permissions import visible_projects
 from itpm.core.errors import Invalid, NotFound
-from itpm.planning.models import Dependency, Task
+from itpm.planning.models import Assignment, Dependency, Task
 from itpm.portfolio.models import Project
 
 
@@ -41,7 +41,10 @@ def task_list(
     tasks = (
         Task.objects.filter(project=project)
         .select_related("project", "parent")
-        .prefetch_related(Prefetch("assignees", queryset=User.objects.order_by("username")))
+        .prefetch_related(
+            Prefetch("assignees", queryset=User.objects.order_by("username")),
+            Prefetch("assignments", queryset=Assignment.objects.select_related("resource")),
+        )
         .annotate(child_count=Count("children"))
         .order_by("wbs_sort")
     )
