@@ -5,7 +5,10 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from itpm.accounts.api import router as accounts_router
+from itpm.assets.api import router as assets_router
 from itpm.core.api import install_error_handlers, session_or_token
+from itpm.helpdesk.api import portal_router
+from itpm.helpdesk.api import router as helpdesk_router
 from itpm.planning.api import router as planning_router
 from itpm.planning.resource_api import router as resource_router
 from itpm.planning.gantt_api import router as schedule_router
@@ -28,5 +31,8 @@ install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", portfolio_router)
 api.add_router("/", planning_router)
+api.add_router("/", helpdesk_router)
+api.add_router("/", portal_router)
+api.add_router("/", assets_router)
 api.add_router("/", schedule_router)
 api.add_router("/", resource_router)

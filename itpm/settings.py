@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "itpm.accounts",
     "itpm.portfolio",
     "itpm.planning",
+    "itpm.assets",
+    "itpm.helpdesk",
     "itpm.web",
 ]
 
@@ -86,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "itpm.web.middleware.UserTimezoneMiddleware",
+    # Outside requesters (portal-only users) see the portal and nothing else.
+    "itpm.helpdesk.middleware.PortalOnlyMiddleware",
 ]
 
 ROOT_URLCONF = "itpm.urls"
@@ -159,6 +163,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Uploaded files (ticket attachments) live on the default storage in the data directory.
+MEDIA_ROOT = DATA_DIR / "uploads"
+MEDIA_URL = "/media/"  # never served directly: downloads go through permission-checked views
+# Largest attachment accepted, in megabytes.
+ITPM_MAX_UPLOAD_MB = envint("ITPM_MAX_UPLOAD_MB", 10)
 
 TASKS = {
     "default": {

@@ -24,5 +24,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("itpm.planning.gantt_urls")),
     path("", include("itpm.planning.urls")),
+    path("", include("itpm.helpdesk.urls")),
+    path("", include("itpm.assets.urls")),
     path("", include("itpm.web.urls")),
 ]

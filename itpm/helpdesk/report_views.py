@@ -1,0 +1,128 @@
+"""Help-desk reports: volume, backlog, SLA attainment, mean time to respond and resolve,
+per queue and priority, drawn as server-side SVG with the numbers in tables below."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from itpm.engine import sla as engine_sla
+from itpm.helpdesk import selectors
+from itpm.helpdesk.models import PRIORITIES, Ticket
+from itpm.helpdesk.sla import queue_calendar, ticket_clocks, ticket_pauses
+
+WEEKS = 8
+
+
+def _bars(
+    values: Sequence[tuple[str, float]], *, width: int = 520, unit: str = ""
+) -> dict[str, Any]:
+    """Geometry of a horizontal bar chart (the template draws the SVG)."""
+    top = max((v for _, v in values), default=0) or 1
+    row = 26
+    bars = []
+    for i, (label, value) in enumerate(values):
+        length = int((width - 190) * value / top) if value else 0
+        bars.append({"label": label, "value": value, "y": i * row + 4, "w": max(length, 1),
+                     "text_x": 150 + max(length, 1) + 6, "text_y": i * row + 19, "unit": unit})  # fmt: skip
+    return {"bars": bars, "height": max(len(values) * row + 8, 30), "width": width}
+
+
+def _weekly(values: list[tuple[str, int, int]]) -> dict[str, Any]:
+    """Geometry of a column chart of created vs resolved per week."""
+    top = max((max(a, b) for _, a, b in values), default=0) or 1
+    height, col = 160, 56
+    columns = []
+    for i, (label, created, resolved) in enumerate(values):
+        hc = int((height - 30) * created / top)
+        hr = int((height - 30) * resolved / top)
+        columns.append({"label": label, "created": created, "resolved": resolved,
+                        "x": 30 + i * col, "hc": hc, "yc": height - 20 - hc,
+                        "hr": hr, "yr": height - 20 - hr, "label_x": 30 + i * col + 20,
+                        "label_y": height - 4})  # fmt: skip
+    return {"columns": columns, "height": height, "width": 30 + len(values) * col + 10}
+
+
+def _hours(minutes: list[int]) -> float | None:
+    return round(sum(minutes) / len(minutes) / 60, 1) if minutes else None
+
+
+@login_required
+def reports(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    queues = list(selectors.agent_queues(request.user).select_related("sla_policy", "calendar"))
+    tickets = list(
+        Ticket.objects.filter(queue__in=queues).select_related(
+            "queue", "queue__sla_policy", "queue__calendar"
+        )
+    )
+    # Volume: created and resolved per ISO week, the last WEEKS weeks.
+    start_of_week = (now - dt.timedelta(days=now.weekday())).date()
+    weeks = [start_of_week - dt.timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+    created: dict[dt.date, int] = defaultdict(int)
+    resolved: dict[dt.date, int] = defaultdict(int)
+    for ticket in tickets:
+        day = timezone.localdate(ticket.created_at)
+        created[day - dt.timedelta(days=day.weekday())] += 1
+        if ticket.resolved_at:
+            day = timezone.localdate(ticket.resolved_at)
+            resolved[day - dt.timedelta(days=day.weekday())] += 1
+    volume = [(w.strftime("%d %b"), created[w], resolved[w]) for w in weeks]
+
+    # Per queue and priority: backlog, attainment, mean business hours to respond/resolve.
+    rows: list[dict[str, Any]] = []
+    for queue in queues:
+        calendar = queue_calendar(queue)
+        for priority in PRIORITIES:
+            group = [t for t in tickets if t.queue_id == queue.pk and t.priority == priority]
+            if not group:
+                continue
+            backlog = sum(1 for t in group if t.is_open)
+            respond, resolve, met, measured = [], [], 0, 0
+            for t in group:
+                if t.first_responded_at:
+                    respond.append(engine_sla.elapsed_minutes(
+                        calendar, t.created_at, t.first_responded_at, ticket_pauses(t)))  # fmt: skip
+                if t.resolved_at:
+                    resolve.append(engine_sla.elapsed_minutes(
+                        calendar, t.sla_start or t.created_at, t.resolved_at, ticket_pauses(t)))  # fmt: skip
+                for _, _, clock in ticket_clocks(t, now).items():
+                    if clock.stopped or clock.breached:
+                        measured += 1
+                        met += clock.status == engine_sla.ClockStatus.MET
+            rows.append({
+                "queue": queue.key, "priority": priority, "volume": len(group),
+                "backlog": backlog, "attainment": round(100 * met / measured) if measured else None,
+                "measured": measured, "respond_hours": _hours(respond),
+                "resolve_hours": _hours(resolve),
+            })  # fmt: skip
+    by_queue: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"met": 0, "measured": 0, "backlog": 0}
+    )
+    for row in rows:
+        if row["attainment"] is not None:
+            by_queue[row["queue"]]["met"] += round(row["attainment"] * row["measured"] / 100)
+            by_queue[row["queue"]]["measured"] += row["measured"]
+        by_queue[row["queue"]]["backlog"] += row["backlog"]
+    attainment = [
+        (key, round(100 * v["met"] / v["measured"]) if v["measured"] else 0)
+        for key, v in sorted(by_queue.items())
+    ]
+    backlog_bars = [(f"{r['queue']} {r['priority']}", r["backlog"]) for r in rows]
+    resolve_chart = [(f"{r['queue']} {r['priority']}", r["resolve_hours"] or 0) for r in rows]
+    return render(request, "helpdesk/reports.html", {
+        "queues": queues,
+        "rows": rows,
+        "volume": _weekly(volume),
+        "backlog_chart": _bars(backlog_bars),
+        "attainment_chart": _bars(attainment, unit="%"),
+        "resolve_chart": _bars(resolve_chart, unit=" h"),
+        "total": len(tickets),
+    })  # fmt: skip
