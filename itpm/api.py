@@ -13,6 +13,7 @@ from itpm.planning.api import router as planning_router
 from itpm.planning.resource_api import router as resource_router
 from itpm.planning.gantt_api import router as schedule_router
 from itpm.portfolio.api import router as portfolio_router
+from itpm.portfolio.lifecycle_api import router as lifecycle_router
 
 api = NinjaAPI(
     title="itpm API",
@@ -30,6 +31,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", portfolio_router)
+api.add_router("/", lifecycle_router)
 api.add_router("/", planning_router)
 api.add_router("/", helpdesk_router)
 api.add_router("/", portal_router)

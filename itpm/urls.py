@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("itpm.planning.urls")),
     path("", include("itpm.helpdesk.urls")),
     path("", include("itpm.assets.urls")),
+    path("", include("itpm.portfolio.urls")),
     path("", include("itpm.web.urls")),
 ]

@@ -188,7 +188,7 @@ def _new_link(c: Case) -> dict[str, Any]:
 def _project_form(c: Case) -> dict[str, Any]:
     p = c.project
     return {"version": p.version, "name": "Renamed", "goal": "", "category": p.category,
-            "stage": p.stage, "currency": "USD"}  # fmt: skip
+            "currency": "USD"}  # fmt: skip
 
 
 V1 = "/api/v1"

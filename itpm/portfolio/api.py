@@ -56,7 +56,6 @@ class ProjectPatch(StrictSchema):
     name: str | None = Field(None, min_length=1, max_length=200)
     goal: str | None = None
     category: Category | None = None
-    stage: Stage | None = None
     manager: str | None = None
     sponsor: str | None = None
     start_date: dt.date | None = None

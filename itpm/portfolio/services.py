@@ -15,8 +15,9 @@ from itpm.core.services import apply_changes, audit, check_version, json_value, 
 from itpm.portfolio.models import Category, Project, Stage, key_validator
 
 # What a project update may change; anything else in a request is refused by the schema.
+# Not the stage: it moves only through an approved gate review (itpm/portfolio/gates.py).
 PROJECT_FIELDS = (
-    "name", "goal", "category", "stage", "manager", "sponsor", "start_date", "target_date",
+    "name", "goal", "category", "manager", "sponsor", "start_date", "target_date",
     "currency",
 )  # fmt: skip
 

@@ -4,7 +4,7 @@ from django import forms
 
 from itpm.accounts.models import Role
 from itpm.planning.models import DependencyType, TaskStatus
-from itpm.portfolio.models import Category, Stage, key_validator
+from itpm.portfolio.models import Category, key_validator
 
 
 class ProjectForm(forms.Form):
@@ -26,7 +26,6 @@ class ProjectEditForm(forms.Form):
     name = forms.CharField(max_length=200)
     goal = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     category = forms.ChoiceField(choices=Category.choices)
-    stage = forms.ChoiceField(choices=Stage.choices)
     start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     target_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     currency = forms.CharField(max_length=3)

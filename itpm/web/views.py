@@ -147,7 +147,7 @@ def project_settings(request: HttpRequest, key: str) -> HttpResponse:
     project = _project(request, key)
     initial = {
         "version": project.version, "name": project.name, "goal": project.goal,
-        "category": project.category, "stage": project.stage,
+        "category": project.category,
         "start_date": project.start_date, "target_date": project.target_date,
         "currency": project.currency,
     }  # fmt: skip
