@@ -136,7 +136,7 @@ def costs(
         "totals": totals,
         "total": sum(totals.values(), ZERO),
         "by_month": dict(sorted(by_month.items())),
-        "labour_hours": hours,
+        "labour_hours": Decimal(hours).quantize(Decimal("0.01")),
         "currency": project.currency,
     }
 
