@@ -11,6 +11,7 @@ from rich.progress import Progress
 
 from itpm.accounts.models import Role, Team, TeamKind, User
 from itpm.accounts.services import membership_set, team_create, user_create
+from itpm.helpdesk.demo import load_helpdesk_demo
 from itpm.planning.models import Task, TaskStatus
 from itpm.planning.scheduling import deferred_rescheduling
 from itpm.planning.services import dependency_create, task_create
@@ -435,6 +436,7 @@ def load_demo(*, password: str, progress: bool = False) -> bool:
             for spec in PROJECTS:
                 _load_project(spec, users)
                 bar.advance(job)
+        load_helpdesk_demo(users, password=password)
     return True
 
 
