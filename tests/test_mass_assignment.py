@@ -138,7 +138,7 @@ def test_an_undeclared_field_is_refused_and_changes_nothing(
     case = Case(world=world, actor=actor, target="own")
     assert expect.body is not None
     body = {**expect.body(case), field: VALUES.get(field, "x")}
-    before = db_state()
+    before = world.baseline
 
     response = send(client_for(world, actor, path), method, fill(case, path, expect), body)
 

@@ -82,6 +82,12 @@ class Case:
             return "name"
         if name == "action":
             return "down"
+        if name == "request_id":
+            return str(_lifecycle_request(self).pk)
+        if name == "gate_id":
+            return str(_lifecycle_gate(self).pk)
+        if name == "item_id":
+            return str(_lifecycle_gate(self).checklist.first().pk)
         raise AssertionError(f"no value for path parameter {{{name}}}")
 
 
@@ -115,6 +121,10 @@ class Expect:
             return "ok" if target == "own" else "hidden"
         if self.who == "admin":
             return "ok" if actor == "admin" else "low"
+        if self.who == "portfolio_manager":  # site admins here; project members see, may not
+            if actor == "admin":
+                return "ok"
+            return "hidden" if _role(actor, target) is None else "low"
         role = _role(actor, target)
         if role is None:
             return "hidden"
@@ -188,7 +198,76 @@ def _new_link(c: Case) -> dict[str, Any]:
 def _project_form(c: Case) -> dict[str, Any]:
     p = c.project
     return {"version": p.version, "name": "Renamed", "goal": "", "category": p.category,
-            "currency": "USD"}  # fmt: skip
+            "stage": p.stage, "currency": "USD"}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- lifecycle
+# Objects of the lifecycle routes, made on demand inside the test's transaction (before the
+# database snapshot, so they do not count as the request's change).
+_DIMENSIONS = ("technical", "operational", "financial", "schedule", "legal", "security")
+_CASE = {"periodicity": "year", "discount_rate": "8",
+         "lines": [{"kind": "one_off_cost", "period": 0, "amount": "1000"},
+                   {"kind": "benefit", "period": 1, "amount": "1500"}]}  # fmt: skip
+_LESSON = {"title": "Order early", "went_badly": "Long lead times"}
+
+
+def _lifecycle_request(c: Case) -> Any:
+    from itpm.portfolio.models import ProjectRequest
+
+    requester = c.world.users["admin" if c.actor == "anonymous" else c.actor]
+    found = ProjectRequest.objects.filter(requester=requester, title="Matrix request").first()
+    return found or ProjectRequest.objects.create(
+        requester=requester, title="Matrix request", problem="p"
+    )
+
+
+def _lifecycle_gate(c: Case) -> Any:
+    from itpm.portfolio.models import GateApproval, GateChecklistItem, GateReview
+
+    project = c.project
+    gate = GateReview.objects.filter(project=project, status="open").first()
+    if gate is None:
+        gate = GateReview.objects.create(project=project, from_stage="initiation",
+                                         to_stage="planning")  # fmt: skip
+        GateChecklistItem.objects.create(gate=gate, text="Business case written", order=1)
+        approvers = ["admin"] if c.target == "foreign" else ["manager", "owner", "admin"]
+        for actor in approvers:
+            GateApproval.objects.create(gate=gate, user=c.world.users[actor], role=actor)
+    return gate
+
+
+def _decision(c: Case) -> dict[str, Any]:
+    return {"version": _lifecycle_gate(c).version, "decision": "hold", "comment": "Wait"}
+
+
+def _tick(c: Case) -> dict[str, Any]:
+    item = _lifecycle_gate(c).checklist.first()
+    return {"version": item.version, "done": "1"}  # "1" reads as true in a form and in JSON
+
+
+def _acceptance(c: Case) -> dict[str, Any]:
+    if not Project.objects.filter(pk=c.project.pk, archived=True).exists():
+        Project.objects.filter(pk=c.project.pk).update(stage="closing")
+    return {"decision": "accept"}
+
+
+def _handoff_ready(c: Case) -> Any:
+    from django.utils import timezone
+
+    from itpm.accounts.models import Team, TeamKind
+    from itpm.portfolio.models import Closure
+
+    team, _ = Team.objects.get_or_create(name="Matrix ops", kind=TeamKind.OPERATIONS)
+    Project.objects.filter(pk=c.project.pk).update(stage="closed")
+    Closure.objects.update_or_create(project=c.project, defaults={"accepted_at": timezone.now()})
+    return team
+
+
+def _realized(c: Case) -> dict[str, Any]:
+    from itpm.portfolio.models import BusinessCase
+
+    case, _ = BusinessCase.objects.get_or_create(project=c.project)
+    return {"version": case.version, "lines": [{"kind": "benefit", "period": 1, "amount": "9"}]}
 
 
 V1 = "/api/v1"
@@ -217,6 +296,87 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ),
     ("DELETE", f"{V1}/projects/{{key}}/members/{{username}}"): MANAGE(204),
     ("GET", f"{V1}/projects/{{key}}/activity"): READ(),
+    # --- API: lifecycle (intake, business case, feasibility, gates, closing, handoff)
+    ("GET", f"{V1}/requests"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/requests"): ANY_AUTHENTICATED(
+        201, body=lambda c: {"title": "Matrix idea", "problem": "It hurts"}
+    ),
+    ("GET", f"{V1}/requests/{{request_id}}"): ANY_AUTHENTICATED(),  # one's own request
+    ("PATCH", f"{V1}/requests/{{request_id}}"): ANY_AUTHENTICATED(
+        200, body=lambda c: {"version": _lifecycle_request(c).version, "title": "Renamed"}
+    ),
+    ("POST", f"{V1}/requests/{{request_id}}/triage"): ADMIN_ONLY(
+        200, body=lambda c: {"action": "reject", "note": "Not now"}
+    ),
+    ("GET", f"{V1}/projects/{{key}}/business-case"): READ(),
+    ("PUT", f"{V1}/projects/{{key}}/business-case"): MANAGE(200, body=lambda c: _CASE),
+    ("PUT", f"{V1}/projects/{{key}}/business-case/realized"): Expect(
+        "portfolio_manager", 200, body=_realized
+    ),
+    ("GET", f"{V1}/projects/{{key}}/feasibility"): READ(),
+    ("PUT", f"{V1}/projects/{{key}}/feasibility"): MANAGE(
+        200, body=lambda c: {"recommendation": "proceed",
+                             "scores": [{"dimension": "technical", "score": 4}]}
+    ),  # fmt: skip
+    ("GET", f"{V1}/projects/{{key}}/gates"): READ(),
+    ("POST", f"{V1}/projects/{{key}}/gates"): MANAGE(201, body=lambda c: {}),
+    ("GET", f"{V1}/gates/{{gate_id}}"): READ(),
+    # The matrix's gates name the manager, the owner and the admin as approvers.
+    ("POST", f"{V1}/gates/{{gate_id}}/approvals"): MANAGE(
+        200, body=lambda c: {"decision": "approve"}
+    ),
+    ("POST", f"{V1}/gates/{{gate_id}}/decision"): MANAGE(200, body=_decision),
+    ("POST", f"{V1}/gates/{{gate_id}}/checklist"): MANAGE(201, body=lambda c: {"text": "More"}),
+    ("PATCH", f"{V1}/gate-items/{{item_id}}"): WRITE(200, body=_tick),
+    ("GET", f"{V1}/projects/{{key}}/closure"): READ(),
+    # APL has no sponsor, so its owners sign it off.
+    ("POST", f"{V1}/projects/{{key}}/acceptance"): OWN(200, body=_acceptance),
+    ("GET", f"{V1}/projects/{{key}}/lessons"): READ(),
+    ("POST", f"{V1}/projects/{{key}}/lessons"): WRITE(201, body=lambda c: _LESSON),
+    ("GET", f"{V1}/lessons"): ANY_AUTHENTICATED(),
+    ("GET", f"{V1}/projects/{{key}}/handoff"): READ(404),  # not handed over yet
+    ("POST", f"{V1}/projects/{{key}}/handoff"): OWN(
+        201, body=lambda c: {"operations_team": _handoff_ready(c).name}
+    ),
+    # --- lifecycle pages
+    ("GET", "/portfolio/"): ANY_AUTHENTICATED(**PAGE),
+    ("GET", "/portfolio/compare/"): ANY_AUTHENTICATED(**PAGE),
+    ("GET", "/requests/"): ANY_AUTHENTICATED(**PAGE),
+    ("GET", "/requests/new/"): ANY_AUTHENTICATED(**PAGE),
+    ("POST", "/requests/new/"): ANY_AUTHENTICATED(
+        302, body=lambda c: {"title": "Idea", "problem": "p", "category": "other",
+                             "currency": "USD", "urgency": "medium"}, **PAGE,
+    ),  # fmt: skip
+    ("GET", "/requests/{request_id}/"): ANY_AUTHENTICATED(**PAGE),
+    ("POST", "/requests/{request_id}/triage/"): ADMIN_ONLY(
+        302, low=302, body=lambda c: {"action": "reject", "note": "Not now",
+                                      "version": _lifecycle_request(c).version}, **PAGE,
+    ),  # fmt: skip
+    ("GET", "/lessons/"): ANY_AUTHENTICATED(**PAGE),
+    ("GET", "/projects/{key}/business-case/"): READ(**PAGE),
+    ("POST", "/projects/{key}/business-case/"): MANAGE(
+        302, low=422, body=lambda c: {"periodicity": "year", "discount_rate": "8",
+                                      "line-TOTAL_FORMS": "0", "line-INITIAL_FORMS": "0"},
+        **PAGE,
+    ),  # fmt: skip
+    ("GET", "/projects/{key}/feasibility/"): READ(**PAGE),
+    ("POST", "/projects/{key}/feasibility/"): MANAGE(
+        302, low=422, body=lambda c: {"recommendation": "proceed", "technical_score": "4",
+                                      **{f"{d}_weight": "1" for d in _DIMENSIONS}}, **PAGE,
+    ),  # fmt: skip
+    ("GET", "/projects/{key}/gates/"): READ(**PAGE),
+    ("POST", "/projects/{key}/gates/open/"): MANAGE(302, low=302, body=lambda c: {}, **PAGE),
+    ("POST", "/projects/{key}/acceptance/"): OWN(302, low=302, body=_acceptance, **PAGE),
+    ("POST", "/projects/{key}/lessons/"): WRITE(302, low=302, body=lambda c: _LESSON, **PAGE),
+    ("POST", "/projects/{key}/handoff/"): OWN(
+        302, low=302, body=lambda c: {"operations_team": _handoff_ready(c).pk}, **PAGE
+    ),
+    ("GET", "/gates/{gate_id}/"): READ(**PAGE),
+    ("POST", "/gates/{gate_id}/approve/"): MANAGE(
+        302, low=302, body=lambda c: {"decision": "approve"}, **PAGE
+    ),
+    ("POST", "/gates/{gate_id}/decide/"): MANAGE(302, low=302, body=_decision, **PAGE),
+    ("POST", "/gate-items/{item_id}/toggle/"): WRITE(302, low=302, body=_tick, **PAGE),
     # --- API: planning
     ("GET", f"{V1}/projects/{{key}}/tasks"): READ(),
     ("POST", f"{V1}/projects/{{key}}/tasks"): WRITE(201, body=lambda c: {"name": "New task"}),
@@ -344,7 +504,10 @@ def test_the_api_url_patterns_are_the_openapi_paths() -> None:
 
 # ---------------------------------------------------------------------------- the cases
 def _project_scoped(path: str) -> bool:
-    return any(p in path for p in ("{key}", "{task_id}", "{dependency_id}", "{token_id}"))
+    return any(
+        p in path
+        for p in ("{key}", "{task_id}", "{dependency_id}", "{token_id}", "{gate_id}", "{item_id}")
+    )
 
 
 def _cases() -> Iterator[Any]:
@@ -391,7 +554,7 @@ def test_permission_matrix(
     case = Case(world=world, actor=actor, target=target)
     url = fill(case, path, expect)
     body = expect.body(case) if expect.body else None
-    before = db_state()
+    before = world.baseline  # every test starts from it: the last test's writes were rolled back
 
     response = send(client_for(world, actor, path), method, url, body)
 

@@ -58,6 +58,7 @@ class World:
     sites: dict[str, Site]  # "own" (APL) and "foreign" (ZED)
     tokens: dict[str, str] = field(default_factory=dict)  # actor -> bearer secret
     spare_tokens: dict[str, int] = field(default_factory=dict)  # actor -> a token id to revoke
+    baseline: dict[str, tuple[int, str]] = field(default_factory=dict)  # db_state() when built
 
 
 def _user(username: str, **extra: Any) -> User:
@@ -102,6 +103,7 @@ def build_world() -> World:
         world.tokens[actor] = token_create(user=users[actor], name="matrix")[1]
         world.spare_tokens[actor] = token_create(user=users[actor], name="spare")[0].pk
     world.spare_tokens["zoe"] = token_create(user=users["zoe"], name="spare")[0].pk
+    world.baseline = db_state()
     return world
 
 
