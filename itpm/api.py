@@ -10,6 +10,7 @@ from itpm.core.api import install_error_handlers, session_or_token
 from itpm.helpdesk.api import portal_router
 from itpm.helpdesk.api import router as helpdesk_router
 from itpm.planning.api import router as planning_router
+from itpm.planning.cycle_api import router as cycle_router
 from itpm.planning.resource_api import router as resource_router
 from itpm.planning.gantt_api import router as schedule_router
 from itpm.portfolio.api import router as portfolio_router
@@ -38,3 +39,4 @@ api.add_router("/", portal_router)
 api.add_router("/", assets_router)
 api.add_router("/", schedule_router)
 api.add_router("/", resource_router)
+api.add_router("/", cycle_router)

@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("itpm.helpdesk.urls")),
     path("", include("itpm.assets.urls")),
     path("", include("itpm.portfolio.urls")),
+    path("", include("itpm.planning.execution_urls")),
     path("", include("itpm.web.urls")),
 ]

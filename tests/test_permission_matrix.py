@@ -10,6 +10,7 @@ a read changes nothing, a denied write changes nothing, an allowed write changes
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -78,10 +79,12 @@ class Case:
         if name == "token_id":
             owner = "zoe" if self.target == "foreign" else self.actor
             return str(self.world.spare_tokens.get(owner, 999_999))
+        if name == "cycle_id":
+            return str(_matrix_cycle(self.site.project).pk)
         if name == "field":
             return "name"
         if name == "action":
-            return "down"
+            return override or "down"
         if name == "request_id":
             return str(_lifecycle_request(self).pk)
         if name == "gate_id":
@@ -270,6 +273,32 @@ def _realized(c: Case) -> dict[str, Any]:
     return {"version": case.version, "lines": [{"kind": "benefit", "period": 1, "amount": "9"}]}
 
 
+def _matrix_cycle(project: Any) -> Any:
+    """The project's planned sprint (made on first use; the test's transaction drops it)."""
+    from itpm.planning.models import Cycle
+
+    cycle, _ = Cycle.objects.get_or_create(
+        project=project, name="Matrix sprint",
+        defaults={"start": dt.date(2027, 1, 4), "finish": dt.date(2027, 1, 15), "capacity_hours": 40},
+    )  # fmt: skip
+    return cycle
+
+
+def _matrix_label(c: Case) -> int:
+    from itpm.planning.models import Label
+
+    return Label.objects.get_or_create(project=c.site.project, name="matrix")[0].pk
+
+
+def _cycle_version(c: Case) -> dict[str, Any]:
+    return {"version": _matrix_cycle(c.site.project).version}
+
+
+def _cycle_form(c: Case) -> dict[str, Any]:
+    return {"name": "Sprint 9", "kind": "sprint", "start": "2027-02-01", "finish": "2027-02-12",
+            "capacity_hours": "80", "goal": ""}  # fmt: skip
+
+
 V1 = "/api/v1"
 ROUTES: dict[tuple[str, str], Expect] = {
     # --- API: accounts
@@ -398,6 +427,43 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ),
     ("DELETE", f"{V1}/dependencies/{{dependency_id}}"): WRITE(204),
     ("GET", f"{V1}/projects/{{key}}/schedule"): READ(),
+    # --- API: cycles, board, labels, packages, my work
+    ("GET", f"{V1}/projects/{{key}}/cycles"): READ(),
+    ("POST", f"{V1}/projects/{{key}}/cycles"): MANAGE(
+        201, body=lambda c: {"name": "Sprint 9", "start": "2027-02-01", "finish": "2027-02-12"}
+    ),
+    ("GET", f"{V1}/cycles/{{cycle_id}}"): READ(),
+    ("PATCH", f"{V1}/cycles/{{cycle_id}}"): MANAGE(
+        200, body=lambda c: {**_cycle_version(c), "capacity_hours": 99}
+    ),
+    ("POST", f"{V1}/cycles/{{cycle_id}}/start"): MANAGE(200, body=_cycle_version),
+    ("POST", f"{V1}/cycles/{{cycle_id}}/close"): MANAGE(200, body=_cycle_version),
+    ("POST", f"{V1}/cycles/{{cycle_id}}/commit"): WRITE(
+        200, body=lambda c: {"tasks": [c.site.tasks["test"].pk]}
+    ),
+    ("POST", f"{V1}/cycles/{{cycle_id}}/uncommit"): WRITE(
+        200, body=lambda c: {"tasks": [c.site.tasks["test"].pk]}, changes_data=False
+    ),
+    ("GET", f"{V1}/cycles/{{cycle_id}}/burndown"): READ(),
+    ("GET", f"{V1}/projects/{{key}}/velocity"): READ(),
+    ("GET", f"{V1}/projects/{{key}}/labels"): READ(),
+    ("POST", f"{V1}/projects/{{key}}/labels"): WRITE(201, body=lambda c: {"name": "urgent"}),
+    ("POST", f"{V1}/tasks/{{task_id}}/labels"): WRITE(
+        200, body=lambda c: {"version": c.version("test"), "labels": [_matrix_label(c)]}
+    ),
+    ("POST", f"{V1}/tasks/{{task_id}}/board-move"): WRITE(
+        200, body=_versioned("test", status="in_progress")
+    ),
+    ("PUT", f"{V1}/projects/{{key}}/wip-limits"): MANAGE(
+        200, body=lambda c: {"version": c.project.version, "limits": {"in_progress": 3}}
+    ),
+    ("POST", f"{V1}/tasks/{{task_id}}/planning-package"): WRITE(
+        200, body=_versioned("test", planning_package=True)
+    ),
+    ("POST", f"{V1}/tasks/{{task_id}}/break-down"): WRITE(
+        422, body=_versioned("test", tasks=[{"name": "Part", "hours": 8}]), changes_data=False
+    ),
+    ("GET", f"{V1}/my/tasks"): ANY_AUTHENTICATED(),
     # --- API: the shell (documents, not data)
     ("GET", f"{V1}/openapi.json"): PUBLIC(),
     ("GET", f"{V1}/docs"): PUBLIC(),
@@ -440,6 +506,41 @@ ROUTES: dict[tuple[str, str], Expect] = {
         302, low=302, body=lambda c: {}, **PAGE
     ),
     ("GET", "/tasks/{task_id}/row/"): READ(**PAGE),
+    # --- execution pages: cycles, board, my work
+    ("GET", "/my-work/"): ANY_AUTHENTICATED(**PAGE),
+    # Anyone logged in may post; a task they cannot see is a 404, a viewer's change is
+    # refused on the row (200 with the message) and changes nothing.
+    ("POST", "/my-work/tasks/{task_id}/status/"): WRITE(
+        302, low=302, body=_versioned("test", status="in_progress"), **PAGE
+    ),
+    ("GET", "/projects/{key}/cycles/"): READ(**PAGE),
+    ("POST", "/projects/{key}/cycles/new/"): MANAGE(302, low=422, body=_cycle_form, **PAGE),
+    ("POST", "/projects/{key}/cycles/packages/"): WRITE(
+        302, low=302, body=lambda c: {"task": c.site.tasks["test"].pk}, **PAGE
+    ),
+    ("POST", "/projects/{key}/cycles/packages/{task_id}/break-down/"): WRITE(
+        422, low=422, body=lambda c: {"lines": "Part; 8"}, changes_data=False, **PAGE
+    ),
+    ("GET", "/projects/{key}/cycles/{cycle_id}/"): READ(**PAGE),
+    ("POST", "/projects/{key}/cycles/{cycle_id}/edit/"): MANAGE(
+        302, low=422, body=lambda c: {**_cycle_form(c), **_cycle_version(c)}, **PAGE
+    ),
+    ("POST", "/projects/{key}/cycles/{cycle_id}/commit/"): WRITE(
+        302, low=302, body=lambda c: {"tasks": [c.site.tasks["test"].pk]}, **PAGE
+    ),
+    ("POST", "/projects/{key}/cycles/{cycle_id}/{action}/"): MANAGE(
+        302, low=302, body=_cycle_version, params={"action": "start"}, **PAGE
+    ),
+    ("GET", "/projects/{key}/board/"): READ(**PAGE),
+    ("POST", "/projects/{key}/board/wip/"): MANAGE(
+        302, low=302, body=lambda c: {"version": c.project.version, "in_progress": "3"}, **PAGE
+    ),
+    ("POST", "/projects/{key}/board/labels/"): WRITE(
+        302, low=302, body=lambda c: {"name": "urgent", "color": "#dc2626"}, **PAGE
+    ),
+    ("POST", "/projects/{key}/board/cards/{task_id}/"): WRITE(
+        302, low=302, body=_versioned("test", status="in_progress"), **PAGE
+    ),
     ("GET", "/tasks/{task_id}/edit/{field}/"): READ(**PAGE),
     ("POST", "/tasks/{task_id}/edit/{field}/"): WRITE(
         200, low=200, body=_versioned("test", name="Renamed"), **PAGE
@@ -506,7 +607,15 @@ def test_the_api_url_patterns_are_the_openapi_paths() -> None:
 def _project_scoped(path: str) -> bool:
     return any(
         p in path
-        for p in ("{key}", "{task_id}", "{dependency_id}", "{token_id}", "{gate_id}", "{item_id}")
+        for p in (
+            "{key}",
+            "{task_id}",
+            "{dependency_id}",
+            "{token_id}",
+            "{gate_id}",
+            "{item_id}",
+            "{cycle_id}",
+        )
     )
 
 

@@ -26,7 +26,7 @@ from django.contrib.sessions.models import Session
 from itpm.accounts.models import ApiToken, Membership, Role, Team, User
 from itpm.accounts.services import membership_set, token_create
 from itpm.core.models import AuditEvent
-from itpm.planning.models import Dependency, Task
+from itpm.planning.models import Cycle, Dependency, Label, Task
 from itpm.planning.services import dependency_create, task_create
 from itpm.portfolio.models import Project
 from itpm.portfolio.services import project_create
@@ -99,6 +99,13 @@ def build_world() -> World:
     membership_set(actor=users["zoe"], project=zed, user=users["extra"], role=Role.MEMBER)
     project_create(actor=users["outsider"], key="OTH", name="Oscar's other project")
     world = World(users=users, sites={"own": _wbs(apl, owner), "foreign": _wbs(zed, users["zoe"])})
+    for site in world.sites.values():
+        # A planned sprint and a label for the cycle and board routes ({cycle_id}, labels).
+        Cycle.objects.create(
+            project=site.project, name="Matrix sprint", start=dt.date(2027, 1, 4),
+            finish=dt.date(2027, 1, 15), capacity_hours=40,
+        )  # fmt: skip
+        Label.objects.create(project=site.project, name="matrix")
     for actor in ACTORS[1:]:
         world.tokens[actor] = token_create(user=users[actor], name="matrix")[1]
         world.spare_tokens[actor] = token_create(user=users[actor], name="spare")[0].pk

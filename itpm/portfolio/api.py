@@ -16,6 +16,7 @@ from itpm.core.api import ErrorOut, Page, StrictSchema, expected_version, pagina
 from itpm.core.errors import NotFound
 from itpm.portfolio import selectors, services
 from itpm.portfolio.models import Category, Project, Stage
+from itpm.portfolio.templates import project_create_with_template
 
 router = Router(tags=["projects"])
 
@@ -49,6 +50,11 @@ class ProjectIn(StrictSchema):
     start_date: dt.date | None = Field(None, examples=["2027-01-04"])
     target_date: dt.date | None = Field(None, examples=["2027-06-30"])
     currency: str = Field("USD", min_length=3, max_length=3, examples=["EUR"])
+    template: bool = Field(
+        False,
+        description="Lay in the category's template: phases, tasks, milestones and links.",
+        examples=[True],
+    )
 
 
 class ProjectPatch(StrictSchema):
@@ -95,7 +101,7 @@ def project_list(
 def project_create(request: HttpRequest, payload: ProjectIn) -> tuple[int, Project]:
     """Create a project; you become its owner."""
     data = _people(payload.model_dump())
-    return 201, services.project_create(actor=request_user(request), **data)
+    return 201, project_create_with_template(actor=request_user(request), **data)
 
 
 @router.get("/projects/{key}", response={200: ProjectOut, 404: ErrorOut})

@@ -19,6 +19,12 @@ class ProjectForm(forms.Form):
     start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     target_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     currency = forms.CharField(max_length=3, initial="USD")
+    template = forms.BooleanField(
+        required=False,
+        label="Start from template",
+        help_text="Create the category's standard phases, tasks, milestones and links, "
+        "scheduled from the start date.",
+    )
 
 
 class ProjectEditForm(forms.Form):

@@ -25,6 +25,7 @@ from itpm.planning import services as planning_services
 from itpm.planning.models import Task
 from itpm.portfolio import selectors as portfolio_selectors
 from itpm.portfolio import services as portfolio_services
+from itpm.portfolio import templates as project_templates
 from itpm.portfolio.models import Category, Project, Stage
 from itpm.web import forms as web_forms
 
@@ -103,7 +104,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
     form = web_forms.ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            project = portfolio_services.project_create(
+            project = project_templates.project_create_with_template(
                 actor=request_user(request), **form.cleaned_data
             )
         except ServiceError as exc:
