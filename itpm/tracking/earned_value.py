@@ -38,6 +38,7 @@ from itpm.planning.scheduling import engine_calendar
 from itpm.portfolio.models import Project
 from itpm.tracking.models import (
     ZERO,
+    BudgetCategory,
     BudgetPeriod,
     EvmSnapshot,
     Expense,
@@ -64,6 +65,9 @@ class PlanCurve:
     task_budgets: dict[int, Decimal]
     source: str  # "baseline tasks" | "budget lines" | "none"
     baseline: Baseline | None = None
+    # Budget of the non-labour lines added to the task costs (baseline-task mode), earned in
+    # proportion to the tasks' progress (apportioned effort).
+    apportioned: Decimal = ZERO
 
     def week(self, index: int) -> dt.date:
         return self.start + dt.timedelta(weeks=index)
@@ -174,29 +178,46 @@ def _curve_from_baseline(
             weekly[k] += share
             spread += share
         weekly[last] += row.cost - spread  # rounding remainder stays in the plan
+    months = _line_months(project, exclude=(BudgetCategory.INTERNAL_LABOUR,
+                                            BudgetCategory.CONTINGENCY))  # fmt: skip
+    if months:
+        start = min(start, week_start(min(months)))
+        offset = (bounds[0].date() - start).days // 7
+        weekly = [Decimal(0)] * offset + weekly
+        _spread_months(weekly, start, months)
     return PlanCurve(start=start, weekly=weekly, task_budgets=budgets,
-                     source="baseline tasks", baseline=baseline)  # fmt: skip
+                     source="baseline tasks", baseline=baseline,
+                     apportioned=sum(months.values(), ZERO))  # fmt: skip
 
 
-def _curve_from_budget(project: Project, leaves: set[int], baseline: Baseline | None) -> PlanCurve:
+def _line_months(project: Project, *, exclude: tuple[str, ...]) -> dict[dt.date, Decimal]:
     months: dict[dt.date, Decimal] = defaultdict(Decimal)
-    for month, amount in BudgetPeriod.objects.filter(line__project=project).values_list(
-        "month", "amount"
-    ):
+    rows = BudgetPeriod.objects.filter(line__project=project).exclude(line__category__in=exclude)
+    for month, amount in rows.values_list("month", "amount"):
         months[month] += amount
-    if not months:
-        start = week_start(project.start_date or timezone.localdate())
-        return PlanCurve(start=start, weekly=[], task_budgets={}, source="none", baseline=baseline)
-    first, last = min(months), max(months)
-    start = week_start(first)
-    end = next_month(last) - dt.timedelta(days=1)
-    weeks = (end - start).days // 7 + 1
-    weekly = [Decimal(0)] * weeks
+    return dict(months)
+
+
+def _spread_months(weekly: list[Decimal], start: dt.date, months: dict[dt.date, Decimal]) -> None:
+    """Add each month's amount evenly over its calendar days to the weekly grid (grown as needed)."""
     for month, amount in months.items():
         days = (next_month(month) - month).days
         for offset in range(days):
-            day = month + dt.timedelta(days=offset)
-            weekly[(day - start).days // 7] += amount / days
+            index = (month + dt.timedelta(days=offset) - start).days // 7
+            while index >= len(weekly):
+                weekly.append(Decimal(0))
+            weekly[index] += amount / days
+
+
+def _curve_from_budget(project: Project, leaves: set[int], baseline: Baseline | None) -> PlanCurve:
+    # Contingency is a reserve: it enters the plan when it is moved to a line.
+    months = _line_months(project, exclude=(BudgetCategory.CONTINGENCY,))
+    if not months:
+        start = week_start(project.start_date or timezone.localdate())
+        return PlanCurve(start=start, weekly=[], task_budgets={}, source="none", baseline=baseline)
+    start = week_start(min(months))
+    weekly: list[Decimal] = []
+    _spread_months(weekly, start, months)
     bac = sum(months.values(), ZERO)
     durations = dict(Task.objects.filter(pk__in=leaves).values_list("id", "duration_hours"))
     total_hours = sum(durations.values())
@@ -276,6 +297,11 @@ def project_evm(project: Project, status_date: dt.date) -> EvmResult:
         else:
             remaining += budget * (100 - Decimal(pct)) / 100
     earned = sum((Decimal(str(engine.earned_value(t))) for t in tasks), ZERO)
+    if curve.apportioned:
+        task_budget = sum(curve.task_budgets.values(), ZERO)
+        fraction = earned / task_budget if task_budget else ZERO
+        earned += curve.apportioned * fraction
+        remaining += curve.apportioned * (1 - fraction)
     cost_rows = actual_cost_rows(project, status_date)
     actual = sum((amount for _, amount, _ in cost_rows), ZERO)
     at = curve.position(status_date)

@@ -281,7 +281,13 @@ def report_context(report: StatusReport) -> dict[str, Any]:
 
 
 def status_report_pdf(report: StatusReport) -> bytes:
-    from weasyprint import HTML
+    from django.contrib.staticfiles import finders
+    from weasyprint import CSS, HTML
 
     html = render_to_string("tracking/status_report_pdf.html", report_context(report))
-    return bytes(HTML(string=html).write_pdf())
+    stylesheet = finders.find("tracking/report-pdf.css")
+    return bytes(
+        HTML(string=html).write_pdf(
+            stylesheets=[CSS(filename=str(stylesheet))] if stylesheet else []
+        )
+    )

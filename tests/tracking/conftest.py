@@ -66,6 +66,9 @@ def project_with_textbook(project: Project, people: dict[str, User], lines: dict
     from itpm.planning.services import task_create
     from itpm.tracking.services import expense_create
 
+    from itpm.tracking.models import BudgetPeriod
+
+    BudgetPeriod.objects.filter(line__project=project).delete()
     owner = people["owner"]
     task = task_create(actor=owner, project=project, name="Build the platform", duration_hours=400)
     textbook_baseline(project, task)

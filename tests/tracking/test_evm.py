@@ -18,6 +18,10 @@ from tests.tracking.conftest import textbook_baseline
 
 
 def _textbook(project: Any, people: Any, lines: Any, percent: int = 35) -> Task:
+    """The textbook project: only the task carries budget (the fixture lines are emptied)."""
+    from itpm.tracking.models import BudgetPeriod
+
+    BudgetPeriod.objects.filter(line__project=project).delete()
     owner = people["owner"]
     task = task_create(actor=owner, project=project, name="Build the platform", duration_hours=400)
     task_update(actor=owner, task=task, version=task.version, data={"percent_complete": percent})
@@ -71,6 +75,27 @@ def test_remaining_hours_drive_the_bottom_up_estimate(project, people, lines):
     TaskProgress.objects.create(task=task, remaining_hours=Decimal(300))
     evm = project_evm(project, dt.date(2027, 1, 31))
     assert evm.eac_bottom_up == Decimal("113000.00")
+
+
+def test_non_labour_lines_join_the_baseline_and_are_earned_with_the_tasks(project, people, lines):
+    task = _textbook(project, people, lines)
+    from itpm.tracking.models import BudgetCategory
+    from itpm.tracking.services import budget_line_create
+
+    Baseline = type(task.baseline_entries.first().baseline)
+    Baseline.objects.filter(project=project).update(active=False)  # budget changes allowed again
+    budget_line_create(actor=people["owner"], project=project, category=BudgetCategory.HARDWARE,
+                       name="Servers", months={"2027-02": "50000.00"})  # fmt: skip
+    budget_line_create(actor=people["owner"], project=project,
+                       category=BudgetCategory.CONTINGENCY, name="Reserve",
+                       months={"2027-03": "9000.00"})  # fmt: skip
+    Baseline.objects.filter(project=project).update(active=True)
+    evm = project_evm(project, dt.date(2027, 1, 31))
+    # BAC = task costs + hardware; contingency stays a reserve outside it.
+    assert evm.budget_at_completion == Decimal("150000.00")
+    assert evm.planned_value == Decimal("40000.00")
+    # 35 % of the task work is done, so 35 % of the hardware budget is earned with it.
+    assert evm.earned_value == Decimal("52500.00")
 
 
 def test_without_task_costs_pv_comes_from_the_budget_lines(project, people, lines):
