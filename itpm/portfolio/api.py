@@ -74,8 +74,10 @@ class ArchiveIn(StrictSchema):
 
 
 def _people(data: dict[str, Any]) -> dict[str, Any]:
+    # Only null means "nobody"; any string, the empty one too, must name a user, or the
+    # service would be handed a string where it expects a User (a 500, found by schemathesis).
     for field in ("manager", "sponsor"):
-        if data.get(field):
+        if data.get(field) is not None:
             data[field] = user_by_username(data[field], field=field)
     return data
 
