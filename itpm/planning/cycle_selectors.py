@@ -88,7 +88,11 @@ def backlog(*, project: Project) -> QuerySet[Task]:
     """Open leaf tasks in no cycle: what a planning meeting commits from."""
     return (
         Task.objects.filter(
-            project=project, cycle__isnull=True, children__isnull=True, status__in=OPEN_STATUSES
+            project=project,
+            cycle__isnull=True,
+            children__isnull=True,
+            status__in=OPEN_STATUSES,
+            milestone=False,
         )
         .prefetch_related(Prefetch("assignees", queryset=User.objects.order_by("username")))
         .order_by("wbs_sort")
@@ -223,6 +227,13 @@ def _in_cycle(steps: list[tuple[dt.datetime, Any]], cycle_id: int, moment: dt.da
     return bool(state == cycle_id)
 
 
+def _done_by(task: Task, moment: dt.datetime) -> bool:
+    if task.completed_at is None:
+        # Done before completion times were recorded (imported, bulk-loaded): done all along.
+        return task.status == TaskStatus.DONE
+    return task.completed_at <= moment
+
+
 def cycle_burndown(*, cycle: Cycle, today: dt.date) -> Burndown:
     """Remaining committed hours at the end of each working day of the cycle.
 
@@ -246,11 +257,7 @@ def cycle_burndown(*, cycle: Cycle, today: dt.date) -> Burndown:
         }
 
     def remaining(ids: set[int], moment: dt.datetime) -> int:
-        return sum(
-            tasks[i].duration_hours
-            for i in ids
-            if tasks[i].completed_at is None or tasks[i].completed_at > moment  # type: ignore[operator]
-        )
+        return sum(tasks[i].duration_hours for i in ids if not _done_by(tasks[i], moment))
 
     start_moment = dt.datetime.combine(cycle.start, dt.time(0), tzinfo=zone)
     start_scope = scope(start_moment)
@@ -270,8 +277,7 @@ def cycle_burndown(*, cycle: Cycle, today: dt.date) -> Burndown:
         done = sum(
             tasks[i].duration_hours
             for i in now_scope
-            if tasks[i].completed_at is not None
-            and previous_moment < tasks[i].completed_at <= moment  # type: ignore[operator]
+            if _done_by(tasks[i], moment) and not _done_by(tasks[i], previous_moment)
         )
         points.append(
             BurndownPoint(

@@ -201,11 +201,12 @@ def _cycles_context(request: HttpRequest, project: Project, **extra: Any) -> dic
 
 def _next_dates(project: Project, cycles: list[Cycle]) -> dict[str, Any]:
     """Suggest the next two-week sprint right after the last cycle."""
-    start = cycles[-1].finish + dt.timedelta(days=1) if cycles else _today(project)
+    sprints = [c for c in cycles if c.kind == CycleKind.SPRINT]
+    start = sprints[-1].finish + dt.timedelta(days=1) if sprints else _today(project)
     while start.weekday() >= 5:
         start += dt.timedelta(days=1)
     return {
-        "name": f"Sprint {len(cycles) + 1}",
+        "name": f"Sprint {len(sprints) + 1}",
         "start": start,
         "finish": start + dt.timedelta(days=11),
     }
@@ -421,11 +422,16 @@ class WipForm(forms.Form):
     done = forms.IntegerField(required=False, min_value=0, max_value=services.MAX_WIP_LIMIT)
 
 
-def _board_filters(request: HttpRequest) -> dict[str, Any]:
-    cycle = request.GET.get("cycle") or ""
+def _board_filters(request: HttpRequest, project: Project) -> dict[str, Any]:
+    """The board's filters from the query. Without a cycle asked for, the board shows the
+    active cycle (as a sprint board does); "all" shows every cycle."""
+    cycle = request.GET.get("cycle")
+    if cycle is None:
+        active = Cycle.objects.filter(project=project, state=CycleState.ACTIVE).first()
+        cycle = str(active.pk) if active else "all"
     return {
         "assignee": request.GET.get("assignee") or "",
-        "cycle": cycle if cycle == "backlog" or cycle.isdigit() else "",
+        "cycle": cycle if cycle in ("backlog", "all") or cycle.isdigit() else "all",
         "label": _int(request.GET.get("label")),
         "cancelled": request.GET.get("cancelled") == "1",
     }
@@ -434,9 +440,10 @@ def _board_filters(request: HttpRequest) -> dict[str, Any]:
 @login_required
 def board(request: HttpRequest, key: str) -> HttpResponse:
     project = _project(request, key)
-    filters = _board_filters(request)
+    filters = _board_filters(request, project)
     columns = selectors.board_columns(
-        project=project, assignee=filters["assignee"] or None, cycle=filters["cycle"] or None,
+        project=project, assignee=filters["assignee"] or None,
+        cycle=None if filters["cycle"] == "all" else filters["cycle"],
         label=filters["label"], show_cancelled=filters["cancelled"],
     )  # fmt: skip
     members = project.memberships.select_related("user").order_by("user__username")

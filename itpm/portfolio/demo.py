@@ -437,6 +437,9 @@ def load_demo(*, password: str, progress: bool = False) -> bool:
                 _load_project(spec, users)
                 bar.advance(job)
         load_helpdesk_demo(users, password=password)
+        from itpm.planning.demo_execution import load_execution_demo
+
+        load_execution_demo(users)
     return True
 
 

@@ -21,8 +21,12 @@ def leaves(project: Project, people: dict[str, User]) -> dict[str, Task]:
     hours = {"a": 8, "b": 16, "c": 24, "d": 12}
     return {
         name: task_create(
-            actor=owner, project=project, name=f"Task {name.upper()}", parent=phase,
-            duration_hours=h, assignees=[people["member"]],
+            actor=owner,
+            project=project,
+            name=f"Task {name.upper()}",
+            parent=phase,
+            duration_hours=h,
+            assignees=[people["member"]],
         )  # fmt: skip
         for name, h in hours.items()
     } | {"phase": phase}

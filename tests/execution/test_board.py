@@ -11,9 +11,17 @@ from itpm.core.models import AuditEvent
 from itpm.planning.models import Label, Task
 
 
-def move(client: Client, task: Task, status: str, after: int | None = None, version: int | None = None) -> Any:
-    body = {"version": version or Task.objects.get(pk=task.pk).version, "status": status, "after": after}
-    return client.post(f"/api/v1/tasks/{task.pk}/board-move", json.dumps(body), content_type="application/json")
+def move(
+    client: Client, task: Task, status: str, after: int | None = None, version: int | None = None
+) -> Any:
+    body = {
+        "version": version or Task.objects.get(pk=task.pk).version,
+        "status": status,
+        "after": after,
+    }
+    return client.post(
+        f"/api/v1/tasks/{task.pk}/board-move", json.dumps(body), content_type="application/json"
+    )
 
 
 def test_a_board_move_changes_status_and_is_audited(api: Any, leaves: Any) -> None:
@@ -35,7 +43,9 @@ def test_cards_keep_the_order_they_were_dropped_in(api: Any, leaves: Any) -> Non
     # Each went on top: c, b, a. Now put a between c and b.
     move(api("member"), a, "in_progress", after=c.pk)
     order = list(
-        Task.objects.filter(status="in_progress").order_by("board_rank", "wbs_sort").values_list("name", flat=True)
+        Task.objects.filter(status="in_progress")
+        .order_by("board_rank", "wbs_sort")
+        .values_list("name", flat=True)
     )
     assert order == ["Task C", "Task A", "Task B"]
 
@@ -56,8 +66,15 @@ def test_moving_into_a_full_column_warns_and_the_page_marks_it(
 ) -> None:
     manager = api("manager")
     body = {"version": project.version, "limits": {"in_progress": 1}}
-    assert api("member").put("/api/v1/projects/APL/wip-limits", json.dumps(body), content_type="application/json").status_code == 403
-    response = manager.put("/api/v1/projects/APL/wip-limits", json.dumps(body), content_type="application/json")
+    assert (
+        api("member")
+        .put("/api/v1/projects/APL/wip-limits", json.dumps(body), content_type="application/json")
+        .status_code
+        == 403
+    )
+    response = manager.put(
+        "/api/v1/projects/APL/wip-limits", json.dumps(body), content_type="application/json"
+    )
     assert response.status_code == 200 and response.json()["wip_limits"] == {"in_progress": 1}
     assert move(api("member"), leaves["a"], "in_progress").json()["warnings"] == []
     second = move(api("member"), leaves["b"], "in_progress")
@@ -71,12 +88,16 @@ def test_moving_into_a_full_column_warns_and_the_page_marks_it(
 
 def test_bad_wip_limits_name_the_column(api: Any, project: Any) -> None:
     body = {"version": project.version, "limits": {"doing": 3}}
-    response = api("manager").put("/api/v1/projects/APL/wip-limits", json.dumps(body), content_type="application/json")
+    response = api("manager").put(
+        "/api/v1/projects/APL/wip-limits", json.dumps(body), content_type="application/json"
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "limits.doing"
 
 
-def test_labels_are_created_assigned_and_filter_the_board(api: Any, leaves: Any, people: Any) -> None:
+def test_labels_are_created_assigned_and_filter_the_board(
+    api: Any, leaves: Any, people: Any
+) -> None:
     created = api("member").post("/api/v1/projects/APL/labels", json.dumps({"name": "security", "color": "#dc2626"}),
                                  content_type="application/json")  # fmt: skip
     assert created.status_code == 201
@@ -97,7 +118,9 @@ def test_labels_are_created_assigned_and_filter_the_board(api: Any, leaves: Any,
     assert Label.objects.get(pk=label_id).tasks.count() == 1
 
 
-def test_board_shows_leaf_tasks_and_filters_without_javascript(leaves: Any, people: Any, project: Any) -> None:
+def test_board_shows_leaf_tasks_and_filters_without_javascript(
+    leaves: Any, people: Any, project: Any
+) -> None:
     client = Client()
     client.force_login(people["viewer"])
     page = client.get("/projects/APL/board/").content.decode()

@@ -47,7 +47,9 @@ def test_commit_over_capacity_warns_and_shows_the_overload(
     response = post(api("member"), f"/api/v1/cycles/{sprint.pk}/commit", {"tasks": ids})
     assert response.status_code == 200
     assert response.json()["over_capacity"] is False
-    patched = patch(api("manager"), f"/api/v1/cycles/{sprint.pk}", {"version": 1, "capacity_hours": 50})
+    patched = patch(
+        api("manager"), f"/api/v1/cycles/{sprint.pk}", {"version": 1, "capacity_hours": 50}
+    )
     assert patched.json()["overload_hours"] == 10
     more = post(api("member"), f"/api/v1/cycles/{sprint.pk}/commit", {"tasks": ids})
     body = more.json()
@@ -60,13 +62,25 @@ def test_commit_over_capacity_warns_and_shows_the_overload(
 def test_summary_tasks_and_foreign_tasks_cannot_be_committed(
     api: Any, leaves: Any, sprint: Cycle, tasks: Any
 ) -> None:
-    summary = post(api("member"), f"/api/v1/cycles/{sprint.pk}/commit", {"tasks": [leaves["phase"].pk]})
+    summary = post(
+        api("member"), f"/api/v1/cycles/{sprint.pk}/commit", {"tasks": [leaves["phase"].pk]}
+    )
     assert summary.status_code == 422
     assert summary.json()["errors"][0]["field"] == "tasks"
     missing = post(api("member"), f"/api/v1/cycles/{sprint.pk}/commit", {"tasks": [999999]})
     assert missing.status_code == 422
-    assert post(api("viewer"), f"/api/v1/cycles/{sprint.pk}/commit", {"tasks": [leaves["a"].pk]}).status_code == 403
-    assert post(api("outsider"), f"/api/v1/cycles/{sprint.pk}/commit", {"tasks": [leaves["a"].pk]}).status_code == 404
+    assert (
+        post(
+            api("viewer"), f"/api/v1/cycles/{sprint.pk}/commit", {"tasks": [leaves["a"].pk]}
+        ).status_code
+        == 403
+    )
+    assert (
+        post(
+            api("outsider"), f"/api/v1/cycles/{sprint.pk}/commit", {"tasks": [leaves["a"].pk]}
+        ).status_code
+        == 404
+    )
 
 
 def test_stale_cycle_patch_gets_409(api: Any, sprint: Cycle) -> None:
@@ -81,14 +95,21 @@ def test_one_active_cycle_and_closing_asks_where_work_goes(
     manager = api("manager")
     second = post(manager, "/api/v1/projects/APL/cycles",
                   {"name": "Sprint 2", "start": "2027-01-18", "finish": "2027-01-29"}).json()  # fmt: skip
-    post(api("member"), f"/api/v1/cycles/{sprint.pk}/commit", {"tasks": [leaves["a"].pk, leaves["b"].pk]})
+    post(
+        api("member"),
+        f"/api/v1/cycles/{sprint.pk}/commit",
+        {"tasks": [leaves["a"].pk, leaves["b"].pk]},
+    )
     assert post(manager, f"/api/v1/cycles/{sprint.pk}/start", {"version": 1}).status_code == 200
     refused = post(manager, f"/api/v1/cycles/{second['id']}/start", {"version": 1})
     assert refused.status_code == 409
     assert "one active cycle" in refused.json()["detail"]
     closed = post(manager, f"/api/v1/cycles/{sprint.pk}/close", {"version": 2, "move_to": None})
     assert closed.json()["state"] == "closed"
-    assert Task.objects.filter(cycle__isnull=True, pk__in=[leaves["a"].pk, leaves["b"].pk]).count() == 2
+    assert (
+        Task.objects.filter(cycle__isnull=True, pk__in=[leaves["a"].pk, leaves["b"].pk]).count()
+        == 2
+    )
     assert AuditEvent.objects.filter(action="task.carry_over").count() == 2
     again = post(api("member"), f"/api/v1/cycles/{sprint.pk}/commit", {"tasks": [leaves["c"].pk]})
     assert again.status_code == 409

@@ -39,7 +39,9 @@ def _sprint_with_history(people: Any, leaves: Any, sprint: Cycle) -> Cycle:
     return Cycle.objects.select_related("project").get(pk=sprint.pk)
 
 
-def test_burndown_follows_done_added_and_removed_work(people: Any, leaves: Any, sprint: Cycle) -> None:
+def test_burndown_follows_done_added_and_removed_work(
+    people: Any, leaves: Any, sprint: Cycle
+) -> None:
     cycle = _sprint_with_history(people, leaves, sprint)
 
     chart = cycle_burndown(cycle=cycle, today=dt.date(2027, 1, 12))
@@ -59,7 +61,19 @@ def test_burndown_follows_done_added_and_removed_work(people: Any, leaves: Any, 
         ("2027-01-14", None, 0, 0, 0),
         ("2027-01-15", None, 0, 0, 0),
     ]
-    assert [p.ideal for p in chart.points] == [48.0, 43.2, 38.4, 33.6, 28.8, 24.0, 19.2, 14.4, 9.6, 4.8, 0.0]
+    assert [p.ideal for p in chart.points] == [
+        48.0,
+        43.2,
+        38.4,
+        33.6,
+        28.8,
+        24.0,
+        19.2,
+        14.4,
+        9.6,
+        4.8,
+        0.0,
+    ]
     assert chart.committed_at_start == 48
     assert chart.remaining_now == 12
     assert (chart.scope_now, chart.done_hours) == (36, 24)

@@ -18,11 +18,17 @@ def test_my_work_shows_only_visible_live_projects_tasks(
     api: Any, people: Any, project: Project, foreign_project: Project
 ) -> None:
     member, outsider = people["member"], people["outsider"]
-    mine = task_create(actor=people["owner"], project=project, name="Mine in APL", assignees=[member])
+    mine = task_create(
+        actor=people["owner"], project=project, name="Mine in APL", assignees=[member]
+    )
     membership_set(actor=outsider, project=foreign_project, user=member, role="member")
-    secret = task_create(actor=outsider, project=foreign_project, name="Was mine in ZED", assignees=[member])
+    secret = task_create(
+        actor=outsider, project=foreign_project, name="Was mine in ZED", assignees=[member]
+    )
     membership_remove(actor=outsider, project=foreign_project, user=member)
-    task_create(actor=people["owner"], project=project, name="Someone else's", assignees=[people["manager"]])
+    task_create(
+        actor=people["owner"], project=project, name="Someone else's", assignees=[people["manager"]]
+    )
 
     names = [t["name"] for t in api("member").get("/api/v1/my/tasks").json()["items"]]
 
@@ -37,7 +43,9 @@ def test_my_work_shows_only_visible_live_projects_tasks(
     assert mine.pk
 
 
-def test_tasks_assigned_through_a_linked_resource_count_as_mine(people: Any, project: Project) -> None:
+def test_tasks_assigned_through_a_linked_resource_count_as_mine(
+    people: Any, project: Project
+) -> None:
     from itpm.planning.models import Assignment
 
     task = task_create(actor=people["owner"], project=project, name="Rack install")
@@ -54,8 +62,12 @@ def test_groups_by_due_date_and_orders_by_date_then_priority(people: Any, projec
                         priority=100, assignees=[member])  # fmt: skip
     task_create(actor=owner, project=project, name="High first day", duration_hours=8, priority=900,
                 assignees=[member])  # fmt: skip
-    task_create(actor=owner, project=project, name="Next week", duration_hours=56, assignees=[member])
-    task_create(actor=owner, project=project, name="Much later", duration_hours=200, assignees=[member])
+    task_create(
+        actor=owner, project=project, name="Next week", duration_hours=56, assignees=[member]
+    )
+    task_create(
+        actor=owner, project=project, name="Much later", duration_hours=200, assignees=[member]
+    )
     groups = {
         group: [t.name for t in tasks]
         for group, _, tasks in my_work(user=member, today=dt.date(2027, 1, 5))

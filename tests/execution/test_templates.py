@@ -52,10 +52,14 @@ def test_every_category_has_a_realistic_template(category: str) -> None:
     assert all(before in names for before, _ in template.links())
 
 
-def test_api_creates_a_project_from_its_template_scheduled_from_the_start(api: Any, people: Any) -> None:
+def test_api_creates_a_project_from_its_template_scheduled_from_the_start(
+    api: Any, people: Any
+) -> None:
     body = {"key": "RACK", "name": "Rack rollout", "category": "hardware",
             "start_date": "2027-01-04", "template": True}  # fmt: skip
-    response = api("manager").post("/api/v1/projects", json.dumps(body), content_type="application/json")
+    response = api("manager").post(
+        "/api/v1/projects", json.dumps(body), content_type="application/json"
+    )
     assert response.status_code == 201, response.content
     project = Project.objects.get(key="RACK")
     template = TEMPLATES[Category.HARDWARE]

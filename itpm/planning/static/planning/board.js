@@ -90,6 +90,8 @@ function attach() {
     Sortable.create(list, {
       group: "board",
       animation: 120,
+      // Mouse and touch events instead of native drag and drop: the same on every browser.
+      forceFallback: true,
       filter: "details, summary, select, input, button, label",
       preventOnFilter: false,
       onEnd: (event) => {
@@ -104,5 +106,6 @@ if (board) {
   import(board.dataset.sortableSrc).then((module) => {
     Sortable = module.default;
     attach();
+    window.__boardReady = true;
   });
 }
