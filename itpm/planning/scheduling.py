@@ -23,6 +23,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+from django.db import connection, models, transaction
+from django.db.models import Func
 from django.utils import timezone
 
 from itpm.core.errors import Conflict, Invalid
@@ -130,15 +134,16 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
         pending.add(project.pk)
         return None
     axis = project_axis(project)
-    rows = list(
-        Task.objects.filter(project=project)
+    # Rows are read as plain tuples, and the stored schedule dates as seconds since 1970:
+    # turning 30,000 stored timestamps back into datetimes costs more than the whole
+    # critical-path computation of a 5,000-task plan (see bench/bench_gantt.py).
+    rows = [
+        _Row(*values)
+        for values in Task.objects.filter(project=project)
         .order_by("wbs_sort")
-        .only(
-            "id", "parent_id", "name", "wbs_code", "milestone", "duration_hours", "status",
-            "percent_complete", "constraint_type", "constraint_date", "deadline", "priority",
-            "actual_start", "actual_finish", "leveled_start", *SCHEDULE_FIELDS, "duration_hours",
-        )
-    )  # fmt: skip
+        .annotate(**{f"{name}_epoch": _EpochSeconds(name) for name in _STORED_DATES})
+        .values_list(*_ROW_FIELDS, *(f"{name}_epoch" for name in _STORED_DATES))
+    ]
     if not rows:
         Project.objects.filter(pk=project.pk).update(
             scheduled_finish=None, scheduled_at=timezone.now()
@@ -148,9 +153,9 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
         project.dependencies.values_list("predecessor_id", "successor_id", "type", "lag_hours")
     )
     engine_tasks = [_engine_task(task, axis) for task in rows]
+    kinds = {kind.value: kind for kind in DependencyType}
     engine_links = [
-        Dependency(str(pred), str(succ), DependencyType(kind), lag)
-        for pred, succ, kind, lag in links
+        Dependency(str(pred), str(succ), kinds[kind], lag) for pred, succ, kind, lag in links
     ]
     try:
         result = cpm.schedule(engine_tasks, engine_links)
@@ -163,7 +168,62 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
     return _write_back(project, rows, result, axis)
 
 
-def _engine_task(task: Task, axis: ProjectAxis) -> EngineTask:
+class _EpochSeconds(Func):
+    """Whole seconds since 1970 (UTC) of a datetime column; NULL stays NULL."""
+
+    output_field = models.BigIntegerField()
+    arity = 1
+    template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS BIGINT)"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # SQLite keeps datetimes as UTC text; "%%%%s" reaches strftime as "%s".
+        return self.as_sql(
+            compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
+        )
+
+
+_ROW_FIELDS = (
+    "id", "parent_id", "name", "wbs_code", "milestone", "duration_hours", "status",
+    "percent_complete", "constraint_type", "constraint_date", "deadline", "priority",
+    "actual_start", "actual_finish", "leveled_start", "total_float_hours", "free_float_hours",
+    "critical",
+)  # fmt: skip
+_STORED_DATES = (
+    "planned_start", "planned_finish", "early_start", "early_finish", "late_start", "late_finish",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class _Row:
+    """What the schedule service reads of a task: its inputs and its stored results."""
+
+    pk: int
+    parent_id: int | None
+    name: str
+    wbs_code: str
+    milestone: bool
+    duration_hours: int
+    status: str
+    percent_complete: int
+    constraint_type: str
+    constraint_date: dt.datetime | None
+    deadline: dt.datetime | None
+    priority: int
+    actual_start: dt.datetime | None
+    actual_finish: dt.datetime | None
+    leveled_start: dt.datetime | None
+    total_float_hours: int | None
+    free_float_hours: int | None
+    critical: bool
+    planned_start_epoch: int | None
+    planned_finish_epoch: int | None
+    early_start_epoch: int | None
+    early_finish_epoch: int | None
+    late_start_epoch: int | None
+    late_finish_epoch: int | None
+
+
+def _engine_task(task: Task | _Row, axis: ProjectAxis) -> EngineTask:
     constraint = Constraint()
     if task.constraint_type != "ASAP":
         at = None
@@ -199,59 +259,104 @@ def _engine_task(task: Task, axis: ProjectAxis) -> EngineTask:
     )
 
 
+_NULL = np.iinfo(np.int64).min  # a NULL stored date or float, in the comparisons below
+
+
+def _epochs(
+    axis: ProjectAxis, positions: npt.NDArray[np.int64], *, finish: bool
+) -> tuple[npt.NDArray[np.int64], dict[int, dt.datetime]]:
+    """Seconds since 1970 of axis positions, and the datetime of each distinct position.
+
+    Tasks share many dates, so each distinct position becomes a datetime once.
+    """
+    unique, inverse = np.unique(positions, return_inverse=True)
+    moments = axis.to_datetimes(unique, finish=finish)
+    seconds = np.fromiter((round(m.timestamp()) for m in moments), np.int64, len(moments))
+    return seconds[inverse.reshape(-1)], dict(zip(unique.tolist(), moments, strict=True))
+
+
+def _stored(values: list[int | None]) -> npt.NDArray[np.int64]:
+    return np.fromiter((_NULL if v is None else v for v in values), np.int64, len(values))
+
+
 def _write_back(
-    project: Project, rows: list[Task], result: cpm.Schedule, axis: ProjectAxis
+    project: Project, rows: list[_Row], result: cpm.Schedule, axis: ProjectAxis
 ) -> ScheduleResult:
+    """Store what changed: the whole comparison runs on arrays, datetimes only for changes."""
     index = {task_id: i for i, task_id in enumerate(result.ids)}
-    order = [index[str(task.pk)] for task in rows]
-    early_start = axis.to_datetimes(result.early_start[order])
-    early_finish = axis.to_datetimes(result.early_finish[order], finish=True)
-    late_start = axis.to_datetimes(result.late_start[order])
-    late_finish = axis.to_datetimes(result.late_finish[order], finish=True)
-    total_float = result.total_float[order].tolist()
-    free_float = result.free_float[order].tolist()
-    critical = result.critical[order].tolist()
-    summary = result.summary[order].tolist()
-    span = (result.early_finish[order] - result.early_start[order]).tolist()
-    changed: list[Task] = []
+    order = np.fromiter((index[str(task.pk)] for task in rows), np.int64, len(rows))
+    early_start_at = result.early_start[order]
+    early_finish_at = result.early_finish[order]
+    late_start_at = result.late_start[order]
+    late_finish_at = result.late_finish[order]
+    early_start, early_start_moment = _epochs(axis, early_start_at, finish=False)
+    early_finish, early_finish_moment = _epochs(axis, early_finish_at, finish=True)
+    late_start, late_start_moment = _epochs(axis, late_start_at, finish=False)
+    late_finish, late_finish_moment = _epochs(axis, late_finish_at, finish=True)
+    total_float = result.total_float[order].astype(np.int64)
+    free_float = result.free_float[order].astype(np.int64)
+    critical = result.critical[order]
+    summary = result.summary[order]
+    span = (early_finish_at - early_start_at).astype(np.int64)
+    # A milestone's start prints like its finish (end of the previous working day when it
+    # sits at a day boundary), as in MS Project.
+    milestone = np.fromiter((task.milestone for task in rows), np.bool_, len(rows))
+    start = np.where(milestone, early_finish, early_start)
+    late_start = np.where(milestone, late_finish, late_start)
+
+    stored_start = _stored([task.planned_start_epoch for task in rows])
+    stored_finish = _stored([task.planned_finish_epoch for task in rows])
+    duration = np.fromiter((task.duration_hours for task in rows), np.int64, len(rows))
+    moved_mask = (stored_start != start) | (stored_finish != early_finish)
+    changed_mask = (
+        moved_mask
+        | (_stored([task.early_start_epoch for task in rows]) != start)
+        | (_stored([task.early_finish_epoch for task in rows]) != early_finish)
+        | (_stored([task.late_start_epoch for task in rows]) != late_start)
+        | (_stored([task.late_finish_epoch for task in rows]) != late_finish)
+        | (_stored([task.total_float_hours for task in rows]) != total_float)
+        | (_stored([task.free_float_hours for task in rows]) != free_float)
+        | (np.fromiter((task.critical for task in rows), np.bool_, len(rows)) != critical)
+        | (summary & (duration != span))
+    )
+    late = [rows[i].pk for i in np.flatnonzero(total_float < 0).tolist()]
+
+    def old(epoch: int | None) -> dt.datetime | None:
+        return None if epoch is None else dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
+
+    updates: list[tuple[Any, ...]] = []
     moved: list[Moved] = []
-    late: list[int] = []
-    for i, task in enumerate(rows):
-        # A milestone's start prints like its finish (end of the previous working day
-        # when it sits at a day boundary), as in MS Project.
-        start = early_finish[i] if task.milestone else early_start[i]
-        values: dict[str, Any] = {
-            "planned_start": start,
-            "planned_finish": early_finish[i],
-            "early_start": start,
-            "early_finish": early_finish[i],
-            "late_start": late_finish[i] if task.milestone else late_start[i],
-            "late_finish": late_finish[i],
-            "total_float_hours": int(total_float[i]),
-            "free_float_hours": int(free_float[i]),
-            "critical": bool(critical[i]),
-        }
-        if summary[i]:
-            values["duration_hours"] = int(span[i])
-        if values["total_float_hours"] < 0:
-            late.append(task.pk)
-        before = {name: getattr(task, name) for name in values}
-        if before != values:
-            if before["planned_start"] != values["planned_start"] or (
-                before["planned_finish"] != values["planned_finish"]
-            ):
-                moved.append(
-                    Moved(
-                        task.pk, task.name, task.wbs_code, before["planned_start"],
-                        values["planned_start"], before["planned_finish"], values["planned_finish"],
-                    )
-                )  # fmt: skip
-            for name, value in values.items():
-                setattr(task, name, value)
-            changed.append(task)
-    if changed:
-        fields = [*SCHEDULE_FIELDS, "duration_hours"]
-        Task.objects.bulk_update(changed, fields, batch_size=1000)
+    for i in np.flatnonzero(changed_mask).tolist():
+        task = rows[i]
+        milestone_row = task.milestone
+        new_start = (
+            early_finish_moment[int(early_finish_at[i])]
+            if milestone_row
+            else early_start_moment[int(early_start_at[i])]
+        )
+        new_finish = early_finish_moment[int(early_finish_at[i])]
+        new_late_start = (
+            late_finish_moment[int(late_finish_at[i])]
+            if milestone_row
+            else late_start_moment[int(late_start_at[i])]
+        )
+        if moved_mask[i]:
+            moved.append(
+                Moved(
+                    task.pk, task.name, task.wbs_code, old(task.planned_start_epoch), new_start,
+                    old(task.planned_finish_epoch), new_finish,
+                )
+            )  # fmt: skip
+        updates.append(
+            (
+                new_start, new_finish, new_start, new_finish, new_late_start,
+                late_finish_moment[int(late_finish_at[i])], int(total_float[i]),
+                int(free_float[i]), bool(critical[i]),
+                int(span[i]) if summary[i] else task.duration_hours, task.pk,
+            )
+        )  # fmt: skip
+    if updates:
+        _update_rows(updates)
     finish = axis.to_datetime(result.project_finish, finish=True)
     Project.objects.filter(pk=project.pk).update(
         scheduled_finish=finish, scheduled_at=timezone.now()
@@ -263,3 +368,20 @@ def _write_back(
         moved=moved,
         late_tasks=late,
     )
+
+
+def _update_rows(updates: list[tuple[Any, ...]]) -> None:
+    """One UPDATE per changed task, sent as a batch (psycopg pipelines executemany).
+
+    Django's ``bulk_update`` writes ``CASE WHEN id = ... THEN ...`` per column, which
+    PostgreSQL plans in time quadratic in the batch: 30 s for a full 5,000-task rewrite.
+    """
+    quote = connection.ops.quote_name
+    # These fields have no db_column: the column is the field's name.
+    fields = [*SCHEDULE_FIELDS, "duration_hours"]
+    columns = ", ".join(f"{quote(name)} = %s" for name in fields)
+    sql = f"UPDATE {quote(Task._meta.db_table)} SET {columns} WHERE {quote('id')} = %s"  # noqa: S608 - names from the model, values are parameters
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [(*(adapt(v) for v in row[:6]), *row[6:]) for row in updates]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
