@@ -19,7 +19,7 @@ from itpm.accounts.models import Role
 from itpm.accounts.permissions import project_role
 from itpm.core.errors import Invalid
 from itpm.planning.models import Baseline, BaselineTask, Dependency, Task, WorkCalendar
-from itpm.planning.scheduling import DEFAULT_WORKING_HOURS, engine_calendar
+from itpm.planning.scheduling import DEFAULT_WORKING_HOURS, EpochSeconds, engine_calendar
 from itpm.portfolio.models import Project
 
 # Days shown before the first and after the last bar, so that a bar can be dragged there.
@@ -30,9 +30,14 @@ _MAX_RANGE_DAYS = 11_000
 
 _TASK_COLUMNS = (
     "id", "version", "parent_id", "wbs_code", "name", "milestone", "duration_hours",
+    "total_float_hours", "free_float_hours", "critical", "percent_complete", "status",
+    "constraint_type",
+)  # fmt: skip
+# Read as seconds since 1970 and written out once per distinct value: a 5,000-task plan
+# has 40,000 of these, and a datetime per value costs more than the rest of the request.
+_DATE_COLUMNS = (
     "planned_start", "planned_finish", "early_start", "early_finish", "late_start",
-    "late_finish", "total_float_hours", "free_float_hours", "critical", "percent_complete",
-    "status", "constraint_type", "constraint_date", "deadline",
+    "late_finish", "constraint_date", "deadline",
 )  # fmt: skip
 
 
@@ -48,7 +53,7 @@ def _hours_per_day(periods: list[Any]) -> float:
 def project_schedule(
     *, user: Any, project: Project, baseline_id: int | None = None
 ) -> dict[str, Any]:
-    """The project's computed schedule for the Gantt (see ``ScheduleOut`` in gantt_api).
+    """The project's computed schedule for the Gantt, ready for JSON (``ScheduleOut``).
 
     ``project`` must come from a permission-scoped lookup (``get_visible_project``).
     ``baseline_id`` adds that baseline's start and finish per task; a baseline of
@@ -61,12 +66,25 @@ def project_schedule(
     )
     calendar = engine_calendar(calendar_row, time_zone=project.time_zone)
     zone = calendar.zone
+    texts: dict[int, str] = {}
 
-    def local(moment: dt.datetime | None) -> dt.datetime | None:
-        return moment.astimezone(zone) if moment is not None else None
+    def text(epoch: int | None) -> str | None:
+        """ISO 8601 in the calendar's zone, e.g. 2027-01-04T09:00:00+01:00."""
+        if epoch is None:
+            return None
+        found = texts.get(epoch)
+        if found is None:
+            found = texts[epoch] = dt.datetime.fromtimestamp(epoch, zone).isoformat()
+        return found
+
+    def local(moment: dt.datetime | None) -> str | None:
+        return moment.astimezone(zone).isoformat() if moment is not None else None
 
     rows = list(
-        Task.objects.filter(project=project).order_by("wbs_sort").values_list(*_TASK_COLUMNS)
+        Task.objects.filter(project=project)
+        .order_by("wbs_sort")
+        .annotate(**{f"{name}_epoch": EpochSeconds(name) for name in _DATE_COLUMNS})
+        .values_list(*_TASK_COLUMNS, *(f"{name}_epoch" for name in _DATE_COLUMNS))
     )
     parents = {row[2] for row in rows if row[2] is not None}
     # Summaries show progress weighted by hours of work (as MS Project rolls it up); one
@@ -77,17 +95,17 @@ def project_schedule(
         task_id, parent_id = row[0], row[2]
         if task_id not in parents:
             hours[task_id] = row[6]
-            done[task_id] = row[6] * row[16] / 100
+            done[task_id] = row[6] * row[10] / 100
         if parent_id is not None:
             hours[parent_id] += hours[task_id]
             done[parent_id] += done[task_id]
     tasks: list[dict[str, Any]] = []
-    first: dt.datetime | None = None
-    last: dt.datetime | None = None
+    first: int | None = None
+    last: int | None = None
     for row in rows:
-        (task_id, version, parent_id, wbs_code, name, milestone, duration, planned_start,
-         planned_finish, early_start, early_finish, late_start, late_finish, total_float,
-         free_float, critical, percent, status, constraint_type, constraint_date,
+        (task_id, version, parent_id, wbs_code, name, milestone, duration, total_float,
+         free_float, critical, percent, status, constraint_type, planned_start,
+         planned_finish, early_start, early_finish, late_start, late_finish, constraint_date,
          deadline) = row  # fmt: skip
         summary = task_id in parents
         if summary:
@@ -105,24 +123,25 @@ def project_schedule(
                 "parent": parent_id,
                 "depth": wbs_code.count("."),
                 "name": name,
-                "milestone": milestone,
+                "milestone": bool(milestone),
                 "summary": summary,
                 "duration_hours": duration,
-                "planned_start": local(planned_start),
-                "planned_finish": local(planned_finish),
-                "early_start": local(early_start),
-                "early_finish": local(early_finish),
-                "late_start": local(late_start),
-                "late_finish": local(late_finish),
+                "planned_start": text(planned_start),
+                "planned_finish": text(planned_finish),
+                "early_start": text(early_start),
+                "early_finish": text(early_finish),
+                "late_start": text(late_start),
+                "late_finish": text(late_finish),
                 "total_float_hours": total_float,
                 "free_float_hours": free_float,
-                "critical": critical,
+                "critical": bool(critical),
                 "percent_complete": percent,
                 "status": status,
                 "constraint_type": constraint_type,
-                "constraint_date": local(constraint_date),
-                "deadline": local(deadline),
+                "constraint_date": text(constraint_date),
+                "deadline": text(deadline),
                 "late": (total_float is not None and total_float < 0) or missed,
+                "_early_start": early_start,
             }
         )
     critical_ids = {t["id"] for t in tasks if t["critical"] and not t["summary"]}
@@ -146,12 +165,21 @@ def project_schedule(
         t["id"]
         for t in sorted(
             (t for t in tasks if t["id"] in critical_ids),
-            key=lambda t: (t["early_start"] or dt.datetime.max.replace(tzinfo=dt.UTC), t["wbs"]),
+            key=lambda t: (t["_early_start"] or 0, t["wbs"]),
         )
     ]
 
+    for task in tasks:
+        del task["_early_start"]
+
     baselines = [
-        {"id": pk, "name": name, "created_at": created, "active": active, "finish": local(finish)}
+        {
+            "id": pk,
+            "name": name,
+            "created_at": created.isoformat(),
+            "active": active,
+            "finish": local(finish),
+        }
         for pk, name, created, active, finish in Baseline.objects.filter(project=project)
         .order_by("-created_at", "-id")
         .values_list("id", "name", "created_at", "active", "finish")
@@ -164,10 +192,12 @@ def project_schedule(
                 "baseline", f"baseline {baseline_id} is not a baseline of {project.key}"
             )
         entries = []
-        for task_id, start, finish in BaselineTask.objects.filter(
-            baseline_id=baseline_id, task__isnull=False
-        ).values_list("task_id", "start", "finish"):
-            entries.append({"task": task_id, "start": local(start), "finish": local(finish)})
+        for task_id, start, finish in (
+            BaselineTask.objects.filter(baseline_id=baseline_id, task__isnull=False)
+            .annotate(start_epoch=EpochSeconds("start"), finish_epoch=EpochSeconds("finish"))
+            .values_list("task_id", "start_epoch", "finish_epoch")
+        ):
+            entries.append({"task": task_id, "start": text(start), "finish": text(finish)})
             if start is not None and (first is None or start < first):
                 first = start
             if finish is not None and (last is None or finish > last):
@@ -180,8 +210,10 @@ def project_schedule(
         if project.start_date
         else None
     )
-    candidates_low = [m for m in (first, project_start, now) if m is not None]
-    candidates_high = [m for m in (last, project_start, now) if m is not None]
+    first_moment = dt.datetime.fromtimestamp(first, zone) if first is not None else None
+    last_moment = dt.datetime.fromtimestamp(last, zone) if last is not None else None
+    candidates_low = [m for m in (first_moment, project_start, now) if m is not None]
+    candidates_high = [m for m in (last_moment, project_start, now) if m is not None]
     range_start = min(candidates_low).astimezone(zone).date() - _MARGIN_BEFORE
     range_end = max(candidates_high).astimezone(zone).date() + _MARGIN_AFTER
     if (range_end - range_start).days > _MAX_RANGE_DAYS:
@@ -190,7 +222,7 @@ def project_schedule(
     day = range_start
     while day <= range_end:
         if not calendar.is_working_day(day):
-            non_working.append(day)
+            non_working.append(day.isoformat())
         day += dt.timedelta(days=1)
     working_hours = [
         list(p)
@@ -201,11 +233,11 @@ def project_schedule(
         "project": {
             "key": project.key,
             "name": project.name,
-            "start_date": project.start_date,
+            "start_date": project.start_date.isoformat() if project.start_date else None,
             "finish": local(project.scheduled_finish),
-            "scheduled_at": project.scheduled_at,
+            "scheduled_at": project.scheduled_at.isoformat() if project.scheduled_at else None,
         },
-        "today": now,
+        "today": now.isoformat(),
         "can_edit": role is not None and role != Role.VIEWER and not project.archived,
         "calendar": {
             "name": calendar_row.name if calendar_row else "Standard",
@@ -213,8 +245,8 @@ def project_schedule(
             "working_days": sorted(calendar.working_days),
             "working_hours": working_hours,
             "hours_per_day": _hours_per_day(working_hours),
-            "range_start": range_start,
-            "range_end": range_end,
+            "range_start": range_start.isoformat(),
+            "range_end": range_end.isoformat(),
             "non_working_days": non_working,
         },
         "tasks": tasks,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import json
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from itpm.accounts.permissions import get_visible_project
@@ -117,11 +117,14 @@ class ScheduleQuery(Schema):
     "/projects/{key}/schedule",
     response={200: ScheduleOut, 404: ErrorOut, 422: ErrorOut},
 )
-def project_schedule(request: HttpRequest, key: str, query: Query[ScheduleQuery]) -> dict[str, Any]:
+def project_schedule(request: HttpRequest, key: str, query: Query[ScheduleQuery]) -> HttpResponse:
     """The computed schedule: dates, floats, critical path, calendar, baselines.
 
     Everything a Gantt chart needs, in one request. Dates are in the project calendar's
     time zone. Durations, floats and lags are working hours.
     """
     project = get_visible_project(request.user, key)
-    return gantt.project_schedule(user=request.user, project=project, baseline_id=query.baseline)
+    data = gantt.project_schedule(user=request.user, project=project, baseline_id=query.baseline)
+    # The selector returns JSON-ready values in ScheduleOut's shape (a test checks it);
+    # serializing directly saves validating 5,000 tasks field by field again.
+    return HttpResponse(json.dumps(data, separators=(",", ":")), content_type="application/json")

@@ -141,7 +141,7 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
         _Row(*values)
         for values in Task.objects.filter(project=project)
         .order_by("wbs_sort")
-        .annotate(**{f"{name}_epoch": _EpochSeconds(name) for name in _STORED_DATES})
+        .annotate(**{f"{name}_epoch": EpochSeconds(name) for name in _STORED_DATES})
         .values_list(*_ROW_FIELDS, *(f"{name}_epoch" for name in _STORED_DATES))
     ]
     if not rows:
@@ -168,7 +168,7 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
     return _write_back(project, rows, result, axis)
 
 
-class _EpochSeconds(Func):
+class EpochSeconds(Func):
     """Whole seconds since 1970 (UTC) of a datetime column; NULL stays NULL."""
 
     output_field = models.BigIntegerField()

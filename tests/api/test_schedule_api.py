@@ -9,6 +9,7 @@ import pytest
 from django.db import transaction
 
 from itpm.engine import cpm
+from itpm.planning.gantt_api import ScheduleOut
 from itpm.engine.model import Dependency as EngineDependency
 from itpm.engine.model import DependencyType as EngineDependencyType
 from itpm.planning.models import (
@@ -83,6 +84,7 @@ def test_schedule_round_trips_the_engine_exactly(
     response = api("viewer").get("/api/v1/projects/APL/schedule")
     assert response.status_code == 200, response.content
     data = response.json()
+    ScheduleOut.model_validate(data)  # the documented shape
 
     # The same tasks through the engine directly, converted on the same calendar.
     project.refresh_from_db()
