@@ -891,6 +891,10 @@ def level(
     optimal = makespan <= lower_bound
     bound = lower_bound
     if method == "exact" and not optimal:
+        # Import first: the first import of OR-Tools takes a second or more, which belongs
+        # to the time limit too.
+        from ortools.sat.python import cp_model  # noqa: F401
+
         remaining = max(0.1, time_limit - (time.perf_counter() - began))
         exact_start, exact_makespan, exact_bound, optimal = _exact(
             problem, start, makespan, time_limit=remaining, seed=seed, workers=workers
