@@ -110,13 +110,6 @@ class _Profile:
     starts: list[int]
     caps: list[float]
 
-    def at(self, moment: int) -> float:
-        k = 0
-        for index, begin in enumerate(self.starts):
-            if begin <= moment:
-                k = index
-        return self.caps[k] if moment >= self.starts[0] else self.caps[0]
-
     @property
     def final(self) -> float:
         return self.caps[-1]
@@ -158,6 +151,7 @@ class _Problem:
     change_points: list[int]  # every capacity change time, sorted
     # Started tasks (``actual_start``) stay where they started, whatever the capacity.
     pinned: list[int | None]
+    ids: list[str]
 
     def base_avail(self, length: int) -> list[list[float]]:
         return [profile.array(length) for profile in self.profiles]
@@ -247,6 +241,7 @@ def _build_problem(
         profiles=profiles,
         change_points=change_points,
         pinned=[task.actual_start for task in tasks],
+        ids=ids,
     )
     return problem, ids, network.order.tolist()
 
@@ -291,6 +286,7 @@ def _mirror(problem: _Problem) -> _Problem:
         profiles=problem.profiles,
         change_points=problem.change_points,
         pinned=[None] * n,  # the forward pass that follows puts them back
+        ids=problem.ids,
     )
 
 
@@ -386,7 +382,8 @@ def _serial(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[int
                             and _never_fits(avail, r, units, dur, t)
                         ):
                             raise EngineError(
-                                f"task index {j}: no period of {dur} units has enough capacity"
+                                f"task {problem.ids[j]!r}: no period of {dur} units has enough"
+                                " capacity of its resources"
                             )
                         break
                 else:
@@ -425,7 +422,9 @@ def _parallel(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[i
     start = [0] * n
     placed = 0
     waiting: list[int] = []  # eligible tasks with demands, not yet started
-    finishes: list[int] = []
+    # Pinned tasks hold capacity from the start (see _Solver), so their ends are events.
+    finishes = [f + duration[j] for j, f in enumerate(problem.pinned) if f is not None]
+    heapq.heapify(finishes)
     change_points = problem.change_points
     rows = avail.rows
     sorted_count = 0  # waiting[:sorted_count] is in key order
@@ -491,7 +490,14 @@ def _parallel(problem: _Problem, keys: Sequence[float], avail: _Avail) -> list[i
         if finishes:
             candidates.append(finishes[0])
         candidates.extend(c for c in change_points if c > clock)
-        clock = min(candidates) if candidates else clock + 1
+        if not candidates:
+            # Nothing runs, nothing is released and capacity never changes again: a waiting
+            # task that does not fit now never will.
+            raise EngineError(
+                f"task {problem.ids[waiting[0]]!r}: no period of {duration[waiting[0]]} units"
+                " has enough capacity of its resources"
+            )
+        clock = min(candidates)
     return start
 
 

@@ -289,10 +289,11 @@ def test_demand_above_capacity_names_task_and_resource() -> None:
         level([task("big", 2, ("dev", 3))], [], [Resource("dev", 2)])
 
 
-def test_demand_that_fits_only_before_capacity_drops_for_good_is_an_error() -> None:
+@pytest.mark.parametrize("scheme", ["serial", "parallel"])
+def test_demand_that_fits_only_before_capacity_drops_for_good_is_an_error(scheme: str) -> None:
     dev = Resource("dev", 2, changes=(CapacityChange(1, 1),))
-    with pytest.raises(EngineError, match="no period"):
-        level([task("pair", 3, ("dev", 2))], [], [dev])
+    with pytest.raises(EngineError, match="'pair': no period"):
+        level([task("pair", 3, ("dev", 2))], [], [dev], schemes=(scheme,))
 
 
 def test_cycle_is_reported() -> None:
