@@ -91,6 +91,10 @@ class Case:
             return str(_lifecycle_gate(self).pk)
         if name == "item_id":
             return str(_lifecycle_gate(self).checklist.first().pk)
+        if name in self.site.extra:
+            return str(self.site.extra[name])
+        if name in self.world.extra:
+            return str(self.world.extra[name])
         raise AssertionError(f"no value for path parameter {{{name}}}")
 
 
@@ -124,6 +128,9 @@ class Expect:
             return "ok" if target == "own" else "hidden"
         if self.who == "admin":
             return "ok" if actor == "admin" else "low"
+        if self.who == "any_manager":
+            # Site admins and managers/owners of any project (the outsider owns OTH).
+            return "ok" if actor in ("admin", "owner", "manager", "outsider") else "low"
         if self.who == "portfolio_manager":  # site admins here; project members see, may not
             if actor == "admin":
                 return "ok"
@@ -179,6 +186,10 @@ def PUBLIC(ok: int = 200, **kw: Any) -> Expect:
 
 def SELF(ok: int, **kw: Any) -> Expect:
     return Expect("self", ok, **kw)
+
+
+def ANY_MANAGER(ok: int, **kw: Any) -> Expect:
+    return Expect("any_manager", ok, **kw)
 
 
 # Web pages send the anonymous to the login page; the API answers 401.
@@ -299,6 +310,29 @@ def _cycle_form(c: Case) -> dict[str, Any]:
             "capacity_hours": "80", "goal": ""}  # fmt: skip
 
 
+def _calendar(c: Case) -> Any:
+    from itpm.planning.models import WorkCalendar
+
+    return WorkCalendar.objects.get(pk=c.site.extra["calendar_id"])
+
+
+def _resource(c: Case) -> Any:
+    from itpm.planning.models import Resource
+
+    return Resource.objects.get(pk=c.world.extra["resource_id"])
+
+
+def _assignment(c: Case) -> Any:
+    from itpm.planning.models import Assignment
+
+    return Assignment.objects.get(pk=c.site.extra["assignment_id"])
+
+
+def _new_assignment(c: Case) -> dict[str, Any]:
+    return {"task": c.site.tasks["test"].pk, "resource": c.world.extra["resource_id"],
+            "units": "0.5"}  # fmt: skip
+
+
 V1 = "/api/v1"
 ROUTES: dict[tuple[str, str], Expect] = {
     # --- API: accounts
@@ -344,8 +378,11 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ),
     ("GET", f"{V1}/projects/{{key}}/feasibility"): READ(),
     ("PUT", f"{V1}/projects/{{key}}/feasibility"): MANAGE(
-        200, body=lambda c: {"recommendation": "proceed",
-                             "scores": [{"dimension": "technical", "score": 4}]}
+        200,
+        body=lambda c: {
+            "recommendation": "proceed",
+            "scores": [{"dimension": "technical", "score": 4}],
+        },
     ),  # fmt: skip
     ("GET", f"{V1}/projects/{{key}}/gates"): READ(),
     ("POST", f"{V1}/projects/{{key}}/gates"): MANAGE(201, body=lambda c: {}),
@@ -373,25 +410,50 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/requests/"): ANY_AUTHENTICATED(**PAGE),
     ("GET", "/requests/new/"): ANY_AUTHENTICATED(**PAGE),
     ("POST", "/requests/new/"): ANY_AUTHENTICATED(
-        302, body=lambda c: {"title": "Idea", "problem": "p", "category": "other",
-                             "currency": "USD", "urgency": "medium"}, **PAGE,
+        302,
+        body=lambda c: {
+            "title": "Idea",
+            "problem": "p",
+            "category": "other",
+            "currency": "USD",
+            "urgency": "medium",
+        },
+        **PAGE,
     ),  # fmt: skip
     ("GET", "/requests/{request_id}/"): ANY_AUTHENTICATED(**PAGE),
     ("POST", "/requests/{request_id}/triage/"): ADMIN_ONLY(
-        302, low=302, body=lambda c: {"action": "reject", "note": "Not now",
-                                      "version": _lifecycle_request(c).version}, **PAGE,
+        302,
+        low=302,
+        body=lambda c: {
+            "action": "reject",
+            "note": "Not now",
+            "version": _lifecycle_request(c).version,
+        },
+        **PAGE,
     ),  # fmt: skip
     ("GET", "/lessons/"): ANY_AUTHENTICATED(**PAGE),
     ("GET", "/projects/{key}/business-case/"): READ(**PAGE),
     ("POST", "/projects/{key}/business-case/"): MANAGE(
-        302, low=422, body=lambda c: {"periodicity": "year", "discount_rate": "8",
-                                      "line-TOTAL_FORMS": "0", "line-INITIAL_FORMS": "0"},
+        302,
+        low=422,
+        body=lambda c: {
+            "periodicity": "year",
+            "discount_rate": "8",
+            "line-TOTAL_FORMS": "0",
+            "line-INITIAL_FORMS": "0",
+        },
         **PAGE,
     ),  # fmt: skip
     ("GET", "/projects/{key}/feasibility/"): READ(**PAGE),
     ("POST", "/projects/{key}/feasibility/"): MANAGE(
-        302, low=422, body=lambda c: {"recommendation": "proceed", "technical_score": "4",
-                                      **{f"{d}_weight": "1" for d in _DIMENSIONS}}, **PAGE,
+        302,
+        low=422,
+        body=lambda c: {
+            "recommendation": "proceed",
+            "technical_score": "4",
+            **{f"{d}_weight": "1" for d in _DIMENSIONS},
+        },
+        **PAGE,
     ),  # fmt: skip
     ("GET", "/projects/{key}/gates/"): READ(**PAGE),
     ("POST", "/projects/{key}/gates/open/"): MANAGE(302, low=302, body=lambda c: {}, **PAGE),
@@ -464,6 +526,49 @@ ROUTES: dict[tuple[str, str], Expect] = {
         422, body=_versioned("test", tasks=[{"name": "Part", "hours": 8}]), changes_data=False
     ),
     ("GET", f"{V1}/my/tasks"): ANY_AUTHENTICATED(),
+    # --- API: calendars, resources, assignments, leveling, baselines (tests/world_resources.py)
+    ("GET", f"{V1}/calendars"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/calendars"): MANAGE(
+        201, body=lambda c: {"name": "Matrix calendar", "project": c.site.project.key}
+    ),
+    ("GET", f"{V1}/calendars/{{calendar_id}}"): READ(),
+    ("PATCH", f"{V1}/calendars/{{calendar_id}}"): MANAGE(
+        200, body=lambda c: {"version": _calendar(c).version, "working_days": [0, 1, 2, 3]}
+    ),
+    ("POST", f"{V1}/calendars/{{calendar_id}}/exceptions"): MANAGE(
+        201, body=lambda c: {"date": "2027-01-06", "name": "Shutdown"}
+    ),
+    ("DELETE", f"{V1}/calendars/{{calendar_id}}/exceptions/{{date}}"): MANAGE(204),
+    ("GET", f"{V1}/resources"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/resources"): ANY_MANAGER(201, body=lambda c: {"name": "Matrix rack"}),
+    ("GET", f"{V1}/resources/{{resource_id}}"): ANY_AUTHENTICATED(),
+    ("PATCH", f"{V1}/resources/{{resource_id}}"): ANY_MANAGER(
+        200, body=lambda c: {"version": _resource(c).version, "capacity": 2}
+    ),
+    ("GET", f"{V1}/resources/{{resource_id}}/load"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/resources/{{resource_id}}/absences"): ANY_MANAGER(
+        201, body=lambda c: {"start": "2027-02-01", "finish": "2027-02-05"}
+    ),
+    ("DELETE", f"{V1}/resources/{{resource_id}}/absences/{{absence_id}}"): ANY_MANAGER(204),
+    ("POST", f"{V1}/resources/{{resource_id}}/rates"): ANY_MANAGER(
+        201, body=lambda c: {"valid_from": "2027-01-01", "rate": 80}
+    ),
+    ("GET", f"{V1}/projects/{{key}}/assignments"): READ(),
+    ("POST", f"{V1}/projects/{{key}}/assignments"): WRITE(201, body=_new_assignment),
+    ("GET", f"{V1}/assignments/{{assignment_id}}"): READ(),
+    ("PATCH", f"{V1}/assignments/{{assignment_id}}"): WRITE(
+        200, body=lambda c: {"version": _assignment(c).version, "units": 0.5}
+    ),
+    ("DELETE", f"{V1}/assignments/{{assignment_id}}"): WRITE(204),
+    ("POST", f"{V1}/projects/{{key}}/schedule/level"): MANAGE(
+        200, body=lambda c: {"solver": "heuristic", "time_limit": 1}
+    ),
+    # Nothing is leveled in the world, so clearing changes nothing.
+    ("DELETE", f"{V1}/projects/{{key}}/schedule/level"): MANAGE(204, changes_data=False),
+    ("GET", f"{V1}/projects/{{key}}/baselines"): READ(),
+    ("POST", f"{V1}/projects/{{key}}/baselines"): MANAGE(201, body=lambda c: {"name": "Matrix"}),
+    ("POST", f"{V1}/projects/{{key}}/baselines/{{baseline_id}}/activate"): MANAGE(200),
+    ("GET", f"{V1}/projects/{{key}}/baselines/{{baseline_id}}/variance"): READ(),
     # --- API: the shell (documents, not data)
     ("GET", f"{V1}/openapi.json"): PUBLIC(),
     ("GET", f"{V1}/docs"): PUBLIC(),
@@ -504,6 +609,76 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ),
     ("POST", "/projects/{key}/members/{username}/remove/"): MANAGE(
         302, low=302, body=lambda c: {}, **PAGE
+    ),
+    # --- resource planning pages; refused page forms redirect with a message (or show it)
+    ("GET", "/projects/{key}/resources/"): READ(**PAGE),
+    ("POST", "/projects/{key}/resources/level/"): MANAGE(
+        302, low=302, body=lambda c: {"solver": "heuristic", "time_limit": "1"}, **PAGE
+    ),
+    ("GET", "/projects/{key}/resources/level/status/"): READ(**PAGE),
+    # Without an open preview these answer with a message and change nothing.
+    ("POST", "/projects/{key}/resources/level/apply/"): MANAGE(
+        302, low=302, body=lambda c: {}, changes_data=False, **PAGE
+    ),
+    ("POST", "/projects/{key}/resources/level/discard/"): MANAGE(
+        302, low=302, body=lambda c: {}, changes_data=False, **PAGE
+    ),
+    ("POST", "/projects/{key}/resources/level/clear/"): MANAGE(
+        302, low=302, body=lambda c: {}, changes_data=False, **PAGE
+    ),
+    ("POST", "/projects/{key}/assignments/"): WRITE(
+        302, low=302, body=lambda c: {**_new_assignment(c), "units": "50"}, **PAGE
+    ),
+    ("POST", "/assignments/{assignment_id}/delete/"): WRITE(
+        302, low=302, body=lambda c: {}, **PAGE
+    ),
+    ("GET", "/projects/{key}/calendar/"): READ(**PAGE),
+    ("POST", "/projects/{key}/calendar/"): MANAGE(
+        302,
+        low=422,
+        body=lambda c: {
+            "working_days": ["0", "1", "2", "3"],
+            "working_hours": "09:00-17:00",
+            "timezone": "UTC",
+            "version": str(_calendar(c).version),
+        },
+        **PAGE,
+    ),  # fmt: skip
+    ("POST", "/projects/{key}/calendar/exceptions/"): MANAGE(
+        302, low=302, body=lambda c: {"date": "2027-01-06", "name": "Shutdown"}, **PAGE
+    ),
+    ("POST", "/projects/{key}/calendar/exceptions/remove/"): MANAGE(
+        302, low=302, body=lambda c: {"date": "2027-02-15"}, **PAGE
+    ),
+    ("GET", "/projects/{key}/baselines/"): READ(**PAGE),
+    ("POST", "/projects/{key}/baselines/"): MANAGE(
+        302, low=422, body=lambda c: {"name": "Matrix"}, **PAGE
+    ),
+    ("POST", "/projects/{key}/baselines/activate/"): MANAGE(
+        302, low=302, body=lambda c: {"baseline": str(c.site.extra["baseline_id"])}, **PAGE
+    ),
+    ("GET", "/resources/"): ANY_AUTHENTICATED(**PAGE),
+    ("POST", "/resources/"): ANY_MANAGER(
+        302, low=422, body=lambda c: {"name": "Matrix rack", "kind": "hardware"}, **PAGE
+    ),
+    ("GET", "/resources/{resource_id}/"): ANY_AUTHENTICATED(**PAGE),
+    ("POST", "/resources/{resource_id}/"): ANY_MANAGER(
+        302,
+        low=422,
+        body=lambda c: {
+            "version": str(_resource(c).version),
+            "name": "Rack 2",
+            "kind": "hardware",
+            "capacity": "1",
+            "active": "on",
+        },
+        **PAGE,
+    ),  # fmt: skip
+    ("POST", "/resources/{resource_id}/absences/"): ANY_MANAGER(
+        302, low=302, body=lambda c: {"start": "2027-02-01", "finish": "2027-02-05"}, **PAGE
+    ),
+    ("POST", "/resources/{resource_id}/rates/"): ANY_MANAGER(
+        302, low=302, body=lambda c: {"valid_from": "2027-01-01", "rate": "80"}, **PAGE
     ),
     ("GET", "/tasks/{task_id}/row/"): READ(**PAGE),
     # --- execution pages: cycles, board, my work
@@ -615,6 +790,8 @@ def _project_scoped(path: str) -> bool:
             "{gate_id}",
             "{item_id}",
             "{cycle_id}",
+            "{calendar_id}",
+            "{assignment_id}",
         )
     )
 

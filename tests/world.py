@@ -50,6 +50,8 @@ class Site:
     project: Project
     tasks: dict[str, Task]
     dependency: Dependency
+    # Ids of further objects that path parameters name ({calendar_id}, {baseline_id}, ...).
+    extra: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -58,6 +60,7 @@ class World:
     sites: dict[str, Site]  # "own" (APL) and "foreign" (ZED)
     tokens: dict[str, str] = field(default_factory=dict)  # actor -> bearer secret
     spare_tokens: dict[str, int] = field(default_factory=dict)  # actor -> a token id to revoke
+    extra: dict[str, int] = field(default_factory=dict)  # ids of objects outside projects
     baseline: dict[str, tuple[int, str]] = field(default_factory=dict)  # db_state() when built
 
 
@@ -110,11 +113,17 @@ def build_world() -> World:
         world.tokens[actor] = token_create(user=users[actor], name="matrix")[1]
         world.spare_tokens[actor] = token_create(user=users[actor], name="spare")[0].pk
     world.spare_tokens["zoe"] = token_create(user=users["zoe"], name="spare")[0].pk
+    from tests.world_resources import build_resource_world
+
+    build_resource_world(world)
     world.baseline = db_state()
     return world
 
 
 def destroy_world() -> None:
+    from tests.world_resources import destroy_resource_world
+
+    destroy_resource_world()
     AuditEvent.objects.all().delete()
     ApiToken.objects.all().delete()
     Dependency.objects.all().delete()
