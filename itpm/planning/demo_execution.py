@@ -82,7 +82,7 @@ def load_execution_demo(users: dict[str, User]) -> None:
                 name=f"Sprint {n}",
                 start=start,
                 finish=start + dt.timedelta(days=11),
-                capacity_hours=120,
+                capacity_hours=200,
                 goal=[
                     "Discovery done and scope signed off",
                     "Architecture approved",

@@ -89,10 +89,11 @@ CHART_W, CHART_H, PAD_L, PAD_B, PAD_T, PAD_R = 640, 240, 44, 28, 12, 12
 
 
 def _nice_max(value: float) -> int:
-    for step in (10, 20, 40, 50, 80, 100, 200, 400, 500, 1000, 2000, 5000, 10000):
+    # Every maximum divides by four, so the quarter ticks are whole numbers.
+    for step in (12, 20, 40, 60, 80, 100, 120, 160, 200, 240, 300, 400, 600, 800, 1200, 2000, 4000):
         if value <= step:
             return step
-    return int(value) + 1
+    return (int(value) // 400 + 1) * 400
 
 
 def burndown_svg(chart: selectors.Burndown) -> dict[str, Any]:
@@ -209,6 +210,7 @@ def _next_dates(project: Project, cycles: list[Cycle]) -> dict[str, Any]:
         "name": f"Sprint {len(sprints) + 1}",
         "start": start,
         "finish": start + dt.timedelta(days=11),
+        "capacity_hours": sprints[-1].capacity_hours if sprints else 0,
     }
 
 
