@@ -95,6 +95,8 @@ class Case:
             return str(self.site.extra[name])
         if name in self.world.extra:
             return str(self.world.extra[name])
+        if name in _HELPDESK_PARAMS:
+            return _HELPDESK_PARAMS[name](_helpdesk(self))
         raise AssertionError(f"no value for path parameter {{{name}}}")
 
 
@@ -114,7 +116,12 @@ class Expect:
     anon: int = 401
     body: Callable[[Case], dict[str, Any]] | None = None
     params: dict[str, str] = field(default_factory=dict)
+    # An outside requester (portal only): "walled" (the portal guard answers 404, or
+    # ``requester_status``), "ok", "hidden", or None to apply the rules above as to anyone.
+    requester: str | None = "walled"
+    requester_status: int = 404
     changes_data: bool = True  # an allowed non-GET request writes something
+    low_outcome: str = "low"  # for who="agent": what a non-agent gets ("low" or "hidden")
 
     def outcome(self, actor: str, target: str) -> str:
         """One of "ok", "low" (refused: role or rights too low), "hidden" or "anon"."""
@@ -122,6 +129,12 @@ class Expect:
             return "ok"
         if actor == "anonymous":
             return "anon"
+        if actor == "requester" and self.requester is not None:
+            return self.requester
+        if self.who == "requester":  # the portal: only the outside requester's own ticket
+            return "hidden"
+        if self.who == "agent":  # members of the queue's (or owner) team, and site admins
+            return "ok" if actor in _AGENTS else self.low_outcome
         if self.who == "authenticated":
             return "ok"
         if self.who == "self":
@@ -142,7 +155,8 @@ class Expect:
 
     def status_for(self, actor: str, target: str) -> int:
         outcome = self.outcome(actor, target)
-        return {"ok": self.ok, "low": self.low, "hidden": self.hidden, "anon": self.anon}[outcome]
+        return {"ok": self.ok, "low": self.low, "hidden": self.hidden, "anon": self.anon,
+                "walled": self.requester_status}[outcome]  # fmt: skip
 
     def allowed(self, actor: str, target: str) -> bool:
         return self.outcome(actor, target) == "ok"
@@ -151,7 +165,7 @@ class Expect:
 def _role(actor: str, target: str) -> Role | None:
     if actor == "admin":
         return Role.OWNER
-    if actor in ("anonymous", "outsider") or target == "foreign":
+    if actor in ("anonymous", "outsider", "requester") or target == "foreign":
         return None
     return Role(actor)
 
@@ -336,9 +350,9 @@ def _new_assignment(c: Case) -> dict[str, Any]:
 V1 = "/api/v1"
 ROUTES: dict[tuple[str, str], Expect] = {
     # --- API: accounts
-    ("POST", f"{V1}/auth/token"): PUBLIC(201, body=_credentials),
-    ("GET", f"{V1}/auth/tokens"): ANY_AUTHENTICATED(),
-    ("DELETE", f"{V1}/auth/tokens/{{token_id}}"): SELF(204),
+    ("POST", f"{V1}/auth/token"): PUBLIC(201, body=_credentials, requester=None),
+    ("GET", f"{V1}/auth/tokens"): ANY_AUTHENTICATED(requester=None),
+    ("DELETE", f"{V1}/auth/tokens/{{token_id}}"): SELF(204, requester=None),
     ("GET", f"{V1}/users"): ANY_AUTHENTICATED(),
     ("POST", f"{V1}/users"): ADMIN_ONLY(
         201, body=lambda c: {"username": "created", "password": "a-long-passphrase-42"}
@@ -584,7 +598,7 @@ ROUTES: dict[tuple[str, str], Expect] = {
     # --- web pages. A page form answers a too-low role the way it answers any refused
     # change (the form again with the error, or a redirect with a message), not with 403;
     # the database checks below prove that nothing was changed.
-    ("GET", "/projects/"): ANY_AUTHENTICATED(**PAGE),
+    ("GET", "/projects/"): ANY_AUTHENTICATED(requester_status=302, **PAGE),
     ("GET", "/projects/new/"): ANY_AUTHENTICATED(**PAGE),
     ("POST", "/projects/new/"): ANY_AUTHENTICATED(
         302,
@@ -727,6 +741,225 @@ ROUTES: dict[tuple[str, str], Expect] = {
 }
 
 
+# ---------------------------------------------------------------------------- help desk
+# The world's queue of the "Matrix desk" team (its only member, ``member``, is the agent),
+# a ticket raised by the outside requester, and an asset and a service of that team.
+_AGENTS = ("member", "admin")
+
+
+def _helpdesk(c: Case) -> dict[str, Any]:
+    """The world's help-desk objects (tests/world.py), fresh from the database."""
+    return {name: type(obj).objects.get(pk=obj.pk) for name, obj in c.world.helpdesk.items()}
+
+
+_HELPDESK_PARAMS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "queue_key": lambda h: h["queue"].key,
+    "policy_id": lambda h: str(h["policy"].pk),
+    "ticket_id": lambda h: str(h["ticket"].pk),
+    "attachment_id": lambda h: str(h["attachment"].pk),
+    "asset_id": lambda h: str(h["asset"].pk),
+    "service_id": lambda h: str(h["service"].pk),
+}
+
+
+def AGENT(ok: int, **kw: Any) -> Expect:
+    """Agents of the queue's team (and owner-team members for assets) and site admins."""
+    return Expect("agent", ok, **kw)
+
+
+def PORTAL(ok: int = 200, **kw: Any) -> Expect:
+    """The requester portal: every logged-in person, for their own tickets only."""
+    return Expect("authenticated", ok, requester="ok", **kw)
+
+
+def REQUESTER_ONLY(ok: int = 200, **kw: Any) -> Expect:
+    """One of the outside requester's own tickets: everyone else gets 404."""
+    return Expect("requester", ok, requester="ok", **kw)
+
+
+def _hd_version(obj: str, **extra: Any) -> Callable[[Case], dict[str, Any]]:
+    return lambda c: {"version": _helpdesk(c)[obj].version, **extra}
+
+
+def _hd_file(name: str = "note.txt", content: bytes = b"hello") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="text/plain")
+
+
+def _import_file(c: Case) -> dict[str, Any]:
+    csv = b"tag,name,asset_type,owner_team\nMX-100,Imported switch,switch,Matrix desk\n"
+    return {"file": _hd_file("assets.csv", csv), "dry_run": "false", "apply": "on"}
+
+
+def _ticket_form(c: Case) -> dict[str, Any]:
+    t = _helpdesk(c)["ticket"]
+    return {"version": t.version, "status": "open", "assignee": "", "priority": "P2",
+            "impact": "high", "urgency": "low", "ticket_type": "incident", "category": ""}  # fmt: skip
+
+
+def _asset_form(c: Case, **extra: Any) -> dict[str, Any]:
+    team = _helpdesk(c)["team"]
+    return {"asset_type": "server", "name": "Web server", "tag": "MX-200", "status": "ordered",
+            "owner_team": str(team.pk), "currency": "USD", **extra}  # fmt: skip
+
+
+HELPDESK_ROUTES: dict[tuple[str, str], Expect] = {
+    # --- API: SLA policies and queues (readable by every internal user)
+    ("GET", f"{V1}/sla-policies"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/sla-policies"): ADMIN_ONLY(201, body=lambda c: {"name": "Gold"}),
+    ("GET", f"{V1}/sla-policies/{{policy_id}}"): ANY_AUTHENTICATED(),
+    ("PATCH", f"{V1}/sla-policies/{{policy_id}}"): ADMIN_ONLY(
+        200, body=_hd_version("policy", warning_percent=80)
+    ),
+    ("GET", f"{V1}/queues"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/queues"): ADMIN_ONLY(
+        201, body=lambda c: {"key": "NEWQ", "name": "New", "team": "Matrix desk"}
+    ),
+    ("GET", f"{V1}/queues/{{queue_key}}"): ANY_AUTHENTICATED(),
+    ("PATCH", f"{V1}/queues/{{queue_key}}"): AGENT(200, body=_hd_version("queue", name="Renamed")),
+    # --- API: tickets (agents; the requester uses the portal API)
+    ("GET", f"{V1}/tickets"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/tickets"): ANY_AUTHENTICATED(
+        201, body=lambda c: {"queue": _helpdesk(c)["queue"].key, "title": "Help"}
+    ),
+    ("GET", f"{V1}/tickets/{{ticket_id}}"): AGENT(200, low_outcome="hidden"),
+    ("PATCH", f"{V1}/tickets/{{ticket_id}}"): AGENT(
+        200, low_outcome="hidden", body=_hd_version("ticket", status="pending_requester")
+    ),
+    ("GET", f"{V1}/tickets/{{ticket_id}}/comments"): AGENT(200, low_outcome="hidden"),
+    ("POST", f"{V1}/tickets/{{ticket_id}}/comments"): AGENT(
+        201, low_outcome="hidden", body=lambda c: {"body": "Fixed", "public": False}
+    ),
+    ("GET", f"{V1}/tickets/{{ticket_id}}/attachments"): AGENT(200, low_outcome="hidden"),
+    ("POST", f"{V1}/tickets/{{ticket_id}}/attachments"): AGENT(
+        201, low_outcome="hidden", body=lambda c: {"file": _hd_file()}
+    ),
+    ("GET", f"{V1}/tickets/{{ticket_id}}/history"): AGENT(200, low_outcome="hidden"),
+    ("POST", f"{V1}/tickets/{{ticket_id}}/escalate"): AGENT(
+        200, low_outcome="hidden", body=lambda c: {"kind": "request"}
+    ),
+    # --- API: the portal, scoped to the requester's own tickets
+    ("GET", f"{V1}/portal/queues"): PORTAL(),
+    ("GET", f"{V1}/portal/tickets"): PORTAL(),
+    ("POST", f"{V1}/portal/tickets"): PORTAL(
+        201, body=lambda c: {"queue": _helpdesk(c)["queue"].key, "title": "New laptop"}
+    ),
+    ("GET", f"{V1}/portal/tickets/{{ticket_id}}"): REQUESTER_ONLY(),
+    ("GET", f"{V1}/portal/tickets/{{ticket_id}}/comments"): REQUESTER_ONLY(),
+    ("POST", f"{V1}/portal/tickets/{{ticket_id}}/comments"): REQUESTER_ONLY(
+        201, body=lambda c: {"body": "Thanks"}
+    ),
+    # --- API: assets and services (read: internal users; write: owner team, admins)
+    ("GET", f"{V1}/assets"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/assets"): AGENT(
+        201,
+        body=lambda c: {
+            "asset_type": "server",
+            "name": "N",
+            "tag": "MX-300",
+            "owner_team": "Matrix desk",
+        },
+    ),  # fmt: skip
+    # Rows of teams the caller may not edit come back as row errors; nothing is written.
+    ("POST", f"{V1}/assets/import"): AGENT(200, low=200, body=_import_file),
+    ("GET", f"{V1}/assets/{{asset_id}}"): ANY_AUTHENTICATED(),
+    ("PATCH", f"{V1}/assets/{{asset_id}}"): AGENT(200, body=_hd_version("asset", status="retired")),
+    ("GET", f"{V1}/assets/{{asset_id}}/history"): ANY_AUTHENTICATED(),
+    ("GET", f"{V1}/services"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/services"): AGENT(
+        201, body=lambda c: {"name": "New svc", "owner_team": "Matrix desk"}
+    ),
+    ("GET", f"{V1}/services/{{service_id}}"): ANY_AUTHENTICATED(),
+    ("PATCH", f"{V1}/services/{{service_id}}"): AGENT(
+        200, body=_hd_version("service", hours="24x7")
+    ),
+    # --- pages: help desk
+    ("GET", "/helpdesk/"): ANY_AUTHENTICATED(**PAGE),
+    ("GET", "/helpdesk/tickets/"): ANY_AUTHENTICATED(**PAGE),
+    ("GET", "/helpdesk/tickets/new/"): ANY_AUTHENTICATED(**PAGE),
+    ("POST", "/helpdesk/tickets/new/"): ANY_AUTHENTICATED(
+        302,
+        body=lambda c: {
+            "queue": _helpdesk(c)["queue"].key,
+            "title": "Help",
+            "ticket_type": "incident",
+            "impact": "low",
+            "urgency": "low",
+        },
+        **PAGE,
+    ),  # fmt: skip
+    # A bulk action names tickets; those the caller may not work on are not found.
+    ("POST", "/helpdesk/tickets/bulk/"): AGENT(
+        302,
+        low=302,
+        body=lambda c: {"ticket": str(_helpdesk(c)["ticket"].pk), "action": "close"},
+        **PAGE,
+    ),
+    ("GET", "/helpdesk/tickets/{ticket_id}/"): AGENT(200, low_outcome="hidden", **PAGE),
+    ("POST", "/helpdesk/tickets/{ticket_id}/update/"): AGENT(
+        302, low_outcome="hidden", body=_ticket_form, **PAGE
+    ),
+    ("POST", "/helpdesk/tickets/{ticket_id}/comment/"): AGENT(
+        302, low_outcome="hidden", body=lambda c: {"body": "Hello", "public": "on"}, **PAGE
+    ),
+    ("POST", "/helpdesk/tickets/{ticket_id}/escalate/"): AGENT(
+        302, low_outcome="hidden", body=lambda c: {"kind": "request"}, **PAGE
+    ),
+    ("GET", "/helpdesk/queues/{queue_key}/"): ANY_AUTHENTICATED(302, **PAGE),
+    ("POST", "/helpdesk/filters/"): ANY_AUTHENTICATED(
+        302, body=lambda c: {"name": "Open", "query": "open=1"}, **PAGE
+    ),
+    ("GET", "/helpdesk/reports/"): ANY_AUTHENTICATED(**PAGE),
+    ("GET", "/helpdesk/attachments/{attachment_id}/"): AGENT(200, low_outcome="hidden", **PAGE),
+    # --- pages: the requester portal
+    ("GET", "/portal/"): PORTAL(**PAGE),
+    ("GET", "/portal/new/"): PORTAL(**PAGE),
+    ("POST", "/portal/new/"): PORTAL(
+        302,
+        body=lambda c: {
+            "queue": _helpdesk(c)["queue"].key,
+            "title": "Help",
+            "ticket_type": "incident",
+            "urgency": "low",
+            "category": "",
+        },
+        **PAGE,
+    ),  # fmt: skip
+    ("GET", "/portal/tickets/{ticket_id}/"): REQUESTER_ONLY(**PAGE),
+    ("POST", "/portal/tickets/{ticket_id}/reply/"): REQUESTER_ONLY(
+        302, body=lambda c: {"body": "Thanks"}, **PAGE
+    ),
+    ("GET", "/portal/attachments/{attachment_id}/"): REQUESTER_ONLY(**PAGE),
+    # --- pages: assets and services (a refused form answers 422 with the error)
+    ("GET", "/assets/"): ANY_AUTHENTICATED(**PAGE),
+    ("GET", "/assets/new/"): ANY_AUTHENTICATED(**PAGE),
+    ("POST", "/assets/new/"): AGENT(302, low=422, body=_asset_form, **PAGE),
+    ("GET", "/assets/import/"): ANY_AUTHENTICATED(**PAGE),
+    ("POST", "/assets/import/"): AGENT(302, low=422, body=_import_file, **PAGE),
+    ("GET", "/assets/{asset_id}/"): ANY_AUTHENTICATED(**PAGE),
+    ("GET", "/assets/{asset_id}/edit/"): ANY_AUTHENTICATED(**PAGE),
+    ("POST", "/assets/{asset_id}/edit/"): AGENT(
+        302,
+        low=422,
+        body=lambda c: _asset_form(
+            c, tag="MX-001", version=str(_helpdesk(c)["asset"].version), status="retired"
+        ),
+        **PAGE,
+    ),  # fmt: skip
+    ("GET", "/services/"): ANY_AUTHENTICATED(**PAGE),
+    ("GET", "/services/new/"): ANY_AUTHENTICATED(**PAGE),
+    ("POST", "/services/new/"): AGENT(
+        302,
+        low=422,
+        body=lambda c: {"name": "Svc", "owner_team": str(_helpdesk(c)["team"].pk)},
+        **PAGE,
+    ),  # fmt: skip
+    ("GET", "/services/{service_id}/"): ANY_AUTHENTICATED(**PAGE),
+}
+ROUTES.update(HELPDESK_ROUTES)
+
+
 # ---------------------------------------------------------------------------- discovery
 def _template(route: str) -> str:
     """``projects/<str:key>/`` → ``/projects/{key}/``: one spelling for URL conf and OpenAPI."""
@@ -820,6 +1053,8 @@ def send(client: Client, method: str, url: str, body: dict[str, Any] | None) -> 
     if url.startswith("/api/"):
         if body is None:
             return client.generic(method, url)
+        if any(hasattr(value, "read") for value in body.values()):
+            return client.post(url, body)  # a file upload: multipart form
         return client.generic(method, url, json.dumps(body), content_type="application/json")
     if method == "GET":
         return client.get(url)

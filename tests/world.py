@@ -32,7 +32,7 @@ from itpm.portfolio.models import Project
 from itpm.portfolio.services import project_create
 
 PASSWORD = "correct-horse-battery-staple"
-ACTORS = ("anonymous", "outsider", "viewer", "member", "manager", "owner", "admin")
+ACTORS = ("anonymous", "outsider", "viewer", "member", "manager", "owner", "admin", "requester")
 USERNAMES = {
     "admin": "admin",
     "owner": "olivia",
@@ -40,6 +40,7 @@ USERNAMES = {
     "member": "mia",
     "viewer": "vic",
     "outsider": "oscar",
+    "requester": "rita",  # an outside requester: the portal only
 }
 
 
@@ -60,6 +61,7 @@ class World:
     sites: dict[str, Site]  # "own" (APL) and "foreign" (ZED)
     tokens: dict[str, str] = field(default_factory=dict)  # actor -> bearer secret
     spare_tokens: dict[str, int] = field(default_factory=dict)  # actor -> a token id to revoke
+    helpdesk: dict[str, Any] = field(default_factory=dict)  # help-desk objects by name
     extra: dict[str, int] = field(default_factory=dict)  # ids of objects outside projects
     baseline: dict[str, tuple[int, str]] = field(default_factory=dict)  # db_state() when built
 
@@ -113,6 +115,7 @@ def build_world() -> World:
         world.tokens[actor] = token_create(user=users[actor], name="matrix")[1]
         world.spare_tokens[actor] = token_create(user=users[actor], name="spare")[0].pk
     world.spare_tokens["zoe"] = token_create(user=users["zoe"], name="spare")[0].pk
+    world.helpdesk = _build_helpdesk(users)
     from tests.world_resources import build_resource_world
 
     build_resource_world(world)
@@ -130,6 +133,7 @@ def destroy_world() -> None:
     Task.objects.all().delete()
     Membership.objects.all().delete()
     Project.objects.all().delete()
+    _destroy_helpdesk()
     Team.objects.all().delete()
     User.objects.all().delete()
     Session.objects.all().delete()
@@ -160,3 +164,49 @@ def changed_tables(
     before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]
 ) -> list[str]:
     return sorted(label for label in before if before[label] != after.get(label))
+
+
+def _destroy_helpdesk() -> None:
+    """Help-desk and inventory rows protect their teams and requesters; remove them first."""
+    from itpm.assets.models import Asset, Service
+    from itpm.helpdesk.models import Queue, RequesterProfile, SlaPolicy, Ticket
+
+    Ticket.objects.all().delete()
+    Asset.objects.all().delete()
+    Service.objects.all().delete()
+    Queue.objects.all().delete()
+    SlaPolicy.objects.all().delete()
+    RequesterProfile.objects.all().delete()
+
+
+def _build_helpdesk(users: dict[str, User]) -> dict[str, Any]:
+    """The outside requester, and a queue of the "Matrix desk" team (whose only member is the
+    ``member`` actor: the agent) with a ticket the requester raised (a reply, an internal
+    note, a file), and an asset and a service of the same team."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from itpm.assets.models import Asset, Service
+    from itpm.helpdesk.models import (
+        Queue, RequesterProfile, SlaPolicy, Ticket, TicketAttachment, TicketComment,
+    )  # fmt: skip
+
+    RequesterProfile.objects.create(user=users["requester"], organization="Acme")
+    team = Team.objects.create(name="Matrix desk", kind="operations")
+    team.members.set([users["member"]])
+    policy = SlaPolicy.objects.create(name="Matrix SLA")
+    queue = Queue.objects.create(key="MDESK", name="Matrix desk", team=team, sla_policy=policy,
+                                 categories=["Access"])  # fmt: skip
+    ticket = Ticket.objects.create(queue=queue, title="Printer jam", priority="P3",
+                                   requester=users["requester"])  # fmt: skip
+    TicketComment.objects.create(ticket=ticket, author=users["member"], body="On it")
+    TicketComment.objects.create(ticket=ticket, author=users["member"], public=False,
+                                 body="Internal: printer lease ends")  # fmt: skip
+    attachment = TicketAttachment(ticket=ticket, name="log.txt", content_type="text/plain",
+                                  size=3, public=True)  # fmt: skip
+    attachment.file.save("log.txt", SimpleUploadedFile("log.txt", b"log"), save=False)
+    attachment.save()
+    service = Service.objects.create(name="Matrix service", owner_team=team)
+    asset = Asset.objects.create(asset_type="server", name="Matrix server", tag="MX-001",
+                                 owner_team=team, service=service)  # fmt: skip
+    return {"team": team, "policy": policy, "queue": queue, "ticket": ticket,
+            "attachment": attachment, "service": service, "asset": asset}  # fmt: skip

@@ -202,9 +202,10 @@ def queue_list(request: HttpRequest, limit: int = 100, offset: int = 0) -> dict[
 @router.post("/queues", response={201: QueueOut, **WRITE_ERRORS})
 def queue_create(request: HttpRequest, payload: QueueIn) -> tuple[int, Queue]:
     """Create a queue owned by a team (site admins)."""
-    data = _queue_data(request, payload.model_dump())
+    data = payload.model_dump()
     if data["priority_matrix"] is None:
         data.pop("priority_matrix")
+    data = _queue_data(request, data)
     return 201, services.queue_create(actor=request_user(request), **data)
 
 
@@ -378,7 +379,7 @@ def ticket_list(
     status: TicketStatus | None = None,
     priority: Priority | None = None,
     ticket_type: TicketType | None = None,
-    assignee: str | None = Field(None, description="A username, or 'none' for unassigned."),
+    assignee: str | None = None,
     requester: str | None = None,
     open: bool = False,
     breached: bool | None = None,
@@ -386,7 +387,10 @@ def ticket_list(
     limit: int = 50,
     offset: int = 0,
 ) -> dict[str, Any]:
-    """Tickets you may see: your queues' (as an agent), and those you requested or watch."""
+    """Tickets you may see: your queues' (as an agent), and those you requested or watch.
+
+    `assignee` is a username, or `none` for unassigned tickets; `open=true` leaves out
+    resolved and closed ones."""
     tickets = selectors.ticket_list(
         user=request.user, queue=queue, status=status, priority=priority,
         ticket_type=ticket_type, assignee=assignee, requester=requester, search=search,

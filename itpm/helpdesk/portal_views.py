@@ -51,7 +51,8 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         form.initial["category"] = chosen
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        queue = next(q for q in queues if q.key == data.pop("queue"))
+        key = data.pop("queue")
+        queue = next(q for q in queues if q.key == key)
         upload = data.pop("file")
         actor = request_user(request)
         try:
