@@ -339,6 +339,14 @@ def test_same_seed_same_schedule() -> None:
     assert first.start == second.start
 
 
+def test_time_limit_on_a_cpu_clock() -> None:
+    import time
+
+    tasks, deps, resources = _ladder()
+    result = level(tasks, deps, resources, time_limit=0.05, clock=time.process_time)
+    assert_feasible(result, tasks, deps, resources)
+
+
 def _ladder() -> tuple[list[Task], list[Dependency], list[Resource]]:
     tasks = [task(f"t{i}", 1 + i % 4, ("dev", 1 + i % 2), ("ops", i % 3)) for i in range(16)]
     deps = [Dependency(f"t{i}", f"t{i + 3}", [FS, SS, FF, SF][i % 4], i % 3 - 1) for i in range(13)]
