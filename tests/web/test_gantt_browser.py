@@ -23,6 +23,12 @@ DAY_PX = 36  # the day zoom's width of one day (gantt.js ZOOMS.day.px)
 UTC = dt.UTC
 
 
+@pytest.fixture(autouse=True)
+def _patient(page: Any) -> None:
+    # A drag is a write, a reschedule and a reload; give a busy machine time for them.
+    page.set_default_timeout(15_000)
+
+
 def open_gantt(page: Any) -> None:
     page.goto("/projects/APL/gantt/")
     page.wait_for_selector("#gantt.ready")
