@@ -842,20 +842,35 @@ def _leveling_inputs(
     assignments in *other* projects take at their scheduled dates.
     """
     axis = project_axis(project)
-    rows = list(Task.objects.filter(project=project).order_by("wbs_sort"))
-    assignments = list(
-        Assignment.objects.filter(project=project).select_related("resource__calendar")
+    rows = list(
+        Task.objects.filter(project=project)
+        .order_by("wbs_sort")
+        .only(
+            "id", "parent_id", "name", "wbs_code", "milestone", "duration_hours", "status",
+            "percent_complete", "constraint_type", "constraint_date", "deadline", "priority",
+            "actual_start", "actual_finish", "planned_start", "planned_finish",
+        )
+    )  # fmt: skip
+    demand_rows = list(
+        Assignment.objects.filter(project=project).values_list("task_id", "resource_id", "units")
     )
-    by_task: dict[int, list[Assignment]] = defaultdict(list)
-    for assignment in assignments:
-        by_task[assignment.task_id].append(assignment)
+    by_task: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    for task_id, resource_id, units in demand_rows:
+        by_task[task_id].append((resource_id, units))
+    resources = {
+        r.pk: r
+        for r in Resource.objects.filter(pk__in={row[1] for row in demand_rows}).select_related(
+            "calendar"
+        )
+    }
     engine_tasks: list[EngineTask] = []
     for task in rows:
         task.leveled_start = None
         engine_task = _engine_task(task, axis)
         if task.status not in FINISHED and task.actual_start is None:
             demands = tuple(
-                ResourceDemand(str(a.resource_id), float(a.units)) for a in by_task.get(task.pk, ())
+                ResourceDemand(str(resource_id), float(units))
+                for resource_id, units in by_task.get(task.pk, ())
             )
             engine_task = replace(engine_task, demands=demands)
         engine_tasks.append(engine_task)
@@ -868,7 +883,6 @@ def _leveling_inputs(
     leaves, leaf_links = cpm.expand_summaries(engine_tasks, links)
     unleveled = cpm.schedule(engine_tasks, links)
     makespan = int(unleveled.project_finish)
-    resources = {a.resource_id: a.resource for a in assignments}
     work: dict[int, float] = defaultdict(float)
     for leaf in leaves:
         for demand in leaf.demands:
@@ -884,13 +898,13 @@ def _leveling_inputs(
     )
     spans: list[tuple[int, float, int, int]] = []
     for resource_id, units_text, start, finish in other:
-        units = float(units_text)
+        other_units = float(units_text)
         if start is None or finish is None:
             continue
         begin = max(axis.to_axis(start), 0)
         end = axis.to_axis(finish, finish=True)
         if end > begin:
-            spans.append((resource_id, units, begin, end))
+            spans.append((resource_id, other_units, begin, end))
             horizon = max(horizon, end + 1)
     absences: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     for resource_id, first, last in ResourceAbsence.objects.filter(
