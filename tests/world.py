@@ -187,8 +187,13 @@ def _build_helpdesk(users: dict[str, User]) -> dict[str, Any]:
 
     from itpm.assets.models import Asset, Service
     from itpm.helpdesk.models import (
-        Queue, RequesterProfile, SlaPolicy, Ticket, TicketAttachment, TicketComment,
-    )  # fmt: skip
+        Queue,
+        RequesterProfile,
+        SlaPolicy,
+        Ticket,
+        TicketAttachment,
+        TicketComment,
+    )
 
     RequesterProfile.objects.create(user=users["requester"], organization="Acme")
     team = Team.objects.create(name="Matrix desk", kind="operations")
