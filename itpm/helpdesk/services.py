@@ -814,7 +814,9 @@ def sla_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                     counts["warnings" if threshold == SlaThreshold.WARNING else "breaches"] += 1
         with transaction.atomic():
             locked = (
-                Ticket.objects.select_for_update()
+                # Lock the ticket row only: the queue's policy and calendar are nullable
+                # joins, which PostgreSQL cannot lock.
+                Ticket.objects.select_for_update(of=("self",))
                 .select_related("queue", "queue__sla_policy", "queue__calendar")
                 .get(pk=ticket.pk)
             )
