@@ -9,9 +9,9 @@ import pytest
 from django.db import transaction
 
 from itpm.engine import cpm
-from itpm.planning.gantt_api import ScheduleOut
 from itpm.engine.model import Dependency as EngineDependency
 from itpm.engine.model import DependencyType as EngineDependencyType
+from itpm.planning.gantt_api import ScheduleOut
 from itpm.planning.models import (
     Baseline,
     BaselineTask,
