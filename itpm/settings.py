@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "itpm.accounts",
     "itpm.portfolio",
     "itpm.planning",
+    "itpm.control",
     "itpm.assets",
     "itpm.helpdesk",
     "itpm.web",

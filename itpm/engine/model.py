@@ -99,3 +99,5 @@ class RiskEvent:
     task: str | None = None
     delay: float = 0.0  # working units added to the task's duration when it occurs
     cost: float = 0.0
+    # Further tasks delayed by the same occurrence (one event hitting several tasks).
+    also_tasks: tuple[str, ...] = ()

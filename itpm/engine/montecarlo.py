@@ -103,6 +103,8 @@ class Forecast:
     histogram_counts: list[int]
     cost_percentiles: dict[int, float] | None = None
     mean_cost: float | None = None
+    #: Every iteration's cost (base cost included), when there is a cost.
+    cost_samples: FloatArray | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,7 @@ class _Plan:
     incoming: list[list[tuple[int, int, float]]]  # per task: (predecessor, kind, lag)
     outgoing: list[list[tuple[int, int, float]]]  # per task: (successor, kind, lag)
     risk_task: list[int]  # -1 for a project-level risk
+    risk_also: list[list[int]]  # further tasks the same occurrence delays
     risk_probability: list[float]
     risk_delay: list[float]
     risk_cost: list[float]
@@ -211,6 +214,7 @@ def forecast(
     counts, edges = np.histogram(finish, bins=bins)
     cost_percentiles = None
     mean_cost = None
+    cost = None
     if with_cost:
         cost = np.concatenate([r.cost for r in results if r.cost is not None]) + base_cost
         cost_percentiles = _percentiles(cost)
@@ -228,6 +232,7 @@ def forecast(
         histogram_counts=[int(count) for count in counts],
         cost_percentiles=cost_percentiles,
         mean_cost=mean_cost,
+        cost_samples=cost,
     )
 
 
@@ -378,6 +383,14 @@ def _prepare(
             raise PlanError(f"risks[{position}].task: {risk.task!r} is a summary task")
         else:
             raise PlanError(f"risks[{position}].task: unknown task id {risk.task!r}")
+    risk_also: list[list[int]] = []
+    for position, risk in enumerate(risks):
+        also: list[int] = []
+        for other in risk.also_tasks:
+            if other not in network.index:
+                raise PlanError(f"risks[{position}].also_tasks: unknown leaf task id {other!r}")
+            also.append(network.index[other])
+        risk_also.append(also)
 
     rates = None
     if cost_rates is not None:
@@ -407,6 +420,7 @@ def _prepare(
         incoming=incoming,
         outgoing=outgoing,
         risk_task=risk_task,
+        risk_also=risk_also,
         risk_probability=[r.probability for r in risks],
         risk_delay=[r.delay for r in risks],
         risk_cost=[r.cost for r in risks],
@@ -519,8 +533,9 @@ def _simulate(
     n = len(plan.ids)
     project_delay = np.zeros(width)
     cost = np.zeros(width) if with_cost else None
-    for task, probability, delay, risk_cost in zip(
-        plan.risk_task, plan.risk_probability, plan.risk_delay, plan.risk_cost, strict=True
+    for task, also, probability, delay, risk_cost in zip(
+        plan.risk_task, plan.risk_also, plan.risk_probability, plan.risk_delay, plan.risk_cost,
+        strict=True,
     ):
         occurs = rng.random(width) < probability
         if task >= 0:
@@ -528,6 +543,9 @@ def _simulate(
                 durations[task] += delay * occurs
         else:
             project_delay += delay * occurs
+        for other in also:
+            if not plan.completed[other]:
+                durations[other] += delay * occurs
         if cost is not None:
             cost += risk_cost * occurs
     if cost is not None and plan.cost_rates is not None:

@@ -1,0 +1,17 @@
+"""Background jobs of the control app (django-tasks; ``itpm serve`` runs a worker)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from itpm.control.models import ForecastRun, ForecastStatus
+
+
+@task()
+def forecast_job(run_id: int) -> None:
+    """Compute a queued forecast; the page polls the run for its progress."""
+    from itpm.control.services import forecast_run_execute
+
+    run = ForecastRun.objects.filter(pk=run_id, status=ForecastStatus.QUEUED).first()
+    if run is not None:
+        forecast_run_execute(run=run)
