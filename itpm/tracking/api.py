@@ -139,8 +139,12 @@ def _change_request(project: Any, ident: int | None) -> Any:
     """Find the named change request (issue 7's model) of the project; None when not named."""
     if ident is None:
         return None
+    from django.apps import apps
+
     try:
-        from itpm.control.models import ChangeRequest  # type: ignore[import-not-found]
+        if not apps.is_installed("itpm.control"):
+            raise ImportError("no change control")
+        from itpm.control.models import ChangeRequest  # type: ignore[attr-defined]
     except ImportError:
         raise Invalid.field("change_request", "change requests are not available yet") from None
     found = ChangeRequest.objects.filter(pk=ident, project=project).first()
@@ -369,40 +373,40 @@ def purchase_request_create(request: HttpRequest, payload: RequestIn) -> tuple[i
     return 201, selectors.request_get(user=request.user, request_id=created.pk)
 
 
-@router.get("/purchase-requests/{request_id}", response={200: RequestOut, 404: ErrorOut})
-def purchase_request_get(request: HttpRequest, request_id: int, response: HttpResponse) -> Any:
-    found = selectors.request_get(user=request.user, request_id=request_id)
+@router.get("/purchase-requests/{pr_id}", response={200: RequestOut, 404: ErrorOut})
+def purchase_request_get(request: HttpRequest, pr_id: int, response: HttpResponse) -> Any:
+    found = selectors.request_get(user=request.user, request_id=pr_id)
     with_etag(response, found.version)
     return found
 
 
-@router.post("/purchase-requests/{request_id}/submit", response={200: RequestOut, **WRITE_ERRORS})
-def purchase_request_submit(request: HttpRequest, request_id: int, payload: DecisionIn) -> Any:
-    found = selectors.request_get(user=request.user, request_id=request_id)
+@router.post("/purchase-requests/{pr_id}/submit", response={200: RequestOut, **WRITE_ERRORS})
+def purchase_request_submit(request: HttpRequest, pr_id: int, payload: DecisionIn) -> Any:
+    found = selectors.request_get(user=request.user, request_id=pr_id)
     procurement.purchase_request_submit(actor=request_user(request), request=found,
                                         version=expected_version(request, payload.version))  # fmt: skip
-    return selectors.request_get(user=request.user, request_id=request_id)
+    return selectors.request_get(user=request.user, request_id=pr_id)
 
 
-@router.post("/purchase-requests/{request_id}/approve", response={200: RequestOut, **WRITE_ERRORS})
-def purchase_request_approve(request: HttpRequest, request_id: int, payload: DecisionIn) -> Any:
+@router.post("/purchase-requests/{pr_id}/approve", response={200: RequestOut, **WRITE_ERRORS})
+def purchase_request_approve(request: HttpRequest, pr_id: int, payload: DecisionIn) -> Any:
     """Procurement approves; above the threshold the project's manager approves too."""
-    found = selectors.request_get(user=request.user, request_id=request_id)
+    found = selectors.request_get(user=request.user, request_id=pr_id)
     procurement.purchase_request_approve(
         actor=request_user(request), request=found,
         version=expected_version(request, payload.version), comment=payload.comment,
     )  # fmt: skip
-    return selectors.request_get(user=request.user, request_id=request_id)
+    return selectors.request_get(user=request.user, request_id=pr_id)
 
 
-@router.post("/purchase-requests/{request_id}/reject", response={200: RequestOut, **WRITE_ERRORS})
-def purchase_request_reject(request: HttpRequest, request_id: int, payload: DecisionIn) -> Any:
-    found = selectors.request_get(user=request.user, request_id=request_id)
+@router.post("/purchase-requests/{pr_id}/reject", response={200: RequestOut, **WRITE_ERRORS})
+def purchase_request_reject(request: HttpRequest, pr_id: int, payload: DecisionIn) -> Any:
+    found = selectors.request_get(user=request.user, request_id=pr_id)
     procurement.purchase_request_reject(
         actor=request_user(request), request=found,
         version=expected_version(request, payload.version), comment=payload.comment,
     )  # fmt: skip
-    return selectors.request_get(user=request.user, request_id=request_id)
+    return selectors.request_get(user=request.user, request_id=pr_id)
 
 
 class OrderLineOut(Schema):
@@ -553,41 +557,39 @@ def purchase_order_create(request: HttpRequest, payload: OrderIn) -> tuple[int, 
     return 201, selectors.order_get(user=request.user, order_id=order.pk)
 
 
-@router.get("/purchase-orders/{order_id}", response={200: OrderOut, 404: ErrorOut})
-def purchase_order_get(request: HttpRequest, order_id: int, response: HttpResponse) -> Any:
-    order = selectors.order_get(user=request.user, order_id=order_id)
+@router.get("/purchase-orders/{po_id}", response={200: OrderOut, 404: ErrorOut})
+def purchase_order_get(request: HttpRequest, po_id: int, response: HttpResponse) -> Any:
+    order = selectors.order_get(user=request.user, order_id=po_id)
     with_etag(response, order.version)
     return order
 
 
-@router.post("/purchase-orders/{order_id}/receipts", response={201: ReceiptOut, **WRITE_ERRORS})
-def goods_receipt_create(
-    request: HttpRequest, order_id: int, payload: ReceiptIn
-) -> tuple[int, Any]:
+@router.post("/purchase-orders/{po_id}/receipts", response={201: ReceiptOut, **WRITE_ERRORS})
+def goods_receipt_create(request: HttpRequest, po_id: int, payload: ReceiptIn) -> tuple[int, Any]:
     """Record goods received (partial deliveries welcome; over-receipt is flagged at invoice)."""
-    order = selectors.order_get(user=request.user, order_id=order_id)
+    order = selectors.order_get(user=request.user, order_id=po_id)
     return 201, procurement.goods_receipt_create(
         actor=request_user(request), order=order, date=payload.date, note=payload.note,
         lines=[ln.model_dump() for ln in payload.lines],
     )  # fmt: skip
 
 
-@router.post("/purchase-orders/{order_id}/invoices", response={201: InvoiceOut, **WRITE_ERRORS})
-def invoice_record(request: HttpRequest, order_id: int, payload: InvoiceIn) -> tuple[int, Any]:
+@router.post("/purchase-orders/{po_id}/invoices", response={201: InvoiceOut, **WRITE_ERRORS})
+def invoice_record(request: HttpRequest, po_id: int, payload: InvoiceIn) -> tuple[int, Any]:
     """Record a supplier invoice; it is three-way matched against the order and the receipts."""
-    order = selectors.order_get(user=request.user, order_id=order_id)
+    order = selectors.order_get(user=request.user, order_id=po_id)
     return 201, procurement.invoice_record(
         actor=request_user(request), order=order, number=payload.number, date=payload.date,
         lines=[ln.model_dump() for ln in payload.lines],
     )  # fmt: skip
 
 
-@router.post("/purchase-orders/{order_id}/close", response={200: OrderOut, **WRITE_ERRORS})
-def purchase_order_close(request: HttpRequest, order_id: int, payload: DecisionIn) -> Any:
-    order = selectors.order_get(user=request.user, order_id=order_id)
+@router.post("/purchase-orders/{po_id}/close", response={200: OrderOut, **WRITE_ERRORS})
+def purchase_order_close(request: HttpRequest, po_id: int, payload: DecisionIn) -> Any:
+    order = selectors.order_get(user=request.user, order_id=po_id)
     procurement.purchase_order_close(actor=request_user(request), order=order,
                                      version=expected_version(request, payload.version))  # fmt: skip
-    return selectors.order_get(user=request.user, order_id=order_id)
+    return selectors.order_get(user=request.user, order_id=po_id)
 
 
 @router.post("/invoices/{invoice_id}/accept", response={200: InvoiceOut, **WRITE_ERRORS})
@@ -937,7 +939,9 @@ def report_generate(request: HttpRequest, key: str, payload: ReportIn) -> tuple[
                                                status_date=payload.status_date)  # fmt: skip
 
 
-@router.get("/projects/{key}/status-reports/{report_id}", response={200: ReportOut, 404: ErrorOut})
+@router.get(
+    "/projects/{key}/status-reports/{int:report_id}", response={200: ReportOut, 404: ErrorOut}
+)
 def report_get(request: HttpRequest, key: str, report_id: int, response: HttpResponse) -> Any:
     report = _report(request, key, report_id)
     with_etag(response, report.version)
@@ -945,7 +949,7 @@ def report_get(request: HttpRequest, key: str, report_id: int, response: HttpRes
 
 
 @router.patch(
-    "/projects/{key}/status-reports/{report_id}", response={200: ReportOut, **WRITE_ERRORS}
+    "/projects/{key}/status-reports/{int:report_id}", response={200: ReportOut, **WRITE_ERRORS}
 )
 def report_update(request: HttpRequest, key: str, report_id: int, payload: ReportPatch) -> Any:
     """Confirm or override the RAG (an override needs commentary), edit, publish."""
@@ -966,7 +970,7 @@ def report_send(request: HttpRequest, key: str, report_id: int) -> tuple[int, An
 
 
 @router.get(
-    "/projects/{key}/status-reports/{report_id}.pdf",
+    "/projects/{key}/status-reports/{int:report_id}.pdf",
     response={200: None, 404: ErrorOut},
     openapi_extra={"responses": {"200": {"description": "The report as PDF",
                                          "content": {"application/pdf": {}}}}},

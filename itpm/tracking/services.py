@@ -33,9 +33,13 @@ APPROVED_CHANGE_STATES = {"approved", "applied", "implemented"}
 
 
 def finance_get(project: Project) -> ProjectFinance:
-    """The project's money settings, created with defaults on first use."""
+    """The project's money settings for reading: the defaults (unsaved) until first changed."""
+    return ProjectFinance.objects.filter(project=project).first() or ProjectFinance(project=project)
+
+
+def _finance_row(project: Project) -> ProjectFinance:
     finance, _ = ProjectFinance.objects.get_or_create(project=project)
-    return finance
+    return ProjectFinance.objects.select_for_update().get(pk=finance.pk)
 
 
 def project_is_baselined(project: Project) -> bool:
@@ -237,8 +241,7 @@ def project_finance_update(
             raise Invalid.field("report_recipients", "a list of e-mail addresses")
         clean["report_recipients"] = sorted(set(recipients))
     with transaction.atomic():
-        finance = finance_get(project)
-        finance = ProjectFinance.objects.select_for_update().get(pk=finance.pk)
+        finance = _finance_row(project)
         check_version(finance, version)
         extra = {}
         if "management_reserve" in clean and clean["management_reserve"] != (

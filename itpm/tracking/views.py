@@ -193,8 +193,8 @@ REQUEST_ACTIONS = {"submit", "approve", "reject", "order"}
 
 @login_required
 @require_POST
-def purchase_request_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
-    found = _found(selectors.request_get, user=request.user, request_id=request_id)
+def purchase_request_action(request: HttpRequest, pr_id: int, action: str) -> HttpResponse:
+    found = _found(selectors.request_get, user=request.user, request_id=pr_id)
     if action not in REQUEST_ACTIONS:
         raise Http404("no such action")
     actor = request_user(request)
@@ -212,7 +212,7 @@ def purchase_request_action(request: HttpRequest, request_id: int, action: str) 
         else:
             order = procurement.purchase_order_create(actor=actor, request=found)
             messages.success(request, f"{order.number} issued to {order.vendor}.")
-            return redirect("tracking:order_detail", order_id=order.pk)
+            return redirect("tracking:order_detail", po_id=order.pk)
     except ServiceError as exc:
         _fail(request, exc)
     else:
@@ -221,8 +221,8 @@ def purchase_request_action(request: HttpRequest, request_id: int, action: str) 
 
 
 @login_required
-def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = _found(selectors.order_get, user=request.user, order_id=order_id)
+def order_detail(request: HttpRequest, po_id: int) -> HttpResponse:
+    order = _found(selectors.order_get, user=request.user, order_id=po_id)
     quantities = procurement.order_quantities(order)
     lines = [{"line": ln, **quantities[ln.pk]} for ln in order.lines.all()]
     return render(
@@ -242,8 +242,8 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def order_action(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
-    order = _found(selectors.order_get, user=request.user, order_id=order_id)
+def order_action(request: HttpRequest, po_id: int, action: str) -> HttpResponse:
+    order = _found(selectors.order_get, user=request.user, order_id=po_id)
     if action not in {"receive", "invoice", "close"}:
         raise Http404("no such action")
     actor = request_user(request)
@@ -273,7 +273,7 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
         _fail(request, exc)
     else:
         messages.success(request, f"{order.number}: {action} recorded.")
-    return redirect("tracking:order_detail", order_id=order.pk)
+    return redirect("tracking:order_detail", po_id=order.pk)
 
 
 # ---------------------------------------------------------------------------- reports

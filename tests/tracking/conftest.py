@@ -45,7 +45,9 @@ def rated_member(people: dict[str, User]) -> Resource:
     """Mia's resource: 80/h until the end of January 2027, 100/h from February."""
     resource = Resource.objects.create(name="Mia", user=people["member"], cost_rate=Decimal(100))
     ResourceRate.objects.create(resource=resource, valid_from=dt.date(2026, 1, 1), rate=Decimal(80))
-    ResourceRate.objects.create(resource=resource, valid_from=dt.date(2027, 2, 1), rate=Decimal(100))
+    ResourceRate.objects.create(
+        resource=resource, valid_from=dt.date(2027, 2, 1), rate=Decimal(100)
+    )
     return resource
 
 
@@ -64,9 +66,8 @@ def textbook_baseline(project: Project, task: Task, cost: str = "100000.00") -> 
 @pytest.fixture
 def project_with_textbook(project: Project, people: dict[str, User], lines: dict[str, Any]) -> Any:
     from itpm.planning.services import task_create
-    from itpm.tracking.services import expense_create
-
     from itpm.tracking.models import BudgetPeriod
+    from itpm.tracking.services import expense_create
 
     BudgetPeriod.objects.filter(line__project=project).delete()
     owner = people["owner"]

@@ -105,7 +105,9 @@ def test_without_task_costs_pv_comes_from_the_budget_lines(project, people, line
     assert evm.source == "budget lines"
     assert evm.budget_at_completion == Decimal("100000.00")
     assert evm.planned_value == Decimal("100000.00")
-    task_update(actor=people["owner"], task=task, version=task.version, data={"percent_complete": 50})
+    task_update(
+        actor=people["owner"], task=task, version=task.version, data={"percent_complete": 50}
+    )
     assert project_evm(project, dt.date(2027, 4, 4)).earned_value == Decimal("50000.00")
 
 
@@ -136,7 +138,9 @@ def test_evm_snapshot_command_and_job(project, people, lines, settings):
 
 
 # Each example overwrites the rows it varies, so sharing the fixture between examples is safe.
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     percent=st.integers(min_value=0, max_value=100),
     spent=st.integers(min_value=1, max_value=500_000),
@@ -152,7 +156,9 @@ def test_identities_hold_for_db_computed_figures(project_with_textbook, percent,
     assert evm.cost_variance == evm.earned_value - evm.actual_cost
     assert evm.schedule_variance == evm.earned_value - evm.planned_value
     if evm.cpi:
-        assert abs(evm.eac_cpi - evm.budget_at_completion / (evm.earned_value / evm.actual_cost)) <= Decimal("0.01")
+        assert abs(
+            evm.eac_cpi - evm.budget_at_completion / (evm.earned_value / evm.actual_cost)
+        ) <= Decimal("0.01")
     assert evm.estimate_to_complete == evm.estimate_at_completion - evm.actual_cost
     assert evm.variance_at_completion == evm.budget_at_completion - evm.estimate_at_completion
     assert Decimal(0) <= evm.planned_value <= evm.budget_at_completion

@@ -32,16 +32,28 @@ def ordered(api, buyer, lines, settings) -> dict[str, Any]:
     assert pr["expected_cost"] == "16925.00" and pr["state"] == "submitted"
     assert pr["needs_manager"] is False
     procurement = api_client(buyer)
-    approved = post(procurement, f"{V1}/purchase-requests/{pr['id']}/approve", {"version": pr["version"]})
+    approved = post(
+        procurement, f"{V1}/purchase-requests/{pr['id']}/approve", {"version": pr["version"]}
+    )
     assert approved.json()["state"] == "approved", approved.content
-    order = post(procurement, f"{V1}/purchase-orders", {"request": pr["id"], "order_date": "2027-02-01"})
+    order = post(
+        procurement, f"{V1}/purchase-orders", {"request": pr["id"], "order_date": "2027-02-01"}
+    )
     assert order.status_code == 201, order.content
     return {"order": order.json(), "buyer": procurement, "member": member}
 
 
 def _receive(client, order, quantities):
-    lines = [{"line": ln["id"], "quantity": q} for ln, q in zip(order["lines"], quantities, strict=True) if q]
-    return post(client, f"{V1}/purchase-orders/{order['id']}/receipts", {"date": "2027-02-10", "lines": lines})
+    lines = [
+        {"line": ln["id"], "quantity": q}
+        for ln, q in zip(order["lines"], quantities, strict=True)
+        if q
+    ]
+    return post(
+        client,
+        f"{V1}/purchase-orders/{order['id']}/receipts",
+        {"date": "2027-02-10", "lines": lines},
+    )
 
 
 def _invoice(client, order, number, lines):
@@ -95,7 +107,12 @@ def test_flagged_invoice_blocks_closing_until_accepted(ordered):
     accepted = post(buyer, f"{V1}/invoices/{invoice['id']}/accept",
                     {"version": invoice["version"], "comment": "Surcharge agreed"})  # fmt: skip
     assert accepted.json()["match_state"] == "matched"
-    assert post(buyer, f"{V1}/purchase-orders/{order['id']}/close", {"version": order["version"]}).status_code == 200
+    assert (
+        post(
+            buyer, f"{V1}/purchase-orders/{order['id']}/close", {"version": order["version"]}
+        ).status_code
+        == 200
+    )
 
 
 def test_committed_actual_and_remaining_per_line(ordered, api):
@@ -112,7 +129,9 @@ def test_committed_actual_and_remaining_per_line(ordered, api):
     assert switches["forecast"] == "50000.00"
 
 
-def test_member_cannot_approve_and_manager_approval_is_needed_above_threshold(api, buyer, lines, settings):
+def test_member_cannot_approve_and_manager_approval_is_needed_above_threshold(
+    api, buyer, lines, settings
+):
     settings.ITPM_PROCUREMENT_MANAGER_THRESHOLD = 1000
     pr = post(api("member"), f"{V1}/purchase-requests", {
         "project": "APL", "title": "Rack", "vendor": "V", "submit": True,
@@ -120,10 +139,21 @@ def test_member_cannot_approve_and_manager_approval_is_needed_above_threshold(ap
         "items": [{"description": "Rack", "quantity": "1", "unit_price": "2500.00"}],
     }).json()  # fmt: skip
     assert pr["needs_manager"] is True
-    assert post(api("member"), f"{V1}/purchase-requests/{pr['id']}/approve", {"version": pr["version"]}).status_code == 403
-    after_buyer = post(api_client(buyer), f"{V1}/purchase-requests/{pr['id']}/approve", {"version": pr["version"]}).json()
+    assert (
+        post(
+            api("member"), f"{V1}/purchase-requests/{pr['id']}/approve", {"version": pr["version"]}
+        ).status_code
+        == 403
+    )
+    after_buyer = post(
+        api_client(buyer), f"{V1}/purchase-requests/{pr['id']}/approve", {"version": pr["version"]}
+    ).json()
     assert after_buyer["state"] == "submitted" and after_buyer["procurement_approved_by"] == "pat"
-    done = post(api("manager"), f"{V1}/purchase-requests/{pr['id']}/approve", {"version": after_buyer["version"]}).json()
+    done = post(
+        api("manager"),
+        f"{V1}/purchase-requests/{pr['id']}/approve",
+        {"version": after_buyer["version"]},
+    ).json()
     assert done["state"] == "approved" and done["manager_approved_by"] == "manny"
 
 

@@ -48,8 +48,15 @@ def test_submitted_and_approved_weeks_are_locked(api, tasks):
     assert log(api, "2027-01-06", "1", tasks["design"]).status_code == 409
     sheet = sheets[0]
     # Only the project's manager approves.
-    assert post(api("member"), f"{V1}/timesheets/{sheet['id']}/approve", {"version": sheet["version"]}).status_code == 403
-    approved = post(api("manager"), f"{V1}/timesheets/{sheet['id']}/approve", {"version": sheet["version"]})
+    assert (
+        post(
+            api("member"), f"{V1}/timesheets/{sheet['id']}/approve", {"version": sheet["version"]}
+        ).status_code
+        == 403
+    )
+    approved = post(
+        api("manager"), f"{V1}/timesheets/{sheet['id']}/approve", {"version": sheet["version"]}
+    )
     assert approved.json()["state"] == "approved"
     assert api("member").delete(f"{V1}/time-entries/{entry['id']}").status_code == 409
     # Another week stays open.
@@ -59,7 +66,12 @@ def test_submitted_and_approved_weeks_are_locked(api, tasks):
 def test_rejected_week_opens_again(api, tasks):
     entry = log(api, "2027-01-05", "3", tasks["design"]).json()
     sheet = post(api("member"), f"{V1}/timesheets/submit", {"week": "2027-01-04"}).json()[0]
-    assert post(api("manager"), f"{V1}/timesheets/{sheet['id']}/reject", {"version": sheet["version"]}).status_code == 422
+    assert (
+        post(
+            api("manager"), f"{V1}/timesheets/{sheet['id']}/reject", {"version": sheet["version"]}
+        ).status_code
+        == 422
+    )
     rejected = post(api("manager"), f"{V1}/timesheets/{sheet['id']}/reject",
                     {"version": sheet["version"], "comment": "Split design and code"}).json()  # fmt: skip
     assert rejected["state"] == "rejected"
@@ -78,7 +90,11 @@ def test_time_on_closed_or_archived_projects_is_refused(api, tasks, project):
 
 
 def test_non_project_time_needs_a_category_and_is_approved_on_submit(api):
-    ok = post(api("member"), f"{V1}/time-entries", {"category": "training", "date": "2027-01-05", "hours": "2"})
+    ok = post(
+        api("member"),
+        f"{V1}/time-entries",
+        {"category": "training", "date": "2027-01-05", "hours": "2"},
+    )
     assert ok.status_code == 201 and ok.json()["project"] is None
     sheets = post(api("member"), f"{V1}/timesheets/submit", {"week": "2027-01-04"}).json()
     assert sheets[0]["state"] == "approved"
@@ -106,10 +122,14 @@ def test_assignee_reports_progress_and_only_managers_pick_the_method(api, tasks)
 def test_budget_changes_after_baseline_need_a_change_request(api, project, lines):
     line = lines["hardware"]
     patch = {"version": line.version, "months": {"2027-02": "60000.00"}}
-    ok = api("manager").patch(f"{V1}/budget-lines/{line.pk}", json.dumps(patch), content_type="application/json")
+    ok = api("manager").patch(
+        f"{V1}/budget-lines/{line.pk}", json.dumps(patch), content_type="application/json"
+    )
     assert ok.status_code == 200 and ok.json()["budget"] == "60000.00"
     Baseline.objects.create(project=project, name="B1", active=True)
     patch = {"version": ok.json()["version"], "months": {"2027-02": "70000.00"}}
-    refused = api("manager").patch(f"{V1}/budget-lines/{line.pk}", json.dumps(patch), content_type="application/json")
+    refused = api("manager").patch(
+        f"{V1}/budget-lines/{line.pk}", json.dumps(patch), content_type="application/json"
+    )
     assert refused.status_code == 409
     assert refused.json()["detail"] == "baselined: changes need an approved change request"
