@@ -17,7 +17,7 @@ from django.db import models
 
 from itpm.accounts.models import ApiToken, Membership, Team, User
 from itpm.api import api
-from itpm.planning.models import Dependency, Task
+from itpm.planning.models import Cycle, Dependency, Label, Task
 from itpm.portfolio.models import Project
 from tests.test_permission_matrix import ROUTES, V1, Case, client_for, fill, send
 from tests.world import World, build_world, changed_tables, db_state, destroy_world
@@ -47,6 +47,18 @@ WRITES: dict[tuple[str, str], type[models.Model]] = {
     ("POST", f"{V1}/tasks/{{task_id}}/outdent"): Task,
     ("POST", f"{V1}/projects/{{key}}/dependencies"): Dependency,
     ("PATCH", f"{V1}/dependencies/{{dependency_id}}"): Dependency,
+    ("POST", f"{V1}/projects/{{key}}/cycles"): Cycle,
+    ("PATCH", f"{V1}/cycles/{{cycle_id}}"): Cycle,
+    ("POST", f"{V1}/cycles/{{cycle_id}}/start"): Cycle,
+    ("POST", f"{V1}/cycles/{{cycle_id}}/close"): Cycle,
+    ("POST", f"{V1}/cycles/{{cycle_id}}/commit"): Cycle,
+    ("POST", f"{V1}/cycles/{{cycle_id}}/uncommit"): Cycle,
+    ("POST", f"{V1}/projects/{{key}}/labels"): Label,
+    ("POST", f"{V1}/tasks/{{task_id}}/labels"): Task,
+    ("POST", f"{V1}/tasks/{{task_id}}/board-move"): Task,
+    ("PUT", f"{V1}/projects/{{key}}/wip-limits"): Project,
+    ("POST", f"{V1}/tasks/{{task_id}}/planning-package"): Task,
+    ("POST", f"{V1}/tasks/{{task_id}}/break-down"): Task,
 }
 
 # Fields an attacker would try on any body, whatever the model.

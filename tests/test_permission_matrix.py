@@ -537,7 +537,9 @@ ROUTES: dict[tuple[str, str], Expect] = {
         200, body=_versioned("test", planning_package=True)
     ),
     ("POST", f"{V1}/tasks/{{task_id}}/break-down"): WRITE(
-        422, body=_versioned("test", tasks=[{"name": "Part", "hours": 8}]), changes_data=False
+        201,
+        body=_versioned("package", tasks=[{"name": "Part", "hours": 8}]),
+        params={"task_id": "package"},
     ),
     ("GET", f"{V1}/my/tasks"): ANY_AUTHENTICATED(),
     # --- API: calendars, resources, assignments, leveling, baselines (tests/world_resources.py)
@@ -708,7 +710,8 @@ ROUTES: dict[tuple[str, str], Expect] = {
         302, low=302, body=lambda c: {"task": c.site.tasks["test"].pk}, **PAGE
     ),
     ("POST", "/projects/{key}/cycles/packages/{task_id}/break-down/"): WRITE(
-        422, low=422, body=lambda c: {"lines": "Part; 8"}, changes_data=False, **PAGE
+        302, low=422, body=_versioned("package", lines="Part; 8"), params={"task_id": "package"},
+        **PAGE,
     ),
     ("GET", "/projects/{key}/cycles/{cycle_id}/"): READ(**PAGE),
     ("POST", "/projects/{key}/cycles/{cycle_id}/edit/"): MANAGE(

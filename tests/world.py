@@ -111,6 +111,13 @@ def build_world() -> World:
             finish=dt.date(2027, 1, 15), capacity_hours=40,
         )  # fmt: skip
         Label.objects.create(project=site.project, name="matrix")
+        # A coarse planning package to break down (rolling wave).
+        package = task_create(
+            actor=site.project.memberships.get(role=Role.OWNER).user, project=site.project,
+            name="Rollout wave 2", duration_hours=80,
+        )  # fmt: skip
+        Task.objects.filter(pk=package.pk).update(planning_package=True)
+        site.tasks["package"] = package
     for actor in ACTORS[1:]:
         world.tokens[actor] = token_create(user=users[actor], name="matrix")[1]
         world.spare_tokens[actor] = token_create(user=users[actor], name="spare")[0].pk

@@ -350,7 +350,7 @@ def planning_package_break_down(
     if errors:
         raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
     with transaction.atomic(), deferred_rescheduling():
-        task = Task.objects.select_for_update().select_related("project", "cycle").get(pk=task.pk)
+        task = Task.objects.select_for_update().select_related("project").get(pk=task.pk)
         check_version(task, version)
         cycle = task.cycle
         created = []
