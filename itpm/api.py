@@ -8,6 +8,7 @@ from itpm.accounts.api import router as accounts_router
 from itpm.assets.api import router as assets_router
 from itpm.core.api import install_error_handlers, session_or_token
 from itpm.helpdesk.api import portal_router
+from itpm.control.api import router as control_router
 from itpm.helpdesk.api import router as helpdesk_router
 from itpm.planning.api import router as planning_router
 from itpm.planning.cycle_api import router as cycle_router
@@ -40,3 +41,4 @@ api.add_router("/", assets_router)
 api.add_router("/", schedule_router)
 api.add_router("/", resource_router)
 api.add_router("/", cycle_router)
+api.add_router("/", control_router)
