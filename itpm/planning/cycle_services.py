@@ -246,9 +246,19 @@ def _set_cycle(actor: User, task: Task, cycle: Cycle | None, *, action: str) -> 
     )
 
 
+MAX_ID = 2**63 - 1  # the largest database id; a bigger number names nothing
+
+
+def _check_ids(field: str, ids: list[int]) -> None:
+    bad = [i for i in ids if not isinstance(i, int) or not 0 < i <= MAX_ID]
+    if bad:
+        raise Invalid.field(field, f"not an id: {bad[0]}")
+
+
 def _tasks_for(cycle: Cycle, task_ids: list[int]) -> list[Task]:
     if not task_ids:
         raise Invalid.field("tasks", "name at least one task")
+    _check_ids("tasks", task_ids)
     if len(task_ids) > 1000:
         raise Invalid.field("tasks", "at most 1,000 tasks at a time")
     tasks = list(
@@ -515,6 +525,7 @@ def task_set_labels(*, actor: User, task: Task, version: int | None, label_ids: 
     """Replace the task's labels (all of them labels of the task's project)."""
     project = task.project
     require_role(actor, project, Role.MEMBER)
+    _check_ids("labels", label_ids)
     labels = list(Label.objects.filter(project=project, pk__in=label_ids))
     missing = sorted(set(label_ids) - {label.pk for label in labels})
     if missing:

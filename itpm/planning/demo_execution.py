@@ -53,7 +53,8 @@ def _done(actor: User, task: Task, moment: dt.datetime) -> None:
 
 
 def _working_days(start: dt.date, count: int) -> list[dt.date]:
-    days, day = [], start
+    days: list[dt.date] = []
+    day = start
     while len(days) < count:
         if day.weekday() < 5:
             days.append(day)

@@ -138,3 +138,19 @@ def test_break_down_a_planning_package(api: Any, people: Any, leaves: Any, sprin
     again = post(api("member"), f"/api/v1/tasks/{package.pk}/break-down",
                  {"version": package.version, "tasks": [{"name": "More", "hours": 1}]})  # fmt: skip
     assert again.status_code == 422
+
+
+def test_ids_beyond_the_database_range_are_a_422_not_a_crash(
+    api: Any, leaves: Any, sprint: Cycle
+) -> None:
+    for body in ({"tasks": [2**70]}, {"tasks": [-1]}):
+        response = post(api("member"), f"/api/v1/cycles/{sprint.pk}/commit", body)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "tasks"
+    task = leaves["a"]
+    labels = post(
+        api("member"),
+        f"/api/v1/tasks/{task.pk}/labels",
+        {"version": task.version, "labels": [2**70]},
+    )
+    assert labels.status_code == 422
