@@ -514,6 +514,12 @@ class LevelIn(StrictSchema):
     )
     time_limit: float = Field(10.0, ge=0.1, le=services.MAX_TIME_LIMIT, examples=[5])
     apply: bool = Field(False, description="False: preview only (nothing changes).")
+    run: int | None = Field(
+        None,
+        description="With apply: the id of a stored preview to apply as it was shown (409 if "
+        "the plan changed since); without it the project is leveled and applied at once.",
+        examples=[None],
+    )
 
 
 class MovedOut(Schema):
@@ -530,6 +536,9 @@ class MovedOut(Schema):
 class LevelOut(Schema):
     run: int | None = Field(None, description="Id of the stored preview.")
     applied: bool
+    tasks_changed: int = Field(
+        0, description="Tasks whose leveling delay this call changed (0 for a preview)."
+    )
     solver: str
     moved: list[MovedOut]
     finish_before: dt.datetime | None
@@ -546,6 +555,12 @@ def project_level(request: HttpRequest, key: str, payload: LevelIn) -> dict[str,
     """Level resources: a preview (tasks that move, new finish), or apply it (managers)."""
     project = get_visible_project(request.user, key)
     actor = request_user(request)
+    if payload.run is not None:
+        if not payload.apply:
+            raise Invalid.field("run", "only with apply: a stored preview is applied")
+        stored = selectors.leveling_run_get(project=project, run_id=payload.run)
+        result = services.leveling_apply(actor=actor, project=project, run=stored)
+        return {**result, "run": stored.pk, "applied": True}
     run = services.leveling_preview(
         actor=actor, project=project, solver=payload.solver, time_limit=payload.time_limit
     )

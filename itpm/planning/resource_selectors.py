@@ -409,6 +409,14 @@ def leveling_run_latest(*, project: Project) -> LevelingRun | None:
     )
 
 
+def leveling_run_get(*, project: Project, run_id: int) -> LevelingRun:
+    """A stored leveling proposal of ``project`` (404 for another project's run)."""
+    run = LevelingRun.objects.filter(project=project, pk=run_id).first()
+    if run is None:
+        raise NotFound(f"leveling run {run_id} not found")
+    return run
+
+
 def leveling_run_stale(run: LevelingRun, project: Project) -> bool:
     return run.schedule_stamp != project.scheduled_at
 

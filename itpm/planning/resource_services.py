@@ -190,8 +190,11 @@ def calendar_create(
     """A new calendar. With ``project`` (and ``use_for_project``) the project schedules on it."""
     _require_calendar_editor(actor, project)
     data = _validate_calendar({
-        "name": name, "working_days": working_days or list(DEFAULT_WORKING_DAYS),
-        "working_hours": working_hours or DEFAULT_WORKING_HOURS, "country": country,
+        # None means "the default"; an empty list is a mistake and is reported as one.
+        "name": name,
+        "working_days": list(DEFAULT_WORKING_DAYS) if working_days is None else working_days,
+        "working_hours": DEFAULT_WORKING_HOURS if working_hours is None else working_hours,
+        "country": country,
         "subdivision": subdivision, "timezone": timezone,
     })  # fmt: skip
     with transaction.atomic():
@@ -506,6 +509,12 @@ def rate_set(
     amount = amount.quantize(Decimal("0.01"))
     with transaction.atomic():
         locked = Resource.objects.select_for_update().get(pk=resource.pk)
+        opening = locked.created_at.date()
+        if valid_from > opening and not ResourceRate.objects.filter(resource=locked).exists():
+            # The first dated rate starts in the future: the rate so far stays recorded from
+            # the resource's creation, so earlier work keeps its cost (rate_at uses the
+            # earliest rate before the first entry).
+            ResourceRate.objects.create(resource=locked, valid_from=opening, rate=locked.cost_rate)
         previous = ResourceRate.objects.filter(resource=locked, valid_from=valid_from).first()
         entry, _ = ResourceRate.objects.update_or_create(
             resource=locked, valid_from=valid_from, defaults={"rate": amount}
@@ -1130,7 +1139,8 @@ def leveling_apply(
 
     Without ``run`` the project is leveled now (heuristic) and applied at once. A proposal
     computed before a later plan change is refused (409): preview again. Applying the same
-    proposal twice changes nothing the second time.
+    proposal twice changes nothing the second time (the second call answers without
+    writing, even though the applied plan has a newer schedule stamp).
     """
     require_role(actor, project, Role.MANAGER)
     project.refresh_from_db(fields=["scheduled_at", "scheduled_finish"])
@@ -1139,6 +1149,9 @@ def leveling_apply(
     else:
         if run.project_id != project.pk:
             raise NotFound("leveling run not found")
+        if run.status == LevelingRunStatus.APPLIED:
+            # Applying the same proposal again (a retried request) is a no-op, not an error.
+            return {**run.result, "applied": True, "tasks_changed": 0}
         if run.status != LevelingRunStatus.DONE:
             raise Conflict(f"this preview is {run.get_status_display().lower()}; preview again")
         if run.schedule_stamp != project.scheduled_at:

@@ -147,6 +147,7 @@ def test_resource_pages(people: Any, dana: Any, project: Any) -> None:
     response = manager.post(
         f"/resources/{dana.pk}/rates/", {"valid_from": "2027-01-01", "rate": "120"}
     )
-    assert fresh(dana).rates.count() == 1
+    # The rate so far is kept from Dana's creation, then 120 from 2027.
+    assert fresh(dana).rates.count() == 2
     bad = manager.post("/resources/", {"name": "", "capacity": "-1"})
     assert bad.status_code == 422
