@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("itpm.assets.urls")),
     path("", include("itpm.portfolio.urls")),
     path("", include("itpm.planning.execution_urls")),
+    path("", include("itpm.control.urls")),
     path("", include("itpm.web.urls")),
 ]

@@ -1,0 +1,518 @@
+"""Pages: Risks & changes (risks + heat map, issues, change requests, decisions), Forecast,
+Quality. Thin: parse, call one service or selector, redirect or render.
+
+A refused change (validation, role, state) redirects back with the message shown on the
+page; what the user may not see is 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from itpm.accounts.models import User
+from itpm.accounts.permissions import request_user
+from itpm.control import changes, charts, selectors, services
+from itpm.control.models import (
+    IMPACT_SCALE,
+    PROBABILITY_SCALE,
+    AcceptanceStatus,
+    ChangeRequest,
+    CheckResult,
+    Deliverable,
+    ForecastRun,
+    Issue,
+    IssueSeverity,
+    IssueStatus,
+    Proximity,
+    ResponseStrategy,
+    Risk,
+    RiskCategory,
+    RiskKind,
+    RiskStatus,
+    TaskEstimate,
+)
+from itpm.control.risk_templates import suggestions
+from itpm.core.errors import ServiceError
+from itpm.planning.models import Task
+from itpm.portfolio.models import Project
+from itpm.web.views import _context, _project
+
+
+def _get(model: Any, project: Project, ident: int) -> Any:
+    found = model._default_manager.filter(project=project, pk=ident).first()
+    if found is None:
+        raise Http404("not found")
+    return found
+
+
+def _attempt(request: HttpRequest, call: Callable[[], Any], done: str = "") -> Any:
+    try:
+        result = call()
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+        return None
+    if done:
+        messages.success(request, done)
+    return result if result is not None else True
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _members(project: Project) -> list[User]:
+    return [m.user for m in project.memberships.select_related("user").order_by("user__username")]  # type: ignore[attr-defined]
+
+
+def _member(project: Project, username: str | None) -> User | None:
+    if not username:
+        return None
+    return next((u for u in _members(project) if u.username == username), None)
+
+
+def _tasks(project: Project, ids: list[str]) -> list[Task]:
+    wanted = [i for i in (_int(x) for x in ids) if i is not None]
+    return list(Task.objects.filter(project=project, pk__in=wanted))
+
+
+def _leaf_tasks(project: Project) -> list[Task]:
+    return list(
+        Task.objects.filter(project=project, children__isnull=True).order_by("wbs_sort").distinct()
+    )
+
+
+# ---------------------------------------------------------------------------- risks
+def _risk_form(request: HttpRequest, project: Project) -> dict[str, Any]:
+    post = request.POST
+    data: dict[str, Any] = {
+        "title": post.get("title", ""), "kind": post.get("kind") or "threat",
+        "cause": post.get("cause", ""), "event": post.get("event", ""),
+        "effect": post.get("effect", ""), "category": post.get("category", ""),
+        "probability": _int(post.get("probability")), "impact": _int(post.get("impact")),
+        "proximity": post.get("proximity") or "project",
+        "owner": _member(project, post.get("owner")),
+        "response": post.get("response", ""), "trigger": post.get("trigger", ""),
+        "residual_probability": _int(post.get("residual_probability")),
+        "residual_impact": _int(post.get("residual_impact")),
+        "review_date": _date(post.get("review_date")),
+        "chance": post.get("chance") or None, "delay_hours": _int(post.get("delay_hours")) or 0,
+        "cost": post.get("cost") or "0",
+    }  # fmt: skip
+    if post.get("response_strategy"):
+        data["response_strategy"] = post["response_strategy"]
+    if post.get("status"):
+        data["status"] = post["status"]
+    return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risks(request: HttpRequest, key: str) -> HttpResponse:
+    project = _project(request, key)
+    here = reverse("control:risks", args=[project.key])
+    if request.method == "POST":
+        if request.POST.get("template"):
+            chosen = next((s for s in suggestions(project.category)
+                           if s["title"] == request.POST["template"]), None)  # fmt: skip
+            if chosen is None:
+                messages.error(request, "template: no such suggestion for this category")
+                return redirect(here)
+            data = dict(chosen)
+            _attempt(request, lambda: services.risk_create(
+                actor=request_user(request), project=project, **data), f"Added “{data['title']}”.")  # fmt: skip
+            return redirect(here)
+        data = _risk_form(request, project)
+        _attempt(request, lambda: services.risk_create(
+            actor=request_user(request), project=project,
+            delay_tasks=_tasks(project, request.POST.getlist("delay_tasks")), **data,
+        ), "Risk added.")  # fmt: skip
+        return redirect(here)
+    view = request.GET.get("view") if request.GET.get("view") in ("before", "after") else "before"
+    status = request.GET.get("status") or None
+    category = request.GET.get("category") or None
+    probability = _int(request.GET.get("probability"))
+    impact = _int(request.GET.get("impact"))
+    register = list(selectors.risk_list(project, status=status, category=category,
+                                        probability=probability, impact=impact, view=view))  # fmt: skip
+    existing = set(Risk.objects.filter(project=project).values_list("title", flat=True))
+    return render(request, "control/risks.html", _context(
+        request, project, "control", sub="risks", register=register,
+        before=selectors.heat_map(project, "before", here),
+        after=selectors.heat_map(project, "after", here),
+        filters={"view": view, "status": status or "", "category": category or "",
+                 "probability": probability, "impact": impact},
+        filtered=bool(status or category or probability or impact),
+        categories=RiskCategory.choices, statuses=RiskStatus.choices, kinds=RiskKind.choices,
+        strategies=ResponseStrategy.choices, proximities=Proximity.choices,
+        probability_scale=sorted(PROBABILITY_SCALE.items()), impact_scale=sorted(IMPACT_SCALE.items()),
+        members=_members(project), leaf_tasks=_leaf_tasks(project),
+        suggestions=[s for s in suggestions(project.category) if s["title"] not in existing],
+    ))  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_detail(request: HttpRequest, key: str, risk_id: int) -> HttpResponse:
+    project = _project(request, key)
+    risk = _get(Risk, project, risk_id)
+    if request.method == "POST":
+        data = _risk_form(request, project)
+        _attempt(request, lambda: services.risk_update(
+            actor=request_user(request), risk=risk, version=_int(request.POST.get("version")),
+            data=data, delay_tasks=_tasks(project, request.POST.getlist("delay_tasks")),
+        ), "Risk saved.")  # fmt: skip
+        return redirect("control:risk_detail", project.key, risk.pk)
+    return render(request, "control/risk_detail.html", _context(
+        request, project, "control", sub="risks", risk=risk,
+        categories=RiskCategory.choices, statuses=RiskStatus.choices, kinds=RiskKind.choices,
+        strategies=ResponseStrategy.choices, proximities=Proximity.choices,
+        probability_scale=sorted(PROBABILITY_SCALE.items()), impact_scale=sorted(IMPACT_SCALE.items()),
+        members=_members(project), leaf_tasks=_leaf_tasks(project),
+        delay_ids={t.pk for t in risk.delay_tasks.all()},
+        response_tasks=list(risk.response_tasks.all()), issues=list(risk.issues.all()),
+    ))  # fmt: skip
+
+
+@login_required
+@require_POST
+def risk_action(request: HttpRequest, key: str, risk_id: int) -> HttpResponse:
+    project = _project(request, key)
+    risk = _get(Risk, project, risk_id)
+    actor = request_user(request)
+    action = request.POST.get("action")
+    version = _int(request.POST.get("version"))
+    back = redirect("control:risk_detail", project.key, risk.pk)
+    if action in ("escalate", "deescalate"):
+        _attempt(request, lambda: services.risk_escalate(actor=actor, risk=risk, version=version,
+                 escalated=action == "escalate"), "Escalated to the portfolio." if action == "escalate"
+                 else "No longer escalated.")  # fmt: skip
+    elif action == "issue":
+        issue = _attempt(request, lambda: services.risk_to_issue(actor=actor, risk=risk, version=version))
+        if isinstance(issue, Issue):
+            messages.success(request, f"{risk.code} occurred: {issue.code} opened.")
+            return redirect(reverse("control:issues", args=[project.key]) + f"#issue-{issue.pk}")
+    elif action == "response_task":
+        _attempt(request, lambda: services.risk_add_response_task(
+            actor=actor, risk=risk, name=request.POST.get("name", ""),
+            duration_hours=_int(request.POST.get("duration_hours")) or 8,
+        ), "Response task added to the plan.")  # fmt: skip
+    elif action == "delete":
+        if _attempt(request, lambda: services.risk_delete(actor=actor, risk=risk), "Risk deleted."):
+            return redirect("control:risks", project.key)
+    else:
+        messages.error(request, "action: unknown")
+    return back
+
+
+# ---------------------------------------------------------------------------- issues
+@login_required
+@require_http_methods(["GET", "POST"])
+def issues(request: HttpRequest, key: str) -> HttpResponse:
+    project = _project(request, key)
+    if request.method == "POST":
+        post = request.POST
+        _attempt(request, lambda: services.issue_create(
+            actor=request_user(request), project=project, title=post.get("title", ""),
+            severity=post.get("severity") or "medium", description=post.get("description", ""),
+            owner=_member(project, post.get("owner")), due_date=_date(post.get("due_date")),
+            tasks=_tasks(project, post.getlist("tasks")),
+            risks=list(Risk.objects.filter(project=project, pk__in=[
+                i for i in (_int(x) for x in post.getlist("risks")) if i])),
+        ), "Issue logged.")  # fmt: skip
+        return redirect("control:issues", project.key)
+    status = request.GET.get("status", "open")
+    return render(request, "control/issues.html", _context(
+        request, project, "control", sub="issues",
+        issues=list(selectors.issue_list(project, status=status or None)), status=status,
+        severities=IssueSeverity.choices, statuses=IssueStatus.choices, members=_members(project),
+        leaf_tasks=_leaf_tasks(project), risks=list(Risk.objects.filter(project=project)),
+    ))  # fmt: skip
+
+
+@login_required
+@require_POST
+def issue_update(request: HttpRequest, key: str, issue_id: int) -> HttpResponse:
+    project = _project(request, key)
+    issue = _get(Issue, project, issue_id)
+    post = request.POST
+    data: dict[str, Any] = {"status": post.get("status") or issue.status,
+                            "resolution": post.get("resolution", issue.resolution)}  # fmt: skip
+    if post.get("owner") is not None:
+        data["owner"] = _member(project, post.get("owner"))
+    if post.get("severity"):
+        data["severity"] = post["severity"]
+    _attempt(request, lambda: services.issue_update(
+        actor=request_user(request), issue=issue, version=_int(post.get("version")), data=data,
+    ), f"{issue.code} saved.")  # fmt: skip
+    return redirect(reverse("control:issues", args=[project.key]) + f"?status=#issue-{issue.pk}")
+
+
+# ---------------------------------------------------------------------------- changes
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_list(request: HttpRequest, key: str) -> HttpResponse:
+    project = _project(request, key)
+    if request.method == "POST":
+        post = request.POST
+        try:
+            operations = json.loads(post.get("operations") or "[]")
+            budget = json.loads(post.get("budget_changes") or "[]")
+        except json.JSONDecodeError as exc:
+            messages.error(request, f"operations: not valid JSON ({exc.msg} at line {exc.lineno})")
+            return redirect("control:changes", project.key)
+        board = [u for u in _members(project) if u.username in post.getlist("board")]
+        change = _attempt(request, lambda: changes.change_request_create(
+            actor=request_user(request), project=project, title=post.get("title", ""),
+            description=post.get("description", ""), reason=post.get("reason", ""),
+            operations=operations, budget_changes=budget, board=board,
+            scope_impact=post.get("scope_impact", ""), risk_impact=post.get("risk_impact", ""),
+            save_baseline=post.get("save_baseline") == "on",
+            baseline_name=post.get("baseline_name", ""),
+        ), "Change request drafted; its impact is computed below.")  # fmt: skip
+        if isinstance(change, ChangeRequest):
+            return redirect("control:change_detail", project.key, change.pk)
+        return redirect("control:changes", project.key)
+    return render(request, "control/changes.html", _context(
+        request, project, "control", sub="changes",
+        changes=list(selectors.change_list(project, status=request.GET.get("status") or None)),
+        members=_members(project), leaf_tasks=_leaf_tasks(project),
+        example=json.dumps(_example_ops(project), indent=1),
+    ))  # fmt: skip
+
+
+def _example_ops(project: Project) -> list[dict[str, Any]]:
+    first = Task.objects.filter(project=project, children__isnull=True, milestone=False).order_by("wbs_sort").first()
+    if first is None:
+        return [{"op": "add_task", "name": "New work", "hours": 8}]
+    return [{"op": "change_duration", "task": first.pk, "hours": first.duration_hours + 8}]
+
+
+@login_required
+def change_detail(request: HttpRequest, key: str, cr_id: int) -> HttpResponse:
+    project = _project(request, key)
+    change = _get(ChangeRequest, project, cr_id)
+    names = dict(Task.objects.filter(project=project).values_list("id", "name"))
+    user = request.user
+    return render(request, "control/change_detail.html", _context(
+        request, project, "control", sub="changes", change=change,
+        operations=[_describe(op, names) for op in change.operations],
+        board=list(change.board.all()), votes=list(change.votes.select_related("approver")),
+        on_board=change.board.filter(pk=getattr(user, "pk", None)).exists(),
+        voted=change.votes.filter(approver_id=getattr(user, "pk", None)).exists(),
+    ))  # fmt: skip
+
+
+def _describe(op: dict[str, Any], names: dict[int, str]) -> str:
+    def name(value: Any) -> str:
+        return f"“{names.get(value, value)}”" if isinstance(value, int) else f"new task “{value}”"
+
+    kind = op.get("op")
+    if kind == "change_duration":
+        return f"Change the duration of {name(op['task'])} to {op['hours']} h"
+    if kind == "add_task":
+        after = ", ".join(name(a) for a in op.get("after", []))
+        return f"Add task “{op['name']}” ({op['hours']} h)" + (f" after {after}" if after else "")
+    if kind == "remove_task":
+        return f"Remove {name(op['task'])}"
+    if kind == "add_dependency":
+        return f"Link {name(op['predecessor'])} → {name(op['successor'])} ({op.get('type', 'FS')})"
+    if kind == "remove_dependency":
+        return f"Unlink {name(op['predecessor'])} → {name(op['successor'])}"
+    return f"Constrain {name(op.get('task'))}: {op.get('constraint_type')} {op.get('constraint_date') or ''}"
+
+
+@login_required
+@require_POST
+def change_action(request: HttpRequest, key: str, cr_id: int) -> HttpResponse:
+    project = _project(request, key)
+    change = _get(ChangeRequest, project, cr_id)
+    actor = request_user(request)
+    action = request.POST.get("action")
+    version = _int(request.POST.get("version"))
+    comment = request.POST.get("comment", "")
+    calls: dict[str, tuple[Callable[[], Any], str]] = {
+        "submit": (lambda: changes.change_request_submit(actor=actor, change=change, version=version),
+                   "Submitted to the change board."),
+        "approve": (lambda: changes.change_request_vote(actor=actor, change=change, approve=True,
+                                                        comment=comment), "Your approval is recorded."),
+        "reject": (lambda: changes.change_request_vote(actor=actor, change=change, approve=False,
+                                                       comment=comment), "Your rejection is recorded."),
+        "apply": (lambda: changes.change_request_apply(actor=actor, change=change, version=version),
+                  "Applied to the plan."),
+    }  # fmt: skip
+    if action not in calls:
+        messages.error(request, "action: unknown")
+    else:
+        call, done = calls[action]
+        _attempt(request, call, done)
+    return redirect("control:change_detail", project.key, change.pk)
+
+
+# ---------------------------------------------------------------------------- decisions
+@login_required
+@require_http_methods(["GET", "POST"])
+def decisions(request: HttpRequest, key: str) -> HttpResponse:
+    project = _project(request, key)
+    if request.method == "POST":
+        post = request.POST
+        _attempt(request, lambda: services.decision_create(
+            actor=request_user(request), project=project,
+            date=_date(post.get("date")) or timezone.localdate(), decision=post.get("decision", ""),
+            made_by=post.get("made_by", ""), rationale=post.get("rationale", ""),
+            links=post.get("links", "").split(),
+        ), "Decision recorded.")  # fmt: skip
+        return redirect("control:decisions", project.key)
+    return render(request, "control/decisions.html", _context(
+        request, project, "control", sub="decisions",
+        decisions=list(selectors.decision_list(project)), today=timezone.localdate(),
+    ))  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- forecast
+@login_required
+@require_http_methods(["GET", "POST"])
+def forecast(request: HttpRequest, key: str) -> HttpResponse:
+    project = _project(request, key)
+    if request.method == "POST":
+        post = request.POST
+        run = _attempt(request, lambda: services.forecast_run_request(
+            actor=request_user(request), project=project,
+            iterations=_int(post.get("iterations")) or 5000, seed=_int(post.get("seed")),
+            distribution=post.get("distribution") or "triangular",
+        ))  # fmt: skip
+        if isinstance(run, ForecastRun):
+            return redirect("control:forecast_run", project.key, run.pk)
+        return redirect("control:forecast", project.key)
+    run = selectors.forecast_runs(project).first()
+    return _forecast_page(request, project, run)
+
+
+@login_required
+def forecast_run(request: HttpRequest, key: str, run_id: int) -> HttpResponse:
+    project = _project(request, key)
+    return _forecast_page(request, project, _get(ForecastRun, project, run_id))
+
+
+def _forecast_page(request: HttpRequest, project: Project, run: ForecastRun | None) -> HttpResponse:
+    results = run.results if run is not None and run.status == "done" else {}
+    estimates = {e.task_id: e for e in TaskEstimate.objects.filter(task__project=project)}
+    rows = [{"task": t, "estimate": estimates.get(t.pk)} for t in _leaf_tasks(project) if not t.milestone]
+    context = _context(
+        request, project, "forecast", run=run, results=results,
+        hist=charts.histogram(results) if results else {},
+        tornado=charts.tornado(results) if results else {},
+        estimate_rows=rows, runs=list(selectors.forecast_runs(project)[:10]),
+        quantified=[r for r in Risk.objects.filter(project=project, status="open") if r.quantified],
+    )  # fmt: skip
+    template = "control/_forecast_status.html" if request.headers.get("HX-Request") else "control/forecast.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def forecast_estimates(request: HttpRequest, key: str) -> HttpResponse:
+    """Save the three-point estimates of the grid (blank rows are left alone)."""
+    project = _project(request, key)
+    actor = request_user(request)
+    saved = 0
+    for task in _leaf_tasks(project):
+        values = [_int(request.POST.get(f"{p}_{task.pk}")) for p in ("o", "m", "p")]
+        if all(v is None for v in values):
+            continue
+        if any(v is None for v in values):
+            messages.error(request, f"{task.wbs_code} {task.name}: give all three estimates")
+            continue
+        o, m, p = (int(v or 0) for v in values)
+        if _attempt(request, lambda t=task, o=o, m=m, p=p: services.task_estimate_set(
+                actor=actor, task=t, optimistic=o, most_likely=m, pessimistic=p)):  # fmt: skip
+            saved += 1
+    if saved:
+        messages.success(request, f"{saved} estimates saved.")
+    return redirect(reverse("control:forecast", args=[project.key]) + "#estimates")
+
+
+# ---------------------------------------------------------------------------- quality
+@login_required
+@require_http_methods(["GET", "POST"])
+def quality(request: HttpRequest, key: str) -> HttpResponse:
+    project = _project(request, key)
+    if request.method == "POST":
+        post = request.POST
+        task_id = _int(post.get("task"))
+        _attempt(request, lambda: services.deliverable_create(
+            actor=request_user(request), project=project, name=post.get("name", ""),
+            description=post.get("description", ""),
+            acceptance_criteria=post.get("acceptance_criteria", ""),
+            owner=_member(project, post.get("owner")), due_date=_date(post.get("due_date")),
+            task=Task.objects.filter(project=project, pk=task_id).first() if task_id else None,
+        ), "Deliverable added.")  # fmt: skip
+        return redirect("control:quality", project.key)
+    deliverables = list(selectors.deliverable_list(project))
+    accepted = sum(1 for d in deliverables if d.status == AcceptanceStatus.ACCEPTED)
+    return render(request, "control/quality.html", _context(
+        request, project, "quality", deliverables=deliverables, accepted=accepted,
+        results=CheckResult.choices, members=_members(project), leaf_tasks=_leaf_tasks(project),
+        today=timezone.localdate(), severities=IssueSeverity.choices,
+        may_accept=services_may_accept(request.user, project),
+    ))  # fmt: skip
+
+
+def services_may_accept(user: Any, project: Project) -> bool:
+    from itpm.accounts.models import Role
+    from itpm.accounts.permissions import project_role
+
+    role = project_role(user, project)
+    return not project.archived and (
+        role in (Role.MANAGER, Role.OWNER) or project.sponsor_id == getattr(user, "pk", None)
+    )
+
+
+@login_required
+@require_POST
+def deliverable_action(request: HttpRequest, key: str, deliverable_id: int) -> HttpResponse:
+    project = _project(request, key)
+    deliverable = _get(Deliverable, project, deliverable_id)
+    actor = request_user(request)
+    post = request.POST
+    action = post.get("action")
+    version = _int(post.get("version"))
+    if action == "check":
+        _attempt(request, lambda: services.quality_check_record(
+            actor=actor, deliverable=deliverable, kind=post.get("kind") or "Review",
+            result=post.get("result", ""), checked_on=_date(post.get("checked_on")) or timezone.localdate(),
+            notes=post.get("notes", ""), evidence_url=post.get("evidence_url", ""),
+        ), "Check recorded.")  # fmt: skip
+    elif action in ("accept", "reject"):
+        _attempt(request, lambda: services.deliverable_decide(
+            actor=actor, deliverable=deliverable, version=version, accept=action == "accept",
+            comment=post.get("comment", ""),
+        ), "Accepted." if action == "accept" else "Rejected.")  # fmt: skip
+    elif action == "defect":
+        _attempt(request, lambda: services.defect_raise(
+            actor=actor, deliverable=deliverable, title=post.get("title", ""),
+            as_task=post.get("as") == "task", severity=post.get("severity") or "medium",
+        ), "Defect recorded.")  # fmt: skip
+    else:
+        messages.error(request, "action: unknown")
+    return redirect(reverse("control:quality", args=[project.key]) + f"#deliverable-{deliverable.pk}")
