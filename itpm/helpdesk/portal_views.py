@@ -48,11 +48,15 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     _choice_field(form, "category").choices = [("", "— choose —")] + [(c, c) for c in categories]
     chosen = request.GET.get("category")
     if chosen in categories and request.method == "GET":
+        # The form by category: a topic picks the queue that handles it.
         form.initial["category"] = chosen
+        form.initial["queue"] = next(q.key for q in queues if chosen in q.categories)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         key = data.pop("queue")
         queue = next(q for q in queues if q.key == key)
+        if data["category"] and data["category"] not in queue.categories:
+            queue = next(q for q in queues if data["category"] in q.categories)
         upload = data.pop("file")
         actor = request_user(request)
         try:

@@ -166,3 +166,19 @@ def test_an_upload_of_a_forbidden_type_or_name_is_refused(
 
     stored = TicketAttachment.objects.get(pk=sneaky.json()["id"]).file.name
     assert ".." not in stored and stored.startswith(f"helpdesk/{tickets['own'].pk}/")
+
+
+def test_a_portal_topic_routes_the_request_to_the_queue_that_handles_it(
+    desk: dict[str, Any],
+) -> None:
+    pages = _requester_page_client(desk)
+    form = pages.get("/portal/new/", {"category": "Hardware"}).content.decode()
+    assert 'value="SDESK" selected' in form
+    response = pages.post("/portal/new/", {
+        "queue": "NETOPS", "category": "Hardware", "title": "Docking station",
+        "ticket_type": "service_request", "urgency": "low",
+    })  # fmt: skip
+    assert response.status_code == 302
+    from itpm.helpdesk.models import Ticket
+
+    assert Ticket.objects.get(title="Docking station").queue == desk["queue"]
