@@ -32,7 +32,8 @@ from itpm.web.views import _context, _project
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 BAR_AREA = 120  # pixel height of a histogram's bars
-WEEK_WIDTH = 26
+WEEK_WIDTH = 26  # the narrowest week column; short windows get wider ones
+CHART_WIDTH = 1000  # pixel width a histogram aims at, so a quarter fills the page
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -47,13 +48,14 @@ def _histogram(
     load: selectors.ResourceLoad, after: selectors.ResourceLoad | None
 ) -> dict[str, Any]:
     """Bar geometry of one resource's weekly load: before (and after leveling, if given)."""
+    week_width = max(WEEK_WIDTH, min(72, CHART_WIDTH // max(1, len(load.weeks))))
     peak = max(load.peak_hours, after.peak_hours if after else 0.0)
     scale = BAR_AREA / peak if peak else 0
     bars = []
     capacity_points = []
     for index, week in enumerate(load.weeks):
-        x = 30 + index * WEEK_WIDTH
-        width = (WEEK_WIDTH - 6) / (2 if after else 1)
+        x = 30 + index * week_width
+        width = (week_width - 6) / (2 if after else 1)
         height = week.demand_hours * scale
         bar = {
             "x": x, "width": width, "y": 10 + BAR_AREA - height, "height": height,
@@ -68,11 +70,11 @@ def _histogram(
             }  # fmt: skip
         bars.append(bar)
         y = 10 + BAR_AREA - week.capacity_hours * scale
-        capacity_points.append(f"{x - 2},{y:.1f} {x + WEEK_WIDTH - 4},{y:.1f}")
+        capacity_points.append(f"{x - 2},{y:.1f} {x + week_width - 4},{y:.1f}")
     return {
         "bars": bars,
         "capacity": " ".join(capacity_points),
-        "width": 40 + len(load.weeks) * WEEK_WIDTH,
+        "width": 40 + len(load.weeks) * week_width,
         "height": BAR_AREA + 40,
         "peak": round(peak),
         "axis_y": 10 + BAR_AREA,
@@ -85,7 +87,8 @@ def _project_window(project: Project, request: HttpRequest) -> tuple[dt.date, dt
     finish = _date(request.GET.get("to"))
     if finish is None:
         end = project.scheduled_finish.date() if project.scheduled_finish else None
-        finish = end or start + dt.timedelta(weeks=12)
+        # Four weeks beyond the finish: a leveling preview pushes work past it.
+        finish = end + dt.timedelta(weeks=4) if end else start + dt.timedelta(weeks=12)
         finish = min(finish, start + dt.timedelta(weeks=52))
     try:
         return selectors.load_window(start, finish)
