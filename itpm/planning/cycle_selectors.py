@@ -352,6 +352,10 @@ def project_velocity(*, project: Project) -> Velocity:
 
 
 # ---------------------------------------------------------------------------- board
+# A column shows at most this many cards; a filter narrows the rest (as Jira's boards do).
+MAX_CARDS = 150
+
+
 @dataclass
 class BoardColumn:
     status: str
@@ -359,9 +363,15 @@ class BoardColumn:
     cards: list[Task]
     limit: int | None
 
+    total: int = 0  # cards in the column; ``cards`` holds at most MAX_CARDS of them
+
     @property
     def count(self) -> int:
-        return len(self.cards)
+        return self.total or len(self.cards)
+
+    @property
+    def hidden(self) -> int:
+        return max(0, self.count - len(self.cards))
 
     @property
     def over_limit(self) -> bool:
@@ -404,6 +414,10 @@ def board_columns(
         tasks = tasks.filter(labels__id=label)
     by_status: dict[str, list[Task]] = defaultdict(list)
     for task in tasks.distinct():
+        # Read the prefetched rows once: a card asks for them several times.
+        task.card_labels = list(task.labels.all())  # type: ignore[attr-defined]
+        task.card_label_ids = {label.pk for label in task.card_labels}  # type: ignore[attr-defined]
+        task.card_people = list(task.assignees.all())  # type: ignore[attr-defined]
         by_status[task.status].append(task)
     limits = project.wip_limits or {}
     columns = []
@@ -411,11 +425,13 @@ def board_columns(
         if status == TaskStatus.CANCELLED and not show_cancelled:
             continue
         limit = limits.get(status)
+        cards = by_status[status]
         columns.append(
             BoardColumn(
-                status, TaskStatus(status).label, by_status[status], int(limit) if limit else None
+                status, TaskStatus(status).label, cards[:MAX_CARDS], int(limit) if limit else None,
+                total=len(cards),
             )
-        )
+        )  # fmt: skip
     return columns
 
 
