@@ -210,7 +210,9 @@ def _clean_lines(lines: list[dict[str, Any]], field_name: str) -> list[dict[str,
         kind, category = line.get("kind"), line.get("category") or FlowCategory.OTHER
         period, amount = line.get("period"), line.get("amount")
         if kind not in FlowKind.values:
-            errors.append(FieldError(f"{where}.kind", f"must be one of {', '.join(FlowKind.values)}"))
+            errors.append(
+                FieldError(f"{where}.kind", f"must be one of {', '.join(FlowKind.values)}")
+            )
         if category not in FlowCategory.values:
             errors.append(
                 FieldError(f"{where}.category", f"must be one of {', '.join(FlowCategory.values)}")
@@ -255,9 +257,8 @@ def _snapshot(lines: list[dict[str, Any]]) -> list[str]:
 
 
 def _replace_lines(case: BusinessCase, scenario: str, lines: list[dict[str, Any]]) -> list[Any]:
-    before = _snapshot(
-        list(case.lines.filter(scenario=scenario).values("kind", "category", "period", "amount"))
-    )
+    rows = case.lines.filter(scenario=scenario).values("kind", "category", "period", "amount")
+    before = _snapshot([dict(row) for row in rows])
     case.lines.filter(scenario=scenario).delete()
     CashFlowLine.objects.bulk_create(
         CashFlowLine(business_case=case, scenario=scenario, **line) for line in lines

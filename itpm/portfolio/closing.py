@@ -26,7 +26,6 @@ from itpm.planning.models import TaskStatus
 from itpm.planning.services import task_create
 from itpm.portfolio.models import (
     AcceptanceDecision,
-    Category,
     Closure,
     Handoff,
     Lesson,
@@ -62,9 +61,7 @@ def register_closure_check(
 
 
 def _tasks_item(project: Project) -> ClosureItem:
-    open_count = project.tasks.exclude(  # type: ignore[attr-defined]
-        status__in=[TaskStatus.DONE, TaskStatus.CANCELLED]
-    ).count()
+    open_count = project.tasks.exclude(status__in=[TaskStatus.DONE, TaskStatus.CANCELLED]).count()
     state = DONE if open_count == 0 else OPEN
     detail = "every task is done or cancelled" if not open_count else f"{open_count} tasks open"
     return ClosureItem("tasks", "All tasks done or cancelled", state, detail)
@@ -87,7 +84,7 @@ def closure_checklist(project: Project) -> list[ClosureItem]:
             if accepted else "waiting for sign-off",
         )
     )  # fmt: skip
-    lessons = project.lessons.count()  # type: ignore[attr-defined]
+    lessons = project.lessons.count()
     items.append(
         ClosureItem("lessons", "Lessons learned recorded", DONE if lessons else OPEN,
                     f"{lessons} lessons")
@@ -380,55 +377,27 @@ def _hand_over_operations(
     queue: Any,
     hypercare_until: dt.date | None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Create the services and move the assets, inside the caller's transaction.
-
-    Goes through the assets app's services when it has them; otherwise (while the help-desk
-    issue is still landing) writes its rows here, audited the same way.
-    """
+    """Create the services and move the assets through the assets app's services, inside the
+    caller's transaction (their errors roll the whole handoff back)."""
     if not _operations_apps():
         return [{"id": None, "name": s.name} for s in services], []
-    from itpm.assets.models import Asset, Service
+    from itpm.assets.models import Asset
+    from itpm.assets.services import asset_transfer, service_create
 
-    try:
-        from itpm.assets import services as asset_services
-    except ImportError:
-        asset_services = None  # type: ignore[assignment]
-    created: list[dict[str, Any]] = []
-    records = []
-    for spec in services:
-        if Service.objects.filter(name=spec.name).exists():
-            raise Conflict(
-                f"a service called {spec.name} exists already",
-                [FieldError("services", f"{spec.name} is taken")],
-            )
-        make = getattr(asset_services, "service_create", None)
-        if make is not None:
-            service = make(
-                actor=actor, name=spec.name, description=spec.description, owner_team=team,
-                support_queue=queue, hours=spec.hours, runbook_links=list(spec.runbook_links),
-                projects=[project],
-            )  # fmt: skip
-        else:
-            service = Service.objects.create(
-                name=spec.name, description=spec.description, owner_team=team,
-                support_queue=queue, hours=spec.hours, runbook_links=list(spec.runbook_links),
-            )  # fmt: skip
-            service.projects.add(project)
-            audit(actor=actor, action="service.create", obj=service, project=project,
-                  changes={"name": [None, spec.name], "owner_team": [None, team.name]})
-        records.append(service)
-        created.append({"id": service.pk, "name": service.name})
-    moved: list[dict[str, Any]] = []
-    transfer = getattr(asset_services, "asset_transfer", None)
-    for asset in Asset.objects.select_for_update().filter(project=project).order_by("tag"):
-        before = asset.owner_team.name if asset.owner_team else None
-        service = records[0] if records else asset.service
-        if transfer is not None:
-            asset = transfer(actor=actor, asset=asset, owner_team=team, service=service)
-        else:
-            asset.owner_team, asset.service = team, service
-            save_versioned(asset, ["owner_team", "service"])
-            audit(actor=actor, action="asset.transfer", obj=asset, project=project,
-                  changes={"owner_team": [before, team.name]})  # fmt: skip
-        moved.append({"id": asset.pk, "tag": asset.tag, "from": before, "to": team.name})
-    return created, moved
+    records = [
+        service_create(
+            actor=actor, name=spec.name.strip(), description=spec.description, owner_team=team,
+            support_queue=queue, hours=spec.hours, runbook_links=list(spec.runbook_links),
+            projects=[project],
+        )
+        for spec in services
+    ]  # fmt: skip
+    assets = list(Asset.objects.filter(project=project).select_related("owner_team"))
+    before = {a.pk: a.owner_team.name if a.owner_team else None for a in assets}
+    moved = asset_transfer(
+        actor=actor, assets=assets, team=team, service=records[0] if records else None
+    ) if assets else []  # fmt: skip
+    return (
+        [{"id": s.pk, "name": s.name} for s in records],
+        [{"id": a.pk, "tag": a.tag, "from": before[a.pk], "to": team.name} for a in moved],
+    )

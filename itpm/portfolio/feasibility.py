@@ -60,9 +60,11 @@ def _clean_scores(scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
         evidence = [str(link).strip() for link in item.get("evidence") or [] if str(link).strip()]
         if len(evidence) > MAX_EVIDENCE:
             errors.append(FieldError(f"{where}.evidence", f"at most {MAX_EVIDENCE} links"))
-        for link in evidence:
-            if not link.startswith(("https://", "http://")) or len(link) > 500:
-                errors.append(FieldError(f"{where}.evidence", f"not a web link: {link[:60]}"))
+        errors.extend(
+            FieldError(f"{where}.evidence", f"not a web link: {link[:60]}")
+            for link in evidence
+            if not link.startswith(("https://", "http://")) or len(link) > 500
+        )
         cleaned.append(
             {"dimension": dimension, "score": score, "weight": weight,
              "notes": str(item.get("notes") or ""), "evidence": evidence}
@@ -85,9 +87,7 @@ def feasibility_save(
     if unknown:
         raise Invalid.field(sorted(unknown)[0], "cannot be changed here")
     if "recommendation" in data and data["recommendation"] not in Recommendation.values:
-        raise Invalid.field(
-            "recommendation", f"must be one of {', '.join(Recommendation.values)}"
-        )
+        raise Invalid.field("recommendation", f"must be one of {', '.join(Recommendation.values)}")
     require_role(actor, project, Role.MANAGER)
     cleaned = _clean_scores(scores) if scores is not None else None
     with transaction.atomic():

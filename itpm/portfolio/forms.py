@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from itpm.portfolio.models import (
@@ -108,7 +110,7 @@ class LessonForm(forms.Form):
 
 
 class HandoffForm(forms.Form):
-    operations_team = forms.ModelChoiceField(queryset=None)  # type: ignore[arg-type]
+    operations_team: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None)
     service_name = forms.CharField(max_length=200, required=False, label="Service name")
     service_description = forms.CharField(required=False, label="Service description")
     service_hours = forms.CharField(max_length=120, required=False, label="Support hours")

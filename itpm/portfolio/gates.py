@@ -399,9 +399,7 @@ def gate_decide(
         now = timezone.now()
         gate.status, gate.decision, gate.decision_comment = GateStatus.DECIDED, decision, comment
         gate.decided_by, gate.decided_at = actor, now
-        save_versioned(
-            gate, ["status", "decision", "decision_comment", "decided_by", "decided_at"]
-        )
+        save_versioned(gate, ["status", "decision", "decision_comment", "decided_by", "decided_at"])
         audit(actor=actor, action="gate.decide", obj=gate, project=project,
               changes={"decision": [None, decision], "comment": [None, comment]})  # fmt: skip
         new_stage = {
@@ -417,8 +415,13 @@ def gate_decide(
         if decision == GateDecision.NO_GO:
             project.archived, project.cancelled_at = True, now
             save_versioned(project, ["archived", "cancelled_at"])
-            audit(actor=actor, action="project.cancel", obj=project, project=project,
-                  changes={"archived": [False, True], "cancelled_at": [None, json_value(now)]})
+            audit(
+                actor=actor,
+                action="project.cancel",
+                obj=project,
+                project=project,
+                changes={"archived": [False, True], "cancelled_at": [None, json_value(now)]},
+            )
         notify(
             users=[a for a in _approver_users(list(gate.approvals.all())) if a.pk != actor.pk],
             text=f"{project.key} gate to {Stage(gate.to_stage).label}: "
@@ -459,7 +462,12 @@ def gate_record_history(
                     state=ApprovalState.APPROVED, decided_by=spec["user"] or actor,
                     decided_at=gate.decided_at, comment="Recorded history",
                 )  # fmt: skip
-            audit(actor=actor, action="gate.history", obj=gate, project=project,
-                  changes={"to_stage": [from_stage, to_stage], "decision": [None, "go"]})
+            audit(
+                actor=actor,
+                action="gate.history",
+                obj=gate,
+                project=project,
+                changes={"to_stage": [from_stage, to_stage], "decision": [None, "go"]},
+            )
             gates.append(gate)
     return gates

@@ -82,9 +82,11 @@ def triage_queue(*, user: Any) -> QuerySet[ProjectRequest]:
 # ---------------------------------------------------------------------------- writes
 def _validate(data: dict[str, Any]) -> None:
     errors: list[FieldError] = []
-    for name in ("title", "problem"):
-        if name in data and not str(data[name] or "").strip():
-            errors.append(FieldError(name, "must not be empty"))
+    errors.extend(
+        FieldError(name, "must not be empty")
+        for name in ("title", "problem")
+        if name in data and not str(data[name] or "").strip()
+    )
     if "title" in data and len(str(data["title"])) > 200:
         errors.append(FieldError("title", "at most 200 characters"))
     if "category" in data and data["category"] not in Category.values:
@@ -293,9 +295,16 @@ def request_accept(
             target_date=req.desired_date,
             currency=req.currency,
         )
-        if req.requester_id != actor.pk and manager != req.requester:
-            # The requester follows the project they asked for (read-only unless given more).
-            membership_set(actor=actor, project=project, user=req.requester, role=Role.VIEWER)
+        # The requester follows the project they asked for, and the sponsor sees what they
+        # approve and sign off (read-only unless given more).
+        for person in (req.requester, sponsor):
+            skip = person is None or person.pk in (actor.pk, getattr(manager, "pk", None))
+            if (
+                person is not None
+                and not skip
+                and not project.memberships.filter(user=person).exists()
+            ):
+                membership_set(actor=actor, project=project, user=person, role=Role.VIEWER)
         changes.update(apply_changes(req, {"project": project}))
         save_versioned(req, list(changes))
         audit(actor=actor, action="request.accept", obj=req, project=project, changes=changes)

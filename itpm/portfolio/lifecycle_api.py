@@ -40,7 +40,6 @@ from itpm.portfolio.models import (
 )
 
 router = Router(tags=["lifecycle"])
-MONEY = {"max_digits": 16, "decimal_places": 2, "ge": 0}
 
 
 # ---------------------------------------------------------------------------- requests
@@ -74,8 +73,12 @@ class RequestIn(StrictSchema):
     business_unit: str = Field("", max_length=120, examples=["Service desk"])
     desired_date: dt.date | None = Field(None, examples=["2027-03-31"])
     currency: str = Field("USD", min_length=3, max_length=3, examples=["EUR"])
-    rough_cost: Decimal | None = Field(None, examples=["45000.00"], **MONEY)
-    rough_benefit: Decimal | None = Field(None, examples=["120000.00"], **MONEY)
+    rough_cost: Decimal | None = Field(
+        None, examples=["45000.00"], max_digits=16, decimal_places=2, ge=0
+    )
+    rough_benefit: Decimal | None = Field(
+        None, examples=["120000.00"], max_digits=16, decimal_places=2, ge=0
+    )
     urgency: Urgency = Field(Urgency.MEDIUM, examples=["high"])
 
 
@@ -88,8 +91,8 @@ class RequestPatch(StrictSchema):
     business_unit: str | None = Field(None, max_length=120)
     desired_date: dt.date | None = None
     currency: str | None = Field(None, min_length=3, max_length=3)
-    rough_cost: Decimal | None = Field(None, **MONEY)
-    rough_benefit: Decimal | None = Field(None, **MONEY)
+    rough_cost: Decimal | None = Field(None, max_digits=16, decimal_places=2, ge=0)
+    rough_benefit: Decimal | None = Field(None, max_digits=16, decimal_places=2, ge=0)
     urgency: Urgency | None = None
 
 
@@ -185,9 +188,7 @@ def triage(actor: User, found: ProjectRequest, data: dict[str, Any]) -> ProjectR
     target = intake.request_list(user=actor).filter(pk=data["merge_into"]).first()
     if target is None:
         raise Invalid.field("merge_into", f"no request {data['merge_into']}")
-    return intake.request_merge(
-        actor=actor, request=found, version=version, into=target, note=note
-    )
+    return intake.request_merge(actor=actor, request=found, version=version, into=target, note=note)
 
 
 # ---------------------------------------------------------------------------- business case
@@ -195,7 +196,9 @@ class LineIn(StrictSchema):
     kind: FlowKind = Field(examples=["one_off_cost"])
     category: FlowCategory = Field(FlowCategory.OTHER, examples=["hardware"])
     period: int = Field(ge=0, lt=cases.MAX_PERIODS, description="0 = now", examples=[0])
-    amount: Decimal = Field(le=intake.MAX_MONEY, examples=["120000.00"], **MONEY)
+    amount: Decimal = Field(
+        le=intake.MAX_MONEY, examples=["120000.00"], max_digits=16, decimal_places=2, ge=0
+    )
     description: str = Field("", max_length=200, examples=["Servers and storage"])
 
 
@@ -724,7 +727,7 @@ def lesson_search(
 @router.get("/projects/{key}/lessons", response={200: list[LessonOut], 404: ErrorOut})
 def lesson_list(request: HttpRequest, key: str) -> list[Lesson]:
     project = get_visible_project(request.user, key)
-    return list(project.lessons.select_related("project", "author"))  # type: ignore[attr-defined]
+    return list(project.lessons.select_related("project", "author"))
 
 
 @router.post(

@@ -119,16 +119,12 @@ SORTS = {"npv": "npv", "score": "score", "fit": "fit", "risks": "risks"}
 
 @login_required
 def portfolio(request: HttpRequest) -> HttpResponse:
-    projects = list(
-        portfolio_projects(request.user).select_related("manager").order_by("key")
-    )
+    projects = list(portfolio_projects(request.user).select_related("manager").order_by("key"))
     active = [p for p in projects if not p.archived]
     rows = _ranking(active)
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "npv"
+    sort = str(request.GET.get("sort")) if request.GET.get("sort") in SORTS else "npv"
     # Highest first; risk ranks the other way round (fewest open risks first).
-    rows.sort(
-        key=lambda r: (r[sort] is None, r[sort] if sort == "risks" else -(r[sort] or 0))
-    )
+    rows.sort(key=lambda r: (r[sort] is None, r[sort] if sort == "risks" else -(r[sort] or 0)))
     pipeline = [
         (value, label, [p for p in active if p.stage == value]) for value, label in Stage.choices
     ]
@@ -336,8 +332,15 @@ def feasibility_page(request: HttpRequest, key: str) -> HttpResponse:
     return render(
         request,
         "portfolio/feasibility.html",
-        _context(request, project, "gates", form=form, study=study, dimensions=dimensions,
-                 score=feasibility.weighted_score(study) if study else None),  # fmt: skip
+        _context(
+            request,
+            project,
+            "gates",
+            form=form,
+            study=study,
+            dimensions=dimensions,
+            score=feasibility.weighted_score(study) if study else None,
+        ),  # fmt: skip
         status=status,
     )
 
@@ -385,7 +388,7 @@ def gate_page(request: HttpRequest, key: str) -> HttpResponse:
             acceptors=closing.acceptors(project), may_accept=closing.may_accept(
                 request.user, project),
             decisions=getattr(getattr(project, "closure", None), "decisions", None),
-            lessons=project.lessons.select_related("author"),  # type: ignore[attr-defined]
+            lessons=project.lessons.select_related("author"),
             lesson_form=LessonForm(), handoff_form=handoff_form,
             handoff=getattr(project, "handoff", None) if hasattr(project, "handoff") else None,
             assets=closing.project_assets(project) if closing_view else [],
@@ -531,7 +534,7 @@ def handoff(request: HttpRequest, key: str) -> HttpResponse:
     ]
     if not form.is_valid():
         messages.error(request, "Handoff: " + "; ".join(
-            f"{k}: {' '.join(v)}" for k, v in form.errors.items()))  # fmt: skip
+            f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))  # fmt: skip
         return redirect("portfolio:gates", key=project.key)
     data = form.cleaned_data
     services = []

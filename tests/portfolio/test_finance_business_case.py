@@ -51,7 +51,11 @@ def test_generated_npv_matches_numpy_financial(rate: float, cash_flows: list[int
 
 
 @settings(max_examples=150, deadline=None)
-@given(cash_flows=flows.filter(lambda f: sum(1 for a, b in zip(f, f[1:]) if (a < 0) != (b < 0)) == 1))
+@given(
+    cash_flows=flows.filter(
+        lambda f: sum(1 for a, b in zip(f, f[1:], strict=False) if (a < 0) != (b < 0)) == 1
+    )
+)
 def test_generated_irr_matches_numpy_financial_for_conventional_flows(
     cash_flows: list[int],
 ) -> None:

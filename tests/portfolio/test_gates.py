@@ -184,7 +184,11 @@ def test_category_template_adds_security_review_for_network_rollouts(
 
 
 def test_opening_a_gate_notifies_the_approvers_in_app_and_by_mail(
-    project: Project, people: Any, settings: Any, mailoutbox: Any, django_capture_on_commit_callbacks: Any
+    project: Project,
+    people: Any,
+    settings: Any,
+    mailoutbox: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
@@ -193,9 +197,7 @@ def test_opening_a_gate_notifies_the_approvers_in_app_and_by_mail(
     assert [m.to for m in mailoutbox] == [["vic@example.com"]]
 
 
-def test_gate_pages_render_and_the_approver_page_approves(
-    project: Project, people: Any
-) -> None:
+def test_gate_pages_render_and_the_approver_page_approves(project: Project, people: Any) -> None:
     gate = _open(project, people, approvers=[{"user": people["outsider"], "team": None}])
     client = Client()
     client.force_login(people["manager"])

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import timezone
 
 from itpm.accounts.models import Team, TeamKind
 from itpm.core.errors import Conflict, Forbidden, Invalid
@@ -31,8 +32,11 @@ def pm(people: Any) -> Any:
 
 
 def test_anyone_submits_and_sees_only_their_own_requests(people: Any, api: Any, pm: Any) -> None:
-    response = post(api("member"), "/api/v1/requests",
-                    {"title": "SSPR", "problem": "Password calls", "rough_cost": "45000.00"})
+    response = post(
+        api("member"),
+        "/api/v1/requests",
+        {"title": "SSPR", "problem": "Password calls", "rough_cost": "45000.00"},
+    )
     assert response.status_code == 201, response.content
     rid = response.json()["id"]
     assert api("member").get("/api/v1/requests").json()["count"] == 1
@@ -184,7 +188,7 @@ def test_handoff_needs_the_closed_stage_and_acceptance_then_archives(
     handoff = closing.handoff_create(
         actor=people["owner"], project=project, operations_team=ops,
         services=[closing.ServiceSpec("Apollo ERP", hours="24x7")], queue_name="ERP desk",
-        hypercare_until=dt.date.today() + dt.timedelta(days=30),
+        hypercare_until=timezone.localdate() + dt.timedelta(days=30),
     )  # fmt: skip
     project.refresh_from_db()
     assert project.archived and handoff.queue_name == "ERP desk"

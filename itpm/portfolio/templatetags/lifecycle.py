@@ -26,3 +26,11 @@ def lessons_offered(project: Project) -> dict[str, Any]:
     """Lessons of earlier projects of the same category, while this one is young."""
     early = project.stage in (Stage.INITIATION, Stage.PLANNING)
     return {"lessons": lessons_for(project) if early else [], "project": project}
+
+
+@register.filter
+def percent(value: float | None, digits: int = 1) -> str:
+    """0.2041 -> '20.4 %'; None -> '—'."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.{digits}f} %"
