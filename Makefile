@@ -7,13 +7,13 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/itpm
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup deps assets browser services lint test-sqlite test-postgres bench proof clean
+.PHONY: run test setup deps assets pdf browser services lint test-sqlite test-postgres bench proof clean
 
 run: setup
 	$(UV) run itpm demo
 	$(UV) run itpm serve --host $(HOST) --port $(PORT)
 
-setup: deps assets
+setup: deps assets pdf
 
 # uv comes from PyPI; the lock file pins every Python package.
 deps:
@@ -23,6 +23,10 @@ deps:
 # Browser assets come from npm packages (package-lock.json), served from node_modules.
 assets:
 	@if [ ! -d node_modules/htmx.org ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
+# PDF status reports (WeasyPrint) need Debian's Pango libraries.
+pdf:
+	@python3 -c "import ctypes.util as u, sys; sys.exit(0 if u.find_library('pango-1.0') and u.find_library('pangoft2-1.0') else 1)" || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null)
 
 # Browser tests drive Debian's chromium; never a downloaded browser.
 browser:

@@ -15,6 +15,7 @@ from itpm.planning.cycle_api import router as cycle_router
 from itpm.planning.resource_api import router as resource_router
 from itpm.planning.gantt_api import router as schedule_router
 from itpm.portfolio.api import router as portfolio_router
+from itpm.tracking.api import router as tracking_router
 from itpm.portfolio.lifecycle_api import router as lifecycle_router
 
 api = NinjaAPI(
@@ -42,3 +43,4 @@ api.add_router("/", schedule_router)
 api.add_router("/", resource_router)
 api.add_router("/", cycle_router)
 api.add_router("/", control_router)
+api.add_router("/", tracking_router)

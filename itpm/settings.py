@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "itpm.accounts",
     "itpm.portfolio",
     "itpm.planning",
+    "itpm.tracking",
     "itpm.control",
     "itpm.assets",
     "itpm.helpdesk",
@@ -206,3 +207,9 @@ LOGGING = {
 
 # A page of an API list holds at most this many items.
 API_MAX_PAGE_SIZE = envint("ITPM_API_MAX_PAGE_SIZE", 500)
+
+# Tracking (issue 6): a purchase request at or above this amount (whole units of the
+# project's currency) also needs the project manager's approval; nobody logs more than
+# this many hours a day.
+ITPM_PROCUREMENT_MANAGER_THRESHOLD = envint("ITPM_PROCUREMENT_MANAGER_THRESHOLD", 10000)
+ITPM_MAX_HOURS_PER_DAY = envint("ITPM_MAX_HOURS_PER_DAY", 12)

@@ -29,5 +29,6 @@ urlpatterns = [
     path("", include("itpm.portfolio.urls")),
     path("", include("itpm.planning.execution_urls")),
     path("", include("itpm.control.urls")),
+    path("", include("itpm.tracking.urls")),
     path("", include("itpm.web.urls")),
 ]

@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from itpm.accounts.models import ROLE_RANK, Role
 from itpm.api import api
 from itpm.portfolio.models import Project
+from tests.tracking import matrix as tm
 from tests.world import (
     ACTORS,
     PASSWORD,
@@ -97,6 +98,8 @@ class Case:
             return str(self.world.extra[name])
         if name in _HELPDESK_PARAMS:
             return _HELPDESK_PARAMS[name](_helpdesk(self))
+        if name in tm.TRACKING_PARAMS:
+            return str(tm.TRACKING_PARAMS[name](self, override))
         raise AssertionError(f"no value for path parameter {{{name}}}")
 
 
@@ -200,6 +203,29 @@ def PUBLIC(ok: int = 200, **kw: Any) -> Expect:
 
 def SELF(ok: int, **kw: Any) -> Expect:
     return Expect("self", ok, **kw)
+
+
+def ANY_MANAGER(ok: int, **kw: Any) -> Expect:
+    return Expect("any_manager", ok, **kw)
+
+
+@dataclass(frozen=True)
+class ByActor(Expect):
+    """Outcomes named per actor (personal objects: time entries, timesheets, the timer).
+
+    ``own`` maps an actor to its outcome on the own project (or a route outside projects);
+    unnamed actors get "hidden". On the foreign project only the site admin sees anything
+    and gets its own-project outcome.
+    """
+
+    own: tuple[tuple[str, str], ...] = ()
+
+    def outcome(self, actor: str, target: str) -> str:
+        if actor in ("anonymous", "requester"):
+            return super().outcome(actor, target)
+        if target == "foreign" and actor != "admin":
+            return "hidden"
+        return dict(self.own).get(actor, "hidden")
 
 
 def ANY_MANAGER(ok: int, **kw: Any) -> Expect:
@@ -962,6 +988,162 @@ HELPDESK_ROUTES: dict[tuple[str, str], Expect] = {
 }
 ROUTES.update(HELPDESK_ROUTES)
 
+TRACKING_ROUTES: dict[tuple[str, str], Expect] = {
+    # --- tracking (issue 6): budgets, costs, procurement, time, EVM, status reports
+    ("GET", f"{V1}/projects/{{key}}/budget"): READ(),
+    ("PATCH", f"{V1}/projects/{{key}}/budget"): MANAGE(200, body=tm.finance_patch),
+    ("POST", f"{V1}/projects/{{key}}/budget/lines"): MANAGE(201, body=tm.line_body),
+    ("PATCH", f"{V1}/budget-lines/{{line_id}}"): MANAGE(200, body=tm.line_patch),
+    ("DELETE", f"{V1}/budget-lines/{{line_id}}"): MANAGE(204, params={"line_id": "spare"}),
+    ("GET", f"{V1}/projects/{{key}}/costs"): READ(),
+    ("POST", f"{V1}/projects/{{key}}/expenses"): MANAGE(201, body=tm.expense_body),
+    ("GET", f"{V1}/purchase-requests"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/purchase-requests"): WRITE(201, body=tm.request_body),
+    ("GET", f"{V1}/purchase-requests/{{pr_id}}"): READ(),
+    ("POST", f"{V1}/purchase-requests/{{pr_id}}/submit"): WRITE(
+        200, body=tm.decision("draft"), params={"pr_id": "draft"}
+    ),
+    # Procurement approves; over the threshold the project's manager approves too.
+    ("POST", f"{V1}/purchase-requests/{{pr_id}}/approve"): MANAGE(
+        200, body=tm.decision("submitted")
+    ),
+    ("POST", f"{V1}/purchase-requests/{{pr_id}}/reject"): MANAGE(
+        200, body=tm.decision("submitted")
+    ),
+    ("GET", f"{V1}/purchase-orders"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/purchase-orders"): MANAGE(201, body=tm.order_body),
+    ("GET", f"{V1}/purchase-orders/{{po_id}}"): READ(),
+    ("POST", f"{V1}/purchase-orders/{{po_id}}/receipts"): WRITE(201, body=tm.receipt_body),
+    ("POST", f"{V1}/purchase-orders/{{po_id}}/invoices"): MANAGE(201, body=tm.invoice_body),
+    ("POST", f"{V1}/purchase-orders/{{po_id}}/close"): MANAGE(200, body=tm.close_body),
+    ("POST", f"{V1}/invoices/{{invoice_id}}/accept"): MANAGE(200, body=tm.accept_body),
+    ("GET", f"{V1}/time-entries"): ANY_AUTHENTICATED(),
+    ("POST", f"{V1}/time-entries"): WRITE(201, body=tm.entry_body),
+    # A time entry is its author's (mia on APL); managers read it; only the author edits it.
+    ("GET", f"{V1}/time-entries/{{entry_id}}"): ByActor(
+        "custom", 200, own=(("member", "ok"), ("manager", "ok"), ("owner", "ok"), ("admin", "ok"))
+    ),
+    ("PATCH", f"{V1}/time-entries/{{entry_id}}"): ByActor(
+        "custom",
+        200,
+        body=tm.entry_patch,
+        own=(("member", "ok"), ("manager", "low"), ("owner", "low"), ("admin", "low")),
+    ),  # fmt: skip
+    ("DELETE", f"{V1}/time-entries/{{entry_id}}"): ByActor(
+        "custom",
+        204,
+        own=(("member", "ok"), ("manager", "low"), ("owner", "low"), ("admin", "low")),
+    ),
+    ("GET", f"{V1}/timesheets"): ANY_AUTHENTICATED(),
+    # Only mia has time in that week; everyone else has nothing to submit (409).
+    ("POST", f"{V1}/timesheets/submit"): ByActor(
+        "custom",
+        200,
+        low=409,
+        body=tm.submit_body,
+        own=tuple((a, "ok" if a == "member" else "low") for a in ACTORS),
+    ),  # fmt: skip
+    ("POST", f"{V1}/timesheets/{{sheet_id}}/approve"): ByActor(
+        "custom",
+        200,
+        body=tm.sheet_body,
+        own=(("member", "low"), ("manager", "ok"), ("owner", "ok"), ("admin", "ok")),
+    ),  # fmt: skip
+    ("POST", f"{V1}/timesheets/{{sheet_id}}/reject"): ByActor(
+        "custom",
+        200,
+        body=tm.sheet_body,
+        own=(("member", "low"), ("manager", "ok"), ("owner", "ok"), ("admin", "ok")),
+    ),  # fmt: skip
+    ("POST", f"{V1}/timer/start"): WRITE(201, body=tm.timer_body),
+    # Stopping needs a running timer: only those who may log time on the task have one.
+    ("POST", f"{V1}/timer/stop"): ByActor(
+        "custom",
+        201,
+        low=409,
+        body=tm.running_timer,
+        own=(("outsider", "low"), ("viewer", "low"), *((a, "ok") for a in tm.TIMER_ACTORS)),
+    ),  # fmt: skip
+    ("POST", f"{V1}/tasks/{{task_id}}/progress"): WRITE(
+        200, body=lambda c: {"percent_complete": 10}
+    ),
+    ("GET", f"{V1}/projects/{{key}}/evm"): READ(),
+    ("GET", f"{V1}/projects/{{key}}/evm/history"): READ(),
+    ("GET", f"{V1}/evm/portfolio"): ANY_AUTHENTICATED(),
+    ("GET", f"{V1}/projects/{{key}}/status-reports"): READ(),
+    ("POST", f"{V1}/projects/{{key}}/status-reports"): MANAGE(
+        201, body=lambda c: {"status_date": "2027-01-29"}
+    ),
+    ("GET", f"{V1}/projects/{{key}}/status-reports/{{report_id}}"): READ(),
+    ("PATCH", f"{V1}/projects/{{key}}/status-reports/{{report_id}}"): MANAGE(
+        200, body=tm.report_patch
+    ),
+    ("POST", f"{V1}/projects/{{key}}/status-reports/{{report_id}}/send"): MANAGE(202),
+    ("GET", f"{V1}/projects/{{key}}/status-reports/{{report_id}}.pdf"): READ(),
+    ("GET", "/projects/{key}/budget/"): READ(**PAGE),
+    ("POST", "/projects/{key}/budget/lines/"): MANAGE(302, low=302, body=tm.line_form, **PAGE),
+    ("POST", "/projects/{key}/budget/expenses/"): MANAGE(
+        302, low=302, body=tm.expense_body, **PAGE
+    ),
+    ("POST", "/projects/{key}/budget/purchase-requests/"): WRITE(
+        302, low=302, body=tm.request_form, **PAGE
+    ),
+    ("POST", "/purchase-requests/{pr_id}/{action}/"): WRITE(
+        302, low=302, body=lambda c: {}, params={"pr_id": "draft", "action": "submit"}, **PAGE
+    ),
+    ("GET", "/purchase-orders/{po_id}/"): READ(**PAGE),
+    ("POST", "/purchase-orders/{po_id}/{action}/"): WRITE(
+        302, low=302, body=tm.receive_form, params={"action": "receive"}, **PAGE
+    ),
+    ("GET", "/projects/{key}/reports/"): READ(**PAGE),
+    ("POST", "/projects/{key}/reports/"): MANAGE(
+        302, low=302, body=lambda c: {"status_date": "2027-01-29"}, **PAGE
+    ),
+    ("GET", "/projects/{key}/reports/{report_id}/"): READ(**PAGE),
+    ("POST", "/projects/{key}/reports/{report_id}/"): MANAGE(
+        302, low=302, body=tm.report_patch, **PAGE
+    ),
+    ("GET", "/projects/{key}/reports/{report_id}.pdf"): READ(**PAGE),
+    ("POST", "/projects/{key}/reports/{report_id}/send/"): MANAGE(
+        302, low=302, body=lambda c: {}, **PAGE
+    ),
+    ("GET", "/timesheet/"): ANY_AUTHENTICATED(**PAGE),
+    ("POST", "/timesheet/"): ANY_AUTHENTICATED(302, body=tm.grid_form, **PAGE),
+    ("GET", "/timesheet/approvals/"): ANY_AUTHENTICATED(**PAGE),
+    ("POST", "/timesheets/{sheet_id}/{action}/"): ByActor(
+        "custom",
+        302,
+        low=302,
+        body=tm.sheet_body,
+        params={"action": "approve"},
+        own=(("member", "low"), ("manager", "ok"), ("owner", "ok"), ("admin", "ok")),
+        **PAGE,
+    ),  # fmt: skip
+    # The page stops your own timer; without the right to log there, nothing changes.
+    ("POST", "/timer/stop/"): ByActor(
+        "custom",
+        302,
+        low=302,
+        body=tm.running_timer,
+        own=(
+            ("outsider", "low"),
+            ("viewer", "low"),
+            ("member", "ok"),
+            ("manager", "ok"),
+            ("owner", "ok"),
+            ("admin", "ok"),
+        ),
+        **PAGE,
+    ),  # fmt: skip
+    ("GET", "/tasks/{task_id}/time/"): READ(**PAGE),
+    ("POST", "/tasks/{task_id}/time/progress/"): WRITE(
+        302, low=302, body=lambda c: {"percent_complete": "10"}, **PAGE
+    ),
+    ("POST", "/tasks/{task_id}/time/timer/"): WRITE(302, low=302, body=lambda c: {}, **PAGE),
+    ("GET", "/dashboard/"): ANY_AUTHENTICATED(**PAGE),
+}
+ROUTES.update(TRACKING_ROUTES)
+
 
 # ---------------------------------------------------------------------------- discovery
 def _template(route: str) -> str:
@@ -1016,6 +1198,8 @@ def test_the_api_url_patterns_are_the_openapi_paths() -> None:
 
 # ---------------------------------------------------------------------------- the cases
 def _project_scoped(path: str) -> bool:
+    if any(p in path for p in tm.TRACKING_SCOPED):
+        return True
     return any(
         p in path
         for p in (

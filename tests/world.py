@@ -126,6 +126,9 @@ def build_world() -> World:
     from tests.world_resources import build_resource_world
 
     build_resource_world(world)
+    from tests.tracking.matrix import build_tracking
+
+    build_tracking(world)
     world.baseline = db_state()
     return world
 
@@ -138,6 +141,9 @@ def destroy_world() -> None:
     ApiToken.objects.all().delete()
     Dependency.objects.all().delete()
     Task.objects.all().delete()
+    from tests.tracking.matrix import destroy_tracking
+
+    destroy_tracking()
     Membership.objects.all().delete()
     Project.objects.all().delete()
     _destroy_helpdesk()

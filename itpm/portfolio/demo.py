@@ -440,6 +440,9 @@ def load_demo(*, password: str, progress: bool = False) -> bool:
         from itpm.planning.demo_execution import load_execution_demo
 
         load_execution_demo(users)
+        from itpm.tracking.demo import load_tracking_demo
+
+        load_tracking_demo(users)
         from itpm.planning.resource_demo import load_resources_demo
 
         load_resources_demo(users)

@@ -136,21 +136,7 @@ class FinancePatch(StrictSchema):
 
 
 def _change_request(project: Any, ident: int | None) -> Any:
-    """Find the named change request (issue 7's model) of the project; None when not named."""
-    if ident is None:
-        return None
-    from django.apps import apps
-
-    try:
-        if not apps.is_installed("itpm.control"):
-            raise ImportError("no change control")
-        from itpm.control.models import ChangeRequest  # type: ignore[attr-defined]
-    except ImportError:
-        raise Invalid.field("change_request", "change requests are not available yet") from None
-    found = ChangeRequest.objects.filter(pk=ident, project=project).first()
-    if found is None:
-        raise Invalid.field("change_request", f"no change request {ident} on {project.key}")
-    return found
+    return services.change_request_get(project, ident)
 
 
 @router.get("/projects/{key}/budget", response={200: BudgetOut, 404: ErrorOut})
@@ -201,9 +187,13 @@ def budget_line_update(request: HttpRequest, line_id: int, payload: LinePatch) -
 
 
 @router.delete("/budget-lines/{line_id}", response={204: None, **WRITE_ERRORS})
-def budget_line_delete(request: HttpRequest, line_id: int) -> tuple[int, None]:
+def budget_line_delete(
+    request: HttpRequest, line_id: int, change_request: int | None = None
+) -> tuple[int, None]:
+    """Delete a line without expenses or purchases (once baselined: name the change request)."""
     line = selectors.line_get(user=request.user, line_id=line_id)
-    services.budget_line_delete(actor=request_user(request), line=line)
+    services.budget_line_delete(actor=request_user(request), line=line,
+                                change_request=_change_request(line.project, change_request))  # fmt: skip
     return 204, None
 
 

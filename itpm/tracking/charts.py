@@ -104,10 +104,13 @@ def trend_svg(rows: list[dict[str, object]], *, width: int = 640, height: int = 
     if not rows:
         return _frame(width, height, "SPI/CPI trend: no snapshots yet", "", [])
     values = [v for r in rows for k in ("spi", "cpi") if (v := _num(r.get(k))) is not None]
-    ymax = max(values + [1.2]) * 1.05
+    # Indices far from 1 (a CPI of 14 in week 1, when almost nothing was spent) would flatten
+    # the interesting band: the axis stops at 2 and such points sit on its top edge.
+    ymax = min(max(values + [1.2]) * 1.05, 2.0)
     n = len(rows)
 
     def xy(i: int, v: float) -> tuple[float, float]:
+        v = min(v, ymax)
         return left + (right - left) * (i / max(n - 1, 1)), bottom - (bottom - top) * v / ymax
 
     body = _axes(left, top, right, bottom, ymax, [str(r["week"])[5:] for r in rows], "{:.2f}")

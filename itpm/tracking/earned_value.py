@@ -107,6 +107,8 @@ class EvmResult:
     percent_complete: Decimal  # EV / BAC
     percent_spent: Decimal  # AC / BAC
     curve: list[dict[str, Any]] = field(default_factory=list)
+    # The cost of the tasks' remaining work alone (the labour forecast of the budget table).
+    remaining_task_work: Decimal = ZERO
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe figures (money and ratios as strings)."""
@@ -297,6 +299,7 @@ def project_evm(project: Project, status_date: dt.date) -> EvmResult:
         else:
             remaining += budget * (100 - Decimal(pct)) / 100
     earned = sum((Decimal(str(engine.earned_value(t))) for t in tasks), ZERO)
+    task_remaining = remaining
     if curve.apportioned:
         task_budget = sum(curve.task_budgets.values(), ZERO)
         fraction = earned / task_budget if task_budget else ZERO
@@ -359,7 +362,7 @@ def project_evm(project: Project, status_date: dt.date) -> EvmResult:
         planned_duration_weeks=len(curve.weekly),
         percent_complete=(earned / bac * 100).quantize(Decimal("0.1")) if bac else ZERO,
         percent_spent=(actual / bac * 100).quantize(Decimal("0.1")) if bac else ZERO,
-        curve=points,
+        curve=points, remaining_task_work=cents(task_remaining),
     )  # fmt: skip
 
 

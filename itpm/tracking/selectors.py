@@ -95,8 +95,8 @@ def budget_summary(project: Project) -> dict[str, Any]:
     evm = project_evm(project, timezone.localdate())
     # The labour forecast: what is spent plus the remaining work of the tasks (bottom-up).
     for row in rows:
-        if row["labour"] and evm.eac_bottom_up is not None:
-            remaining_work = max(evm.eac_bottom_up - evm.actual_cost, ZERO)
+        if row["labour"] and evm.source == "baseline tasks":
+            remaining_work = evm.remaining_task_work
             row["forecast"] = max(row["actual"] + row["committed"], row["actual"] + remaining_work)
     from itpm.tracking.services import finance_get
 

@@ -65,6 +65,36 @@ def _require_change_request(project: Project, change_request: Any) -> dict[str, 
     return {"change_request": [None, change_request.pk]}
 
 
+def change_request_get(project: Project, ident: Any) -> Any:
+    """The change request (control app, issue 7) named by id on ``project``; None if not named."""
+    if ident in (None, ""):
+        return None
+    from django.apps import apps
+
+    if not apps.is_installed("itpm.control"):
+        raise Invalid.field("change_request", "change requests are not available")
+    from itpm.control.models import ChangeRequest
+
+    try:
+        found = ChangeRequest.objects.filter(pk=int(ident), project=project).first()
+    except (TypeError, ValueError):
+        found = None
+    if found is None:
+        raise Invalid.field("change_request", f"no change request {ident} on {project.key}")
+    return found
+
+
+def approved_change_requests(project: Project) -> list[Any]:
+    """Change requests of the project that may carry budget changes (for the page's picker)."""
+    from django.apps import apps
+
+    if not apps.is_installed("itpm.control"):
+        return []
+    from itpm.control.models import ChangeRequest
+
+    return list(ChangeRequest.objects.filter(project=project, status__in=APPROVED_CHANGE_STATES))
+
+
 def _periods(raw: Any) -> dict[dt.date, Decimal]:
     """``{"2027-03": "1200.00", ...}`` → ``{date(2027, 3, 1): Decimal}`` (zeros dropped)."""
     if raw is None:
@@ -194,7 +224,9 @@ def budget_line_delete(*, actor: User, line: BudgetLine, change_request: Any = N
     project = line.project
     require_role(actor, project, Role.MANAGER)
     with transaction.atomic():
-        extra = _require_change_request(project, change_request)
+        # A line that plans no money can go without a change request: the budget stays the same.
+        planned = any(p.amount for p in line.periods.all())
+        extra = _require_change_request(project, change_request) if planned else {}
         if line.expenses.exists() or line.purchase_requests.exists():
             raise Conflict(f"budget line {line.name!r} has expenses or purchases; keep it")
         audit(

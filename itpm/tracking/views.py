@@ -91,6 +91,7 @@ def project_budget(request: HttpRequest, key: str) -> HttpResponse:
             orders=selectors.visible_orders(request.user).filter(project=project),
             categories=BudgetCategory.choices,
             baselined=services.project_is_baselined(project),
+            change_requests=services.approved_change_requests(project),
             is_buyer=procurement.is_procurement(request.user),
             month_inputs=_month_inputs(project),
         ),
@@ -125,6 +126,7 @@ def budget_line_create(request: HttpRequest, key: str) -> HttpResponse:
             actor=request_user(request), project=project,
             category=request.POST.get("category", ""), name=request.POST.get("name", ""),
             notes=request.POST.get("notes", ""), months=months,
+            change_request=services.change_request_get(project, request.POST.get("change_request")),
         )  # fmt: skip
     except ServiceError as exc:
         _fail(request, exc)

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from itpm.accounts import services as account_services
@@ -27,6 +28,7 @@ from itpm.portfolio import selectors as portfolio_selectors
 from itpm.portfolio import services as portfolio_services
 from itpm.portfolio import templates as project_templates
 from itpm.portfolio.models import Category, Project, Stage
+from itpm.tracking.dashboards import project_dashboard
 from itpm.web import forms as web_forms
 
 
@@ -138,6 +140,7 @@ def project_overview(request: HttpRequest, key: str) -> HttpResponse:
             milestones=milestones,
             goal_html=render_markdown(project.goal),
             members=project.memberships.select_related("user").order_by("user__username"),
+            dash=project_dashboard(project, timezone.localdate()),
         ),
     )
 

@@ -29,7 +29,12 @@ def _site_objects(world: Any, target: str) -> dict[str, Any]:
     line = services.budget_line_create(actor=owner, project=project, category="hardware",
                                        name="Matrix line", months={"2027-02": "1000.00"})  # fmt: skip
     spare = services.budget_line_create(actor=owner, project=project, category="other",
-                                        name="Spare line", months={"2027-02": "10.00"})  # fmt: skip
+                                        name="Spare line")  # fmt: skip
+    # The resource world baselines the projects afterwards: budget changes then need this.
+    from itpm.control.models import ChangeRequest
+
+    change = ChangeRequest.objects.create(project=project, number=900, title="Matrix budget",
+                                          status="approved")  # fmt: skip
 
     def request(title: str, submit: bool = True) -> Any:
         # Over the default manager threshold, so that the project's manager approves too.
@@ -58,7 +63,7 @@ def _site_objects(world: Any, target: str) -> dict[str, Any]:
     return {
         "line": line, "spare": spare, "draft": request("Draft", submit=False),
         "submitted": request("Submitted"), "approved": approved("Approved"), "order": order,
-        "invoice": flagged, "entry": entry, "sheet": sheet, "report": report, "task": design,
+        "invoice": flagged, "entry": entry, "sheet": sheet, "report": report, "task": design, "cr": change,
     }  # fmt: skip
 
 
@@ -108,11 +113,18 @@ TRACKING_SCOPED = tuple(f"{{{name}}}" for name in TRACKING_PARAMS)
 
 # ---------------------------------------------------------------------------- bodies
 def line_patch(c: Any) -> dict[str, Any]:
-    return {"version": _get(c, "line").version, "months": {"2027-03": "500.00"}}
+    return {"version": _get(c, "line").version, "months": {"2027-03": "500.00"},
+            "change_request": _get(c, "cr").pk}  # fmt: skip
+
+
+def line_body(c: Any) -> dict[str, Any]:
+    return {"category": "cloud", "name": "Matrix cloud", "months": {"2027-02": "10.00"},
+            "change_request": _get(c, "cr").pk}  # fmt: skip
 
 
 def finance_patch(c: Any) -> dict[str, Any]:
-    return {"version": services.finance_get(c.project).version, "management_reserve": "250.00"}
+    return {"version": services.finance_get(c.project).version, "management_reserve": "250.00",
+            "change_request": _get(c, "cr").pk}  # fmt: skip
 
 
 def expense_body(c: Any) -> dict[str, Any]:
@@ -207,7 +219,8 @@ def grid_form(c: Any) -> dict[str, Any]:
 
 
 def line_form(c: Any) -> dict[str, Any]:
-    return {"name": "Form line", "category": "other", "month_2027-02": "100.00"}
+    return {"name": "Form line", "category": "other", "month_2027-02": "100.00",
+            "change_request": str(_get(c, "cr").pk)}  # fmt: skip
 
 
 def request_form(c: Any) -> dict[str, Any]:

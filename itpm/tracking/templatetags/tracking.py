@@ -39,3 +39,11 @@ def get(mapping: Any, key: Any) -> Any:
     if isinstance(mapping, dict):
         return mapping.get(key)
     return None
+
+
+@register.filter
+def iso(value: Any) -> str:
+    """A date (or an ISO string from a frozen report) as YYYY-MM-DD."""
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())[:10]
+    return str(value or "")[:10]
