@@ -87,6 +87,13 @@ def serve(
         )
         for _ in range(task_workers)
     ]
+    if task_workers:
+        # One clock that enqueues the periodic jobs (SLA sweep, EVM snapshots).
+        children.append(
+            subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
+                [sys.executable, "-m", "django", "periodic"], env=env
+            )
+        )
     web = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
         [
             sys.executable, "-m", "gunicorn", "itpm.wsgi:application",
