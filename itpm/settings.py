@@ -46,6 +46,8 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 DATA_DIR = Path(envstr("ITPM_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+# The SQLite file (and its test copy) lives here; every entry point needs it to exist.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = envbool("ITPM_DEBUG", False)
 # Production turns on HTTPS-only cookies and HSTS; `itpm check` expects it on a server.
 PRODUCTION = envbool("ITPM_PRODUCTION", False)
