@@ -21,6 +21,7 @@ from itpm.assets.models import Asset, Service
 from itpm.helpdesk.models import Queue, SlaPolicy, Ticket, TicketComment
 from itpm.planning.models import Cycle, Dependency, Label, Task
 from itpm.portfolio.models import Project
+from tests.control import matrix as cm
 from tests.test_permission_matrix import ROUTES, V1, Case, client_for, fill, send
 from tests.world import World, build_world, changed_tables, db_state, destroy_world
 
@@ -91,6 +92,7 @@ WRITES: dict[tuple[str, str], type[models.Model]] = {
     ("POST", f"{V1}/tasks/{{task_id}}/planning-package"): Task,
     ("POST", f"{V1}/tasks/{{task_id}}/break-down"): Task,
     **HELPDESK_WRITES,
+    **cm.writes(V1),
 }
 
 # Fields an attacker would try on any body, whatever the model.

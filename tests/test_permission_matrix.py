@@ -25,6 +25,7 @@ from itpm.accounts.models import ROLE_RANK, Role
 from itpm.api import api
 from itpm.portfolio.models import Project
 from tests.tracking import matrix as tm
+from tests.control import matrix as cm
 from tests.world import (
     ACTORS,
     PASSWORD,
@@ -92,6 +93,8 @@ class Case:
             return str(_lifecycle_gate(self).pk)
         if name == "item_id":
             return str(_lifecycle_gate(self).checklist.first().pk)
+        if name in cm.CONTROL_PARAMS:
+            return str(cm.CONTROL_PARAMS[name](self, override))
         if name in self.site.extra:
             return str(self.site.extra[name])
         if name in self.world.extra:
@@ -1144,6 +1147,9 @@ TRACKING_ROUTES: dict[tuple[str, str], Expect] = {
 }
 ROUTES.update(TRACKING_ROUTES)
 
+
+# Control (issue 7): risks, forecast, issues, change requests, decisions, quality.
+ROUTES.update(cm.routes(V1, READ, WRITE, MANAGE, Expect, PAGE))
 
 # ---------------------------------------------------------------------------- discovery
 def _template(route: str) -> str:

@@ -129,6 +129,9 @@ def build_world() -> World:
     from tests.tracking.matrix import build_tracking
 
     build_tracking(world)
+    from tests.control.matrix import build_control
+
+    build_control(world)
     world.baseline = db_state()
     return world
 
@@ -138,6 +141,9 @@ def destroy_world() -> None:
 
     destroy_resource_world()
     AuditEvent.objects.all().delete()
+    from tests.control.matrix import destroy_control
+
+    destroy_control()
     ApiToken.objects.all().delete()
     Dependency.objects.all().delete()
     Task.objects.all().delete()

@@ -446,6 +446,9 @@ def load_demo(*, password: str, progress: bool = False) -> bool:
         from itpm.planning.resource_demo import load_resources_demo
 
         load_resources_demo(users)
+        from itpm.control.demo import load_control_demo
+
+        load_control_demo(users)
     return True
 
 
