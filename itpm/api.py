@@ -6,17 +6,17 @@ from ninja import NinjaAPI
 
 from itpm.accounts.api import router as accounts_router
 from itpm.assets.api import router as assets_router
+from itpm.control.api import router as control_router
 from itpm.core.api import install_error_handlers, session_or_token
 from itpm.helpdesk.api import portal_router
-from itpm.control.api import router as control_router
 from itpm.helpdesk.api import router as helpdesk_router
 from itpm.planning.api import router as planning_router
 from itpm.planning.cycle_api import router as cycle_router
-from itpm.planning.resource_api import router as resource_router
 from itpm.planning.gantt_api import router as schedule_router
+from itpm.planning.resource_api import router as resource_router
 from itpm.portfolio.api import router as portfolio_router
-from itpm.tracking.api import router as tracking_router
 from itpm.portfolio.lifecycle_api import router as lifecycle_router
+from itpm.tracking.api import router as tracking_router
 
 api = NinjaAPI(
     title="itpm API",

@@ -24,8 +24,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from itpm.accounts.models import ROLE_RANK, Role
 from itpm.api import api
 from itpm.portfolio.models import Project
-from tests.tracking import matrix as tm
 from tests.control import matrix as cm
+from tests.tracking import matrix as tm
 from tests.world import (
     ACTORS,
     PASSWORD,

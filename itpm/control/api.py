@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
@@ -35,10 +36,11 @@ from itpm.planning.models import Task
 from itpm.portfolio.models import Project
 
 router = Router(tags=["control"])
+M = TypeVar("M", bound=Model)
 WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-def _get(model: Any, project: Project, ident: int, what: str) -> Any:
+def _get(model: type[M], project: Project, ident: int, what: str) -> M:
     found = model._default_manager.filter(project=project, pk=ident).first()
     if found is None:
         raise NotFound(f"{what} {ident} not found in {project.key}")
@@ -87,7 +89,9 @@ class RiskOut(Schema):
     residual_score: int | None
     review_date: dt.date | None
     escalated: bool
-    chance: Decimal | None = Field(description="Chance (0..1) that the event occurs, for the forecast.")
+    chance: Decimal | None = Field(
+        description="Chance (0..1) that the event occurs, for the forecast."
+    )
     delay_hours: int = Field(description="Working hours the event adds to each of delay_tasks.")
     delay_tasks: list[int]
     cost: Decimal
@@ -233,7 +237,9 @@ def risk_heat_map(
     return selectors.heat_map(project, view, "")
 
 
-@router.get("/projects/{key}/risks/suggestions", response={200: list[dict[str, Any]], 404: ErrorOut})
+@router.get(
+    "/projects/{key}/risks/suggestions", response={200: list[dict[str, Any]], 404: ErrorOut}
+)
 def risk_suggestions(request: HttpRequest, key: str) -> list[dict[str, Any]]:
     """Common risks of the project's category (templates to add to the register)."""
     project = get_visible_project(request.user, key)
@@ -278,7 +284,9 @@ def risk_escalate(request: HttpRequest, key: str, risk_id: int, payload: Escalat
                                   version=payload.version, escalated=payload.escalated)  # fmt: skip
 
 
-@router.post("/projects/{key}/risks/{risk_id}/response-tasks", response={201: dict[str, Any], **WRITE_ERRORS})
+@router.post(
+    "/projects/{key}/risks/{risk_id}/response-tasks", response={201: dict[str, Any], **WRITE_ERRORS}
+)
 def risk_response_task(
     request: HttpRequest, key: str, risk_id: int, payload: ResponseTaskIn
 ) -> tuple[int, dict[str, Any]]:
@@ -404,7 +412,9 @@ def issue_update(request: HttpRequest, key: str, issue_id: int, payload: IssuePa
 
 
 @router.post("/projects/{key}/risks/{risk_id}/issue", response={201: IssueOut, **WRITE_ERRORS})
-def risk_to_issue(request: HttpRequest, key: str, risk_id: int, payload: VersionIn) -> tuple[int, Issue]:
+def risk_to_issue(
+    request: HttpRequest, key: str, risk_id: int, payload: VersionIn
+) -> tuple[int, Issue]:
     """The risk occurred: mark it so and open an issue linked to it."""
     project = get_visible_project(request.user, key)
     risk = _get(Risk, project, risk_id, "risk")
@@ -447,7 +457,9 @@ def estimate_set(request: HttpRequest, key: str, task_id: int, payload: Estimate
 @router.delete("/projects/{key}/estimates/{task_id}", response={204: None, **WRITE_ERRORS})
 def estimate_delete(request: HttpRequest, key: str, task_id: int) -> tuple[int, None]:
     project = get_visible_project(request.user, key)
-    services.task_estimate_delete(actor=request_user(request), task=_get(Task, project, task_id, "task"))
+    services.task_estimate_delete(
+        actor=request_user(request), task=_get(Task, project, task_id, "task")
+    )
     return 204, None
 
 
@@ -626,7 +638,9 @@ def change_update(request: HttpRequest, key: str, cr_id: int, payload: ChangePat
     return change
 
 
-@router.post("/projects/{key}/change-requests/{cr_id}/submit", response={200: ChangeOut, **WRITE_ERRORS})
+@router.post(
+    "/projects/{key}/change-requests/{cr_id}/submit", response={200: ChangeOut, **WRITE_ERRORS}
+)
 def change_submit(request: HttpRequest, key: str, cr_id: int, payload: VersionIn) -> ChangeRequest:
     """Send the draft to its change board (the impact is recomputed now)."""
     project = get_visible_project(request.user, key)
@@ -635,7 +649,9 @@ def change_submit(request: HttpRequest, key: str, cr_id: int, payload: VersionIn
                                          version=payload.version)  # fmt: skip
 
 
-@router.post("/projects/{key}/change-requests/{cr_id}/approve", response={200: ChangeOut, **WRITE_ERRORS})
+@router.post(
+    "/projects/{key}/change-requests/{cr_id}/approve", response={200: ChangeOut, **WRITE_ERRORS}
+)
 def change_approve(request: HttpRequest, key: str, cr_id: int, payload: VoteIn) -> ChangeRequest:
     """A board member approves; when every board member has approved, the change is approved."""
     project = get_visible_project(request.user, key)
@@ -644,7 +660,9 @@ def change_approve(request: HttpRequest, key: str, cr_id: int, payload: VoteIn) 
                                        approve=True, comment=payload.comment)  # fmt: skip
 
 
-@router.post("/projects/{key}/change-requests/{cr_id}/reject", response={200: ChangeOut, **WRITE_ERRORS})
+@router.post(
+    "/projects/{key}/change-requests/{cr_id}/reject", response={200: ChangeOut, **WRITE_ERRORS}
+)
 def change_reject(request: HttpRequest, key: str, cr_id: int, payload: VoteIn) -> ChangeRequest:
     """A board member rejects (with a reason); one rejection rejects the change. It is kept."""
     project = get_visible_project(request.user, key)
@@ -653,7 +671,9 @@ def change_reject(request: HttpRequest, key: str, cr_id: int, payload: VoteIn) -
                                        approve=False, comment=payload.comment)  # fmt: skip
 
 
-@router.post("/projects/{key}/change-requests/{cr_id}/apply", response={200: ChangeOut, **WRITE_ERRORS})
+@router.post(
+    "/projects/{key}/change-requests/{cr_id}/apply", response={200: ChangeOut, **WRITE_ERRORS}
+)
 def change_apply(request: HttpRequest, key: str, cr_id: int, payload: VersionIn) -> ChangeRequest:
     """Apply an approved change to the plan in one transaction; a second apply is a 409."""
     project = get_visible_project(request.user, key)
@@ -691,7 +711,9 @@ class DecisionPatch(StrictSchema):
 
 
 @router.get("/projects/{key}/decisions", response={200: Page[DecisionOut], 404: ErrorOut})
-def decision_list(request: HttpRequest, key: str, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+def decision_list(
+    request: HttpRequest, key: str, limit: int = 100, offset: int = 0
+) -> dict[str, Any]:
     return paginate(selectors.decision_list(get_visible_project(request.user, key)), limit, offset)
 
 
@@ -702,8 +724,12 @@ def decision_create(request: HttpRequest, key: str, payload: DecisionIn) -> tupl
                                          **payload.model_dump())  # fmt: skip
 
 
-@router.patch("/projects/{key}/decisions/{decision_id}", response={200: DecisionOut, **WRITE_ERRORS})
-def decision_update(request: HttpRequest, key: str, decision_id: int, payload: DecisionPatch) -> Decision:
+@router.patch(
+    "/projects/{key}/decisions/{decision_id}", response={200: DecisionOut, **WRITE_ERRORS}
+)
+def decision_update(
+    request: HttpRequest, key: str, decision_id: int, payload: DecisionPatch
+) -> Decision:
     project = get_visible_project(request.user, key)
     decision = _get(Decision, project, decision_id, "decision")
     data = payload.model_dump(exclude_unset=True)
@@ -789,12 +815,18 @@ class DefectIn(StrictSchema):
 
 
 @router.get("/projects/{key}/deliverables", response={200: Page[DeliverableOut], 404: ErrorOut})
-def deliverable_list(request: HttpRequest, key: str, limit: int = 100, offset: int = 0) -> dict[str, Any]:
-    return paginate(selectors.deliverable_list(get_visible_project(request.user, key)), limit, offset)
+def deliverable_list(
+    request: HttpRequest, key: str, limit: int = 100, offset: int = 0
+) -> dict[str, Any]:
+    return paginate(
+        selectors.deliverable_list(get_visible_project(request.user, key)), limit, offset
+    )
 
 
 @router.post("/projects/{key}/deliverables", response={201: DeliverableOut, **WRITE_ERRORS})
-def deliverable_create(request: HttpRequest, key: str, payload: DeliverableIn) -> tuple[int, Deliverable]:
+def deliverable_create(
+    request: HttpRequest, key: str, payload: DeliverableIn
+) -> tuple[int, Deliverable]:
     project = get_visible_project(request.user, key)
     data = payload.model_dump()
     data["owner"] = _user(data["owner"], "owner")
@@ -802,7 +834,9 @@ def deliverable_create(request: HttpRequest, key: str, payload: DeliverableIn) -
     return 201, services.deliverable_create(actor=request_user(request), project=project, **data)
 
 
-@router.get("/projects/{key}/deliverables/{deliverable_id}", response={200: DeliverableOut, 404: ErrorOut})
+@router.get(
+    "/projects/{key}/deliverables/{deliverable_id}", response={200: DeliverableOut, 404: ErrorOut}
+)
 def deliverable_get(request: HttpRequest, key: str, deliverable_id: int,
                     response: HttpResponse) -> Deliverable:  # fmt: skip
     row = _get(Deliverable, get_visible_project(request.user, key), deliverable_id, "deliverable")
@@ -810,7 +844,9 @@ def deliverable_get(request: HttpRequest, key: str, deliverable_id: int,
     return row
 
 
-@router.patch("/projects/{key}/deliverables/{deliverable_id}", response={200: DeliverableOut, **WRITE_ERRORS})
+@router.patch(
+    "/projects/{key}/deliverables/{deliverable_id}", response={200: DeliverableOut, **WRITE_ERRORS}
+)
 def deliverable_update(request: HttpRequest, key: str, deliverable_id: int,
                        payload: DeliverablePatch) -> Deliverable:  # fmt: skip
     project = get_visible_project(request.user, key)
@@ -830,7 +866,9 @@ def deliverable_update(request: HttpRequest, key: str, deliverable_id: int,
                                        version=version, data=data)  # fmt: skip
 
 
-@router.post("/projects/{key}/deliverables/{deliverable_id}/checks", response={201: CheckOut, **WRITE_ERRORS})
+@router.post(
+    "/projects/{key}/deliverables/{deliverable_id}/checks", response={201: CheckOut, **WRITE_ERRORS}
+)
 def deliverable_check(request: HttpRequest, key: str, deliverable_id: int,
                       payload: CheckIn) -> tuple[int, Any]:  # fmt: skip
     """Record a quality check or review: who, when, the result and the evidence link."""
@@ -841,7 +879,10 @@ def deliverable_check(request: HttpRequest, key: str, deliverable_id: int,
     return 201, services.quality_check_record(actor=request_user(request), deliverable=row, **data)
 
 
-@router.post("/projects/{key}/deliverables/{deliverable_id}/accept", response={200: DeliverableOut, **WRITE_ERRORS})
+@router.post(
+    "/projects/{key}/deliverables/{deliverable_id}/accept",
+    response={200: DeliverableOut, **WRITE_ERRORS},
+)
 def deliverable_accept(request: HttpRequest, key: str, deliverable_id: int,
                        payload: AcceptIn) -> Deliverable:  # fmt: skip
     """Sign the deliverable off (accept=true) or reject it with a comment."""
@@ -852,7 +893,10 @@ def deliverable_accept(request: HttpRequest, key: str, deliverable_id: int,
                                        comment=payload.comment)  # fmt: skip
 
 
-@router.post("/projects/{key}/deliverables/{deliverable_id}/defects", response={201: dict[str, Any], **WRITE_ERRORS})
+@router.post(
+    "/projects/{key}/deliverables/{deliverable_id}/defects",
+    response={201: dict[str, Any], **WRITE_ERRORS},
+)
 def deliverable_defect(request: HttpRequest, key: str, deliverable_id: int,
                        payload: DefectIn) -> tuple[int, dict[str, Any]]:  # fmt: skip
     """A defect found in review becomes an issue (default) or a task of the plan."""

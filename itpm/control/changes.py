@@ -27,6 +27,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -112,7 +113,9 @@ def validate_operations(project: Project, operations: Any) -> list[dict[str, Any
                 if dep_type not in ("FS", "SS", "FF", "SF"):
                     raise Invalid.field(f"{where}.type", "must be one of FS, SS, FF, SF")
                 item["type"] = dep_type
-                item["lag_hours"] = _int(op, "lag_hours", where, -100_000) if "lag_hours" in op else 0
+                item["lag_hours"] = (
+                    _int(op, "lag_hours", where, -100_000) if "lag_hours" in op else 0
+                )
             clean.append(item)
         else:  # change_constraint
             kind_value = op.get("constraint_type")
@@ -152,12 +155,14 @@ def validate_budget_changes(project: Project, changes: Any) -> list[dict[str, An
             except (ValueError, InvalidOperation):
                 raise Invalid.field(f"{where}.months", f"bad month or amount: {month}") from None
         if "line" in change:
-            try:
-                from itpm.tracking.models import BudgetLine
-            except ImportError:
-                raise Invalid.field(f"{where}.line", "budgets are not available") from None
+            if not apps.is_installed("itpm.tracking"):
+                raise Invalid.field(f"{where}.line", "budgets are not available")
+            from itpm.tracking.models import BudgetLine
+
             if not BudgetLine.objects.filter(pk=change["line"], project=project).exists():
-                raise Invalid.field(f"{where}.line", f"no budget line {change['line']} in {project.key}")
+                raise Invalid.field(
+                    f"{where}.line", f"no budget line {change['line']} in {project.key}"
+                )
             clean.append({"line": change["line"], "months": months})
         else:
             name = str(change.get("name") or "").strip()
@@ -170,17 +175,21 @@ def validate_budget_changes(project: Project, changes: Any) -> list[dict[str, An
 def _budget_delta(project: Project, changes: list[dict[str, Any]]) -> Decimal:
     """How much the budget changes: new month amounts minus the amounts they replace."""
     delta = Decimal(0)
-    try:
-        from itpm.tracking.models import BudgetPeriod
-    except ImportError:
+    if not apps.is_installed("itpm.tracking"):
         return delta
+    from itpm.tracking.models import BudgetPeriod
+
     for change in changes:
         for month, amount in change["months"].items():
             delta += Decimal(amount)
             if "line" in change:
-                old = BudgetPeriod.objects.filter(
-                    line_id=change["line"], month=dt.date.fromisoformat(f"{month}-01")
-                ).values_list("amount", flat=True).first()
+                old = (
+                    BudgetPeriod.objects.filter(
+                        line_id=change["line"], month=dt.date.fromisoformat(f"{month}-01")
+                    )
+                    .values_list("amount", flat=True)
+                    .first()
+                )
                 delta -= old or Decimal(0)
     return delta
 
@@ -198,7 +207,7 @@ def change_request_impact(project: Project, operations: list[dict[str, Any]],
     names = dict(Task.objects.filter(project=project).values_list("id", "name"))
     links = {
         (str(p), str(s)): Dependency(str(p), str(s), DependencyType(k), lag)
-        for p, s, k, lag in project.dependencies.values_list(  # type: ignore[attr-defined]
+        for p, s, k, lag in project.dependencies.values_list(
             "predecessor_id", "successor_id", "type", "lag_hours"
         )
     }
@@ -257,10 +266,17 @@ def change_request_impact(project: Project, operations: list[dict[str, Any]],
         error = str(exc)
     budget_delta = _budget_delta(project, budget_changes)
     return {
-        "finish_before": axis.to_datetime(before, finish=True).isoformat() if before is not None else None,
-        "finish_after": (axis.to_datetime(after_finish, finish=True).isoformat()
-                         if after_finish is not None else None),  # fmt: skip
-        "finish_delta_hours": (after_finish - before) if before is not None and after_finish is not None else None,
+        "finish_before": axis.to_datetime(before, finish=True).isoformat()
+        if before is not None
+        else None,
+        "finish_after": (
+            axis.to_datetime(after_finish, finish=True).isoformat()
+            if after_finish is not None
+            else None
+        ),  # fmt: skip
+        "finish_delta_hours": (after_finish - before)
+        if before is not None and after_finish is not None
+        else None,
         "duration_delta_hours": hours_delta,
         "tasks_added": added,
         "tasks_removed": removed,
@@ -379,7 +395,9 @@ def change_request_update(
     return change
 
 
-def change_request_submit(*, actor: User, change: ChangeRequest, version: int | None) -> ChangeRequest:
+def change_request_submit(
+    *, actor: User, change: ChangeRequest, version: int | None
+) -> ChangeRequest:
     project = change.project
     require_role(actor, project, Role.MEMBER)
     with transaction.atomic():
@@ -415,8 +433,12 @@ def change_request_vote(
             raise Conflict(f"you have voted on {change.code} already")
         ChangeVote.objects.create(change_request=change, approver=actor,
                                   decision="approve" if approve else "reject", comment=comment)  # fmt: skip
-        changes: dict[str, Any] = {"vote": [None, f"{actor.username}: {'approve' if approve else 'reject'}"]}
-        approvals = set(change.votes.filter(decision="approve").values_list("approver_id", flat=True))
+        changes: dict[str, Any] = {
+            "vote": [None, f"{actor.username}: {'approve' if approve else 'reject'}"]
+        }
+        approvals = set(
+            change.votes.filter(decision="approve").values_list("approver_id", flat=True)
+        )
         board = set(change.board.values_list("pk", flat=True))
         status = None
         if not approve:
@@ -431,7 +453,9 @@ def change_request_vote(
     return change
 
 
-def change_request_apply(*, actor: User, change: ChangeRequest, version: int | None = None) -> ChangeRequest:
+def change_request_apply(
+    *, actor: User, change: ChangeRequest, version: int | None = None
+) -> ChangeRequest:
     """Apply an approved change to the plan (and budget) in one transaction, exactly once."""
     from itpm.planning import services as planning
 
@@ -478,7 +502,7 @@ def change_request_apply(*, actor: User, change: ChangeRequest, version: int | N
                         successor=task(op["successor"]), type=op["type"], lag_hours=op["lag_hours"],
                     )  # fmt: skip
                 elif kind == "remove_dependency":
-                    link = project.dependencies.filter(  # type: ignore[attr-defined]
+                    link = project.dependencies.filter(
                         predecessor=task(op["predecessor"]), successor=task(op["successor"])
                     ).first()
                     if link is not None:

@@ -36,7 +36,9 @@ def histogram(results: dict[str, Any]) -> dict[str, Any]:
     for name in ("p50", "p80", "p95"):
         value = results["finish"][name]["hours"]
         x = LEFT + plot_w * (value - bins[0]["from_hours"]) / span
-        markers.append({"x": round(x, 1), "label": name.upper(), "date": results["finish"][name]["date"][:10]})
+        markers.append(
+            {"x": round(x, 1), "label": name.upper(), "date": results["finish"][name]["date"][:10]}
+        )
     return {
         "width": WIDTH, "height": HEIGHT, "left": LEFT, "top": TOP, "bottom": TOP + plot_h,
         "right": WIDTH - RIGHT, "bars": bars, "curve": " ".join(points), "labels": labels,
@@ -54,7 +56,10 @@ def tornado(results: dict[str, Any]) -> dict[str, Any]:
     high = max(max(r["high_hours"] for r in rows), base)
     span = (high - low) or 1.0
     label_w, plot_w, row_h = 260, 400, 24
-    x_of = lambda hours: label_w + plot_w * (hours - low) / span  # noqa: E731 - a tiny scale
+
+    def x_of(hours: float) -> float:
+        return float(label_w + plot_w * (hours - low) / span)
+
     bars = []
     for i, r in enumerate(rows):
         x1, x2 = x_of(r["low_hours"]), x_of(r["high_hours"])

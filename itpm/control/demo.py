@@ -101,7 +101,7 @@ def _issues(project: Project, users: dict[str, User]) -> None:
     today = timezone.localdate()
     leaves = _leaves(project)
     if project.key == "HWDC":
-        risk = project.risks.filter(title="Dead-on-arrival hardware").first()  # type: ignore[attr-defined]
+        risk = project.risks.filter(title="Dead-on-arrival hardware").first()
         if risk is not None:
             issue = services.risk_to_issue(actor=pm, risk=risk, version=risk.version)
             services.issue_update(actor=pm, issue=issue, version=issue.version,
@@ -121,11 +121,12 @@ def _issues(project: Project, users: dict[str, User]) -> None:
 
 
 def _decisions(project: Project, users: dict[str, User]) -> None:
-    rows = {
+    table: dict[str, list[tuple[str, str, list[str]]]] = {
         "NET": [("Cut over branch by branch, not big-bang", "Steering committee", ["CR-1"])],
         "PORTAL": [("Use the company design system, no custom theme", "Product owner", [])],
         "HWDC": [("Buy from vendor B (earlier delivery, +3 % price)", "CIO", ["R-1"])],
-    }.get(project.key, [])  # fmt: skip
+    }  # fmt: skip
+    rows = table.get(project.key, [])
     start = project.start_date or timezone.localdate()
     for n, (text, who, links) in enumerate(rows):
         services.decision_create(actor=users["pm"], project=project, date=start + dt.timedelta(days=7 + n),
@@ -179,12 +180,14 @@ def load_control_demo(users: dict[str, User]) -> None:
         _net_changes(NET, users)
         NET.refresh_from_db()
         services.forecast_run_request(actor=users["pm"], project=NET, iterations=5000, seed=2027)
-        escalate = NET.risks.filter(title="Cut-over outage").first()  # type: ignore[attr-defined]
+        escalate = NET.risks.filter(title="Cut-over outage").first()
         if escalate is not None:
             services.risk_escalate(actor=users["pm"], risk=escalate, version=escalate.version)
     if "PORTAL" in by_key:
         by_key["PORTAL"].refresh_from_db()
-        services.forecast_run_request(actor=users["pm"], project=by_key["PORTAL"], iterations=3000, seed=7)
+        services.forecast_run_request(
+            actor=users["pm"], project=by_key["PORTAL"], iterations=3000, seed=7
+        )
     for project in projects:
         _issues(project, users)
         _decisions(project, users)

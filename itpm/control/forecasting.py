@@ -30,12 +30,20 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.apps import apps
 
 from itpm.engine import montecarlo
 from itpm.engine.calendar import ProjectAxis
 from itpm.engine.errors import EngineError
-from itpm.engine.model import Constraint, ConstraintType, Dependency, DependencyType, Estimate
-from itpm.engine.model import RiskEvent, Task as EngineTask  # noqa: I001
+from itpm.engine.model import (  # noqa: I001
+    Constraint,
+    ConstraintType,
+    Dependency,
+    DependencyType,
+    Estimate,
+    RiskEvent,
+)
+from itpm.engine.model import Task as EngineTask
 from itpm.planning.models import Task
 from itpm.planning.scheduling import _engine_task, project_axis  # the schedule's own conversion
 from itpm.portfolio.models import Project
@@ -60,13 +68,11 @@ def _risk_rows(project: Project) -> list[Any]:
 def _budget_and_task_costs(project: Project) -> tuple[Decimal | None, dict[int, Decimal]]:
     """The tracking budget total (None without budget lines) and each task's planned cost."""
     budget: Decimal | None = None
-    try:
+    if apps.is_installed("itpm.tracking"):
         from itpm.tracking.selectors import budget_lines, project_budget_total
 
         if budget_lines(project).exists():
             budget = project_budget_total(project)
-    except ImportError:  # tracking not installed
-        budget = None
     try:
         from itpm.planning.resource_services import task_work_and_cost
 
@@ -81,15 +87,11 @@ def forecast_inputs(project: Project) -> dict[str, Any]:
     from itpm.control.models import TaskEstimate
 
     axis = project_axis(project)
-    tasks = list(
-        Task.objects.filter(project=project).order_by("wbs_sort").select_related(None)
-    )
+    tasks = list(Task.objects.filter(project=project).order_by("wbs_sort").select_related(None))
     parents = {t.parent_id for t in tasks if t.parent_id}
-    estimates = {
-        e.task_id: e for e in TaskEstimate.objects.filter(task__project=project)
-    }
+    estimates = {e.task_id: e for e in TaskEstimate.objects.filter(task__project=project)}
     budget, task_costs = _budget_and_task_costs(project)
-    task_rows = []
+    task_rows: list[dict[str, Any]] = []
     for task in tasks:
         engine = _engine_task(task, axis)
         estimate = estimates.get(task.pk)
@@ -116,7 +118,7 @@ def forecast_inputs(project: Project) -> dict[str, Any]:
         )  # fmt: skip
     links = [
         [str(p), str(s), kind, lag]
-        for p, s, kind, lag in project.dependencies.values_list(  # type: ignore[attr-defined]
+        for p, s, kind, lag in project.dependencies.values_list(
             "predecessor_id", "successor_id", "type", "lag_hours"
         )
     ]
@@ -135,7 +137,9 @@ def forecast_inputs(project: Project) -> dict[str, Any]:
                         if int(r["id"]) not in parents), Decimal(0))  # fmt: skip
     target = None
     if project.target_date:
-        target_end = dt.datetime.combine(project.target_date, dt.time(23, 59), tzinfo=axis.calendar.zone)
+        target_end = dt.datetime.combine(
+            project.target_date, dt.time(23, 59), tzinfo=axis.calendar.zone
+        )
         target = axis.to_axis(target_end, finish=True)
     return {
         "project": project.key,
@@ -328,9 +332,9 @@ def _tornado(
         ),
         key=lambda pair: -pair[0],
     )[:TORNADO_TASKS]  # fmt: skip
-    risk_candidates = sorted(
-        inputs["risks"], key=lambda r: -(r["probability"] * r["delay"])
-    )[:TORNADO_RISKS]
+    risk_candidates = sorted(inputs["risks"], key=lambda r: -(r["probability"] * r["delay"]))[
+        :TORNADO_RISKS
+    ]
     steps = max(1, len(candidates) + len(risk_candidates))
     done = 0
 

@@ -84,7 +84,9 @@ class Risk(VersionedModel):
     category = models.CharField(max_length=16, choices=RiskCategory.choices)
     probability = models.PositiveSmallIntegerField(validators=SCALE, default=3)
     impact = models.PositiveSmallIntegerField(validators=SCALE, default=3)
-    proximity = models.CharField(max_length=10, choices=Proximity.choices, default=Proximity.PROJECT)
+    proximity = models.CharField(
+        max_length=10, choices=Proximity.choices, default=Proximity.PROJECT
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="owned_risks",
@@ -301,9 +303,15 @@ class ChangeRequest(VersionedModel):
 class ChangeVote(models.Model):
     """A board member's approval or rejection of a change request, with a comment."""
 
-    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="votes")
-    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    decision = models.CharField(max_length=8, choices=[("approve", "Approve"), ("reject", "Reject")])
+    change_request = models.ForeignKey(
+        ChangeRequest, on_delete=models.CASCADE, related_name="votes"
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    decision = models.CharField(
+        max_length=8, choices=[("approve", "Approve"), ("reject", "Reject")]
+    )
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -66,7 +66,9 @@ def _cell(risk: Risk, view: str) -> tuple[int, int]:
 
 def heat_counts(project: Project, view: str = "before") -> dict[tuple[int, int], int]:
     """Open risks per (probability, impact) cell."""
-    return dict(Counter(_cell(r, view) for r in Risk.objects.filter(project=project, status="open")))
+    return dict(
+        Counter(_cell(r, view) for r in Risk.objects.filter(project=project, status="open"))
+    )
 
 
 def _band(score: int) -> str:
@@ -106,8 +108,9 @@ def heat_map(project: Project, view: str, base_url: str) -> dict[str, Any]:
         "height": top + 5 * size + 40,
         "total": sum(counts.values()),
         "axis_impact": [{"n": n, "x": left + (n - 1) * size + size // 2} for n in range(1, 6)],
-        "axis_probability": [{"n": n, "y": top + (5 - n) * size + size // 2 + 5}
-                             for n in range(1, 6)],  # fmt: skip
+        "axis_probability": [
+            {"n": n, "y": top + (5 - n) * size + size // 2 + 5} for n in range(1, 6)
+        ],  # fmt: skip
     }
 
 
@@ -161,8 +164,9 @@ def forecast_latest(project: Project) -> ForecastRun | None:
 def escalated_risks(projects: Any) -> list[Risk]:
     """Open risks escalated to the portfolio, across the given projects (already scoped)."""
     risks = list(
-        Risk.objects.filter(project__in=projects, escalated=True, status="open")
-        .select_related("project", "owner")
+        Risk.objects.filter(project__in=projects, escalated=True, status="open").select_related(
+            "project", "owner"
+        )
     )
     risks.sort(key=lambda r: (-r.score, r.project.key, r.number))
     return risks
@@ -173,13 +177,19 @@ def status_report_items(project: Project) -> dict[str, list[dict[str, Any]]]:
     """Top risks, open issues and pending changes for status reports and the dashboard."""
     return {
         "risks": [
-            {"title": f"{r.code} {r.title}", "score": r.score,
-             "owner": r.owner.display_name if r.owner else ""}
+            {
+                "title": f"{r.code} {r.title}",
+                "score": r.score,
+                "owner": r.owner.display_name if r.owner else "",
+            }
             for r in top_risks(project)
         ],  # fmt: skip
         "issues": [
-            {"title": f"{i.code} {i.title}", "severity": i.severity,
-             "owner": i.owner.display_name if i.owner else ""}
+            {
+                "title": f"{i.code} {i.title}",
+                "severity": i.severity,
+                "owner": i.owner.display_name if i.owner else "",
+            }
             for i in issue_list(project, status="open")[:5]
         ],  # fmt: skip
         "changes": [
@@ -192,7 +202,9 @@ def status_report_items(project: Project) -> dict[str, list[dict[str, Any]]]:
 
 
 def closure_deliverables(project: Project) -> tuple[str, str]:
-    deliverables = list(Deliverable.objects.filter(project=project).values_list("status", flat=True))
+    deliverables = list(
+        Deliverable.objects.filter(project=project).values_list("status", flat=True)
+    )
     if not deliverables:
         return "not_applicable", "no deliverables recorded"
     waiting = sum(1 for s in deliverables if s != "accepted")

@@ -22,9 +22,6 @@ from itpm.control.models import (
     OPPORTUNITY_STRATEGIES,
     THREAT_STRATEGIES,
     AcceptanceStatus,
-    ChangeRequest,
-    ChangeStatus,
-    ChangeVote,
     CheckResult,
     Decision,
     Deliverable,
@@ -41,7 +38,7 @@ from itpm.control.models import (
     RiskStatus,
     TaskEstimate,
 )
-from itpm.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from itpm.core.errors import Conflict, FieldError, Invalid, NotFound
 from itpm.core.services import apply_changes, audit, check_version, json_value, save_versioned
 from itpm.planning.models import Task
 from itpm.portfolio.models import Project
@@ -59,14 +56,14 @@ def _errors(errors: list[FieldError]) -> None:
 def _next_number(model: type[Model], project: Project) -> int:
     # The project row lock serializes numbering within the project.
     Project.objects.select_for_update().filter(pk=project.pk).first()
-    top = model._default_manager.filter(project=project).aggregate(n=Max("number"))["n"]  # type: ignore[misc]
+    top = model._default_manager.filter(project=project).aggregate(n=Max("number"))["n"]
     return int(top or 0) + 1
 
 
 def _member(project: Project, user: User | None, field: str) -> None:
     if user is None:
         return
-    if not project.memberships.filter(user=user).exists():  # type: ignore[attr-defined]
+    if not project.memberships.filter(user=user).exists():
         raise Invalid.field(field, f"{user.username} is not a member of {project.key}")
 
 
@@ -107,9 +104,11 @@ def _validate_risk(data: dict[str, Any]) -> dict[str, Any]:
     for name, enum in choices.items():
         if name in data and data[name] not in enum.values:
             errors.append(FieldError(name, f"must be one of {', '.join(enum.values)}"))
-    for name in ("probability", "impact"):
-        if name in data and not (isinstance(data[name], int) and 1 <= data[name] <= 5):
-            errors.append(FieldError(name, "must be a whole number from 1 to 5"))
+    errors.extend(
+        FieldError(name, "must be a whole number from 1 to 5")
+        for name in ("probability", "impact")
+        if name in data and not (isinstance(data[name], int) and 1 <= data[name] <= 5)
+    )
     for name in ("residual_probability", "residual_impact"):
         value = data.get(name)
         if value is not None and not (isinstance(value, int) and 1 <= value <= 5):
@@ -144,9 +143,11 @@ def _validate_risk(data: dict[str, Any]) -> dict[str, Any]:
                 raise InvalidOperation
         except InvalidOperation:
             errors.append(FieldError("cost", "must be an amount of money"))
-    for name in ("cause", "event", "effect", "response", "trigger"):
-        if len(data.get(name) or "") > 10_000:
-            errors.append(FieldError(name, "at most 10,000 characters"))
+    errors.extend(
+        FieldError(name, "at most 10,000 characters")
+        for name in ("cause", "event", "effect", "response", "trigger")
+        if len(data.get(name) or "") > 10_000
+    )
     _errors(errors)
     return data
 
@@ -293,7 +294,7 @@ def task_estimate_set(
         raise Invalid.field("most_likely_hours", "needs optimistic ≤ most likely ≤ pessimistic")
     if task.milestone:
         raise Invalid.field("task", "a milestone has no duration to estimate")
-    if task.children.exists():  # type: ignore[attr-defined]
+    if task.children.exists():
         raise Invalid.field("task", "a summary task takes its duration from its subtasks")
     with transaction.atomic():
         estimate = TaskEstimate.objects.select_for_update().filter(task=task).first()
@@ -468,7 +469,9 @@ def issue_update(
         changes = apply_changes(issue, data)
         if "status" in changes:
             resolved = issue.status in (IssueStatus.RESOLVED, IssueStatus.CLOSED)
-            changes.update(apply_changes(issue, {"resolved_at": timezone.now() if resolved else None}))
+            changes.update(
+                apply_changes(issue, {"resolved_at": timezone.now() if resolved else None})
+            )
         _m2m(issue, "tasks", linked, changes)
         _m2m(issue, "risks", risks, changes)
         if changes:

@@ -14,12 +14,21 @@ urlpatterns = [
     path("projects/<str:key>/issues/<int:issue_id>/", views.issue_update, name="issue_update"),
     path("projects/<str:key>/changes/", views.change_list, name="changes"),
     path("projects/<str:key>/changes/<int:cr_id>/", views.change_detail, name="change_detail"),
-    path("projects/<str:key>/changes/<int:cr_id>/action/", views.change_action, name="change_action"),
+    path(
+        "projects/<str:key>/changes/<int:cr_id>/action/", views.change_action, name="change_action"
+    ),
     path("projects/<str:key>/decisions/", views.decisions, name="decisions"),
     path("projects/<str:key>/forecast/", views.forecast, name="forecast"),
-    path("projects/<str:key>/forecast/estimates/", views.forecast_estimates, name="forecast_estimates"),
+    path(
+        "projects/<str:key>/forecast/estimates/",
+        views.forecast_estimates,
+        name="forecast_estimates",
+    ),
     path("projects/<str:key>/forecast/<int:run_id>/", views.forecast_run, name="forecast_run"),
     path("projects/<str:key>/quality/", views.quality, name="quality"),
-    path("projects/<str:key>/quality/<int:deliverable_id>/action/", views.deliverable_action,
-         name="deliverable_action"),
+    path(
+        "projects/<str:key>/quality/<int:deliverable_id>/action/",
+        views.deliverable_action,
+        name="deliverable_action",
+    ),
 ]

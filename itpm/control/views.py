@@ -82,7 +82,7 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _members(project: Project) -> list[User]:
-    return [m.user for m in project.memberships.select_related("user").order_by("user__username")]  # type: ignore[attr-defined]
+    return [m.user for m in project.memberships.select_related("user").order_by("user__username")]
 
 
 def _member(project: Project, username: str | None) -> User | None:
@@ -148,7 +148,7 @@ def risks(request: HttpRequest, key: str) -> HttpResponse:
             delay_tasks=_tasks(project, request.POST.getlist("delay_tasks")), **data,
         ), "Risk added.")  # fmt: skip
         return redirect(here)
-    view = request.GET.get("view") if request.GET.get("view") in ("before", "after") else "before"
+    view = "after" if request.GET.get("view") == "after" else "before"
     status = request.GET.get("status") or None
     category = request.GET.get("category") or None
     probability = _int(request.GET.get("probability"))
@@ -208,7 +208,9 @@ def risk_action(request: HttpRequest, key: str, risk_id: int) -> HttpResponse:
                  escalated=action == "escalate"), "Escalated to the portfolio." if action == "escalate"
                  else "No longer escalated.")  # fmt: skip
     elif action == "issue":
-        issue = _attempt(request, lambda: services.risk_to_issue(actor=actor, risk=risk, version=version))
+        issue = _attempt(
+            request, lambda: services.risk_to_issue(actor=actor, risk=risk, version=version)
+        )
         if isinstance(issue, Issue):
             messages.success(request, f"{risk.code} occurred: {issue.code} opened.")
             return redirect(reverse("control:issues", args=[project.key]) + f"#issue-{issue.pk}")
@@ -302,7 +304,11 @@ def change_list(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _example_ops(project: Project) -> list[dict[str, Any]]:
-    first = Task.objects.filter(project=project, children__isnull=True, milestone=False).order_by("wbs_sort").first()
+    first = (
+        Task.objects.filter(project=project, children__isnull=True, milestone=False)
+        .order_by("wbs_sort")
+        .first()
+    )
     if first is None:
         return [{"op": "add_task", "name": "New work", "hours": 8}]
     return [{"op": "change_duration", "task": first.pk, "hours": first.duration_hours + 8}]
@@ -417,7 +423,11 @@ def forecast_run(request: HttpRequest, key: str, run_id: int) -> HttpResponse:
 def _forecast_page(request: HttpRequest, project: Project, run: ForecastRun | None) -> HttpResponse:
     results = run.results if run is not None and run.status == "done" else {}
     estimates = {e.task_id: e for e in TaskEstimate.objects.filter(task__project=project)}
-    rows = [{"task": t, "estimate": estimates.get(t.pk)} for t in _leaf_tasks(project) if not t.milestone]
+    rows = [
+        {"task": t, "estimate": estimates.get(t.pk)}
+        for t in _leaf_tasks(project)
+        if not t.milestone
+    ]
     context = _context(
         request, project, "forecast", run=run, results=results,
         hist=charts.histogram(results) if results else {},
@@ -425,7 +435,11 @@ def _forecast_page(request: HttpRequest, project: Project, run: ForecastRun | No
         estimate_rows=rows, runs=list(selectors.forecast_runs(project)[:10]),
         quantified=[r for r in Risk.objects.filter(project=project, status="open") if r.quantified],
     )  # fmt: skip
-    template = "control/_forecast_status.html" if request.headers.get("HX-Request") else "control/forecast.html"
+    template = (
+        "control/_forecast_status.html"
+        if request.headers.get("HX-Request")
+        else "control/forecast.html"
+    )
     return render(request, template, context)
 
 
@@ -444,9 +458,13 @@ def forecast_estimates(request: HttpRequest, key: str) -> HttpResponse:
             messages.error(request, f"{task.wbs_code} {task.name}: give all three estimates")
             continue
         o, m, p = (int(v or 0) for v in values)
-        if _attempt(request, lambda t=task, o=o, m=m, p=p: services.task_estimate_set(
-                actor=actor, task=t, optimistic=o, most_likely=m, pessimistic=p)):  # fmt: skip
-            saved += 1
+        try:
+            services.task_estimate_set(actor=actor, task=task, optimistic=o, most_likely=m,
+                                       pessimistic=p)  # fmt: skip
+        except ServiceError as exc:
+            messages.error(request, f"{task.wbs_code} {task.name}: {exc.detail}")
+            continue
+        saved += 1
     if saved:
         messages.success(request, f"{saved} estimates saved.")
     return redirect(reverse("control:forecast", args=[project.key]) + "#estimates")
@@ -515,4 +533,6 @@ def deliverable_action(request: HttpRequest, key: str, deliverable_id: int) -> H
         ), "Defect recorded.")  # fmt: skip
     else:
         messages.error(request, "action: unknown")
-    return redirect(reverse("control:quality", args=[project.key]) + f"#deliverable-{deliverable.pk}")
+    return redirect(
+        reverse("control:quality", args=[project.key]) + f"#deliverable-{deliverable.pk}"
+    )

@@ -96,7 +96,9 @@ def estimate_form(c: Any) -> dict[str, Any]:
     return {f"o_{pk}": "20", f"m_{pk}": "30", f"p_{pk}": "50"}
 
 
-def routes(V1: str, READ: Any, WRITE: Any, MANAGE: Any, Expect: Any, PAGE: dict[str, Any]) -> dict[tuple[str, str], Any]:  # noqa: N803 - the matrix's own names
+def routes(
+    V1: str, READ: Any, WRITE: Any, MANAGE: Any, Expect: Any, PAGE: dict[str, Any]
+) -> dict[tuple[str, str], Any]:  # noqa: N803 - the matrix's own names
     """The table entries (built here so the matrix file only merges them)."""
     P = f"{V1}/projects/{{key}}"  # noqa: N806
     vote = {"params": {"cr_id": "submitted"}}

@@ -24,14 +24,18 @@ def test_risk_crud_heat_map_and_filters(api, project, tasks) -> None:
     })  # fmt: skip
     assert made.status_code == 201, made.content
     risk = made.json()
-    assert risk["code"] == "R-1" and risk["score"] == 20 and risk["delay_tasks"] == [tasks["code"].pk]
+    assert (
+        risk["code"] == "R-1" and risk["score"] == 20 and risk["delay_tasks"] == [tasks["code"].pk]
+    )
     changed = patch(member, f"{V1}/projects/APL/risks/{risk['id']}",
                     {"version": risk["version"], "residual_probability": 2, "residual_impact": 3})  # fmt: skip
     assert changed.status_code == 200 and changed.json()["residual_score"] == 6
     stale = patch(member, f"{V1}/projects/APL/risks/{risk['id']}", {"version": 1, "title": "x"})
     assert stale.status_code == 409
     heat = member.get(f"{V1}/projects/APL/risks/heat-map?view=after").json()
-    assert {(c["probability"], c["impact"]): c["count"] for c in heat["cells"] if c["count"]} == {(2, 3): 1}
+    assert {(c["probability"], c["impact"]): c["count"] for c in heat["cells"] if c["count"]} == {
+        (2, 3): 1
+    }
     cell = member.get(f"{V1}/projects/APL/risks?probability=4&impact=5").json()
     assert [r["title"] for r in cell["items"]] == ["Vendor delivery delay"]
 
@@ -114,7 +118,9 @@ def test_decisions_and_issues(api, project) -> None:
     made = post(member, f"{V1}/projects/APL/decisions", {"date": "2027-02-01",
                 "decision": "Use vendor B", "made_by": "Steering committee", "links": ["CR-1"]})  # fmt: skip
     assert made.status_code == 201
-    issue = post(member, f"{V1}/projects/APL/issues", {"title": "Switch DOA", "severity": "high"}).json()
+    issue = post(
+        member, f"{V1}/projects/APL/issues", {"title": "Switch DOA", "severity": "high"}
+    ).json()
     resolved = patch(member, f"{V1}/projects/APL/issues/{issue['id']}",
                      {"version": issue["version"], "status": "resolved"})  # fmt: skip
     assert resolved.status_code == 422 and resolved.json()["errors"][0]["field"] == "resolution"

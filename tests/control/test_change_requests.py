@@ -34,14 +34,19 @@ def _approved(project: Any, people: Any, tasks: Any, **extra: Any) -> Any:
 
 
 def test_impact_is_computed_on_a_copy_and_the_plan_is_untouched(project, people, tasks) -> None:
-    before = list(Task.objects.filter(project=project).values_list("id", "duration_hours", "version"))
+    before = list(
+        Task.objects.filter(project=project).values_list("id", "duration_hours", "version")
+    )
     finish = type(project).objects.get(pk=project.pk).scheduled_finish
     change = _change(project, people, tasks)
     impact = change.impact
     # Design 16 h, then Code 40 → 64 h, then the review 16 h: 96 working hours, 40 more.
     assert impact["finish_delta_hours"] == 40
     assert impact["tasks_added"] == ["Security review (16 h)"]
-    assert list(Task.objects.filter(project=project).values_list("id", "duration_hours", "version")) == before
+    assert (
+        list(Task.objects.filter(project=project).values_list("id", "duration_hours", "version"))
+        == before
+    )
     assert type(project).objects.get(pk=project.pk).scheduled_finish == finish
 
 
@@ -98,7 +103,9 @@ def test_applying_can_save_a_new_baseline(project, people, tasks) -> None:
     assert baseline.active
 
 
-def test_an_operation_naming_a_foreign_task_is_refused(project, foreign_project, people, tasks) -> None:
+def test_an_operation_naming_a_foreign_task_is_refused(
+    project, foreign_project, people, tasks
+) -> None:
     from itpm.core.errors import Invalid
     from itpm.planning.services import task_create
 

@@ -63,7 +63,9 @@ def test_a_chain_of_identical_triangular_tasks_agrees_with_the_analytic_answer(
     assert abs(run.results["finish"]["p50"]["hours"] - expected_mean) < 0.1 * expected_sd
 
 
-def test_a_quantified_risk_moves_the_finish_and_shows_in_the_tornado(project, people, chain) -> None:
+def test_a_quantified_risk_moves_the_finish_and_shows_in_the_tornado(
+    project, people, chain
+) -> None:
     services.risk_create(actor=people["member"], project=project, title="Vendor late",
                          category="vendor", chance="0.5", delay_hours=80, cost="1000.00",
                          delay_tasks=[chain[3]])  # fmt: skip

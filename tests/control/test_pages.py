@@ -72,7 +72,9 @@ def test_heat_map_cell_links_to_its_risks(client_for, project, filled) -> None:
 def test_add_a_suggested_risk_and_a_bad_risk_shows_the_error(client_for, project) -> None:
     member = client_for("member")
     member.post("/projects/APL/risks/", {"template": "Requirements churn"})
-    assert Risk.objects.filter(project=project, title="Requirements churn", chance__isnull=False).exists()
+    assert Risk.objects.filter(
+        project=project, title="Requirements churn", chance__isnull=False
+    ).exists()
     answer = member.post("/projects/APL/risks/", {"title": "", "category": "nope"}, follow=True)
     assert answer.status_code == 200
     assert "title" in answer.content.decode()

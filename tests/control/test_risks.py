@@ -73,7 +73,9 @@ def test_closure_checklist_reads_deliverables_and_open_risks(project, people) ->
 
 
 def test_a_defect_found_in_review_becomes_an_issue_or_a_task(project, people) -> None:
-    deliverable = services.deliverable_create(actor=people["member"], project=project, name="Portal")
+    deliverable = services.deliverable_create(
+        actor=people["member"], project=project, name="Portal"
+    )
     services.quality_check_record(actor=people["member"], deliverable=deliverable, kind="UAT",
                                   result="failed", checked_on=project.start_date,
                                   evidence_url="https://wiki.example.com/uat-1")  # fmt: skip
