@@ -534,7 +534,11 @@ def _simulate(
     project_delay = np.zeros(width)
     cost = np.zeros(width) if with_cost else None
     for task, also, probability, delay, risk_cost in zip(
-        plan.risk_task, plan.risk_also, plan.risk_probability, plan.risk_delay, plan.risk_cost,
+        plan.risk_task,
+        plan.risk_also,
+        plan.risk_probability,
+        plan.risk_delay,
+        plan.risk_cost,
         strict=True,
     ):
         occurs = rng.random(width) < probability
