@@ -110,3 +110,11 @@ def test_forecast_form_runs_and_estimates_save(client_for, project, tasks) -> No
     answer = member.post("/projects/APL/forecast/", {"iterations": "500", "seed": "3"}, follow=True)
     assert answer.status_code == 200
     assert "seed <strong>3</strong>" in answer.content.decode()
+
+
+def test_an_escalated_risk_shows_on_the_portfolio_view(client_for, project, people, filled) -> None:
+    risk = filled["risk"]
+    services.risk_escalate(actor=people["manager"], risk=risk, version=risk.version)
+    page = client_for("admin").get("/portfolio/").content.decode()
+    assert "Risks escalated to the portfolio" in page and "Vendor late" in page
+    assert "Vendor late" not in client_for("outsider").get("/portfolio/").content.decode()
