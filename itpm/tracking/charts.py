@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
+from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -66,7 +67,7 @@ def _axes(left: int, top: int, right: int, bottom: int, ymax: float, labels: lis
     return "".join(parts)
 
 
-def s_curve_svg(points: list[dict[str, object]], *, status_week: str | None = None,
+def s_curve_svg(points: list[dict[str, Any]], *, status_week: str | None = None,
                 width: int = 640, height: int = 260) -> SafeString:  # fmt: skip
     """Cumulative PV, EV and AC per week: ``[{"week", "pv", "ev"?, "ac"?}, ...]``."""
     left, top, right, bottom = 64, 28, width - 12, height - 24
@@ -98,7 +99,7 @@ def s_curve_svg(points: list[dict[str, object]], *, status_week: str | None = No
                   [("Planned value (PV)", PV), ("Earned value (EV)", EV), ("Actual cost (AC)", AC)])  # fmt: skip
 
 
-def trend_svg(rows: list[dict[str, object]], *, width: int = 640, height: int = 200) -> SafeString:
+def trend_svg(rows: list[dict[str, Any]], *, width: int = 640, height: int = 200) -> SafeString:
     """SPI and CPI per weekly snapshot, with the 1.0 line: ``[{"week", "spi", "cpi"}]``."""
     left, top, right, bottom = 64, 28, width - 12, height - 24
     if not rows:
@@ -128,8 +129,8 @@ def trend_svg(rows: list[dict[str, object]], *, width: int = 640, height: int = 
 
 
 def merge_history(
-    points: list[dict[str, object]], snapshots: list[dict[str, object]]
-) -> list[dict[str, object]]:
+    points: list[dict[str, Any]], snapshots: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Put the snapshots' earned value on the weekly curve (EV history is only known from them)."""
     ev = {str(s["week"]): s["ev"] for s in snapshots}
     return [{**p, **({"ev": ev[str(p["week"])]} if str(p["week"]) in ev else {})} for p in points]

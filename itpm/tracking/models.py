@@ -14,8 +14,6 @@ from django.db import models
 
 from itpm.core.models import VersionedModel
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-QUANTITY = {"max_digits": 12, "decimal_places": 2}
 ZERO = Decimal("0.00")
 
 
@@ -37,7 +35,7 @@ class ProjectFinance(VersionedModel):
         "portfolio.Project", on_delete=models.CASCADE, related_name="finance"
     )
     # Held by the sponsor outside the performance measurement baseline (not in BAC).
-    management_reserve = models.DecimalField(**MONEY, default=ZERO)
+    management_reserve = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
     # Index thresholds for the proposed RAG: below ``red`` is red, below ``amber`` amber.
     spi_red = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("0.90"))
     spi_amber = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("0.95"))
@@ -76,7 +74,7 @@ class BudgetPeriod(models.Model):
 
     line = models.ForeignKey(BudgetLine, on_delete=models.CASCADE, related_name="periods")
     month = models.DateField()
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
 
     class Meta:
         ordering = ["line", "month"]
@@ -100,7 +98,7 @@ class Expense(VersionedModel):
         "planning.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     date = models.DateField()
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
     description = models.CharField(max_length=300)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -163,8 +161,8 @@ class PurchaseRequest(VersionedModel):
 class PurchaseItem(models.Model):
     request = models.ForeignKey(PurchaseRequest, on_delete=models.CASCADE, related_name="items")
     description = models.CharField(max_length=300)
-    quantity = models.DecimalField(**QUANTITY)
-    unit_price = models.DecimalField(**MONEY)
+    quantity = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(max_digits=16, decimal_places=2)
     # Received hardware becomes an asset record (one per unit).
     is_hardware = models.BooleanField(default=False)
 
@@ -210,8 +208,8 @@ class PurchaseOrder(VersionedModel):
 class OrderLine(models.Model):
     order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
     description = models.CharField(max_length=300)
-    quantity = models.DecimalField(**QUANTITY)
-    unit_price = models.DecimalField(**MONEY)
+    quantity = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(max_digits=16, decimal_places=2)
     is_hardware = models.BooleanField(default=False)
 
     class Meta:
@@ -246,7 +244,7 @@ class GoodsReceipt(models.Model):
 class ReceiptLine(models.Model):
     receipt = models.ForeignKey(GoodsReceipt, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="receipts")
-    quantity = models.DecimalField(**QUANTITY)
+    quantity = models.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:
         ordering = ["id"]
@@ -290,8 +288,8 @@ class Invoice(VersionedModel):
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="invoiced")
-    quantity = models.DecimalField(**QUANTITY)
-    unit_price = models.DecimalField(**MONEY)
+    quantity = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(max_digits=16, decimal_places=2)
 
     class Meta:
         ordering = ["id"]
@@ -390,7 +388,7 @@ class TimeEntry(VersionedModel):
     hours = models.DecimalField(max_digits=5, decimal_places=2)
     notes = models.CharField(max_length=500, blank=True)
     # Labour cost at the resource's rate on ``date``, fixed when the entry is written.
-    cost = models.DecimalField(**MONEY, default=ZERO)
+    cost = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
 
     class Meta:
         ordering = ["date", "id"]
@@ -445,13 +443,13 @@ class EvmSnapshot(models.Model):
     )
     week_start = models.DateField()
     status_date = models.DateField()
-    budget_at_completion = models.DecimalField(**MONEY)
-    planned_value = models.DecimalField(**MONEY)
-    earned_value = models.DecimalField(**MONEY)
-    actual_cost = models.DecimalField(**MONEY)
+    budget_at_completion = models.DecimalField(max_digits=16, decimal_places=2)
+    planned_value = models.DecimalField(max_digits=16, decimal_places=2)
+    earned_value = models.DecimalField(max_digits=16, decimal_places=2)
+    actual_cost = models.DecimalField(max_digits=16, decimal_places=2)
     spi = models.DecimalField(max_digits=8, decimal_places=3, null=True)
     cpi = models.DecimalField(max_digits=8, decimal_places=3, null=True)
-    estimate_at_completion = models.DecimalField(**MONEY, null=True)
+    estimate_at_completion = models.DecimalField(max_digits=16, decimal_places=2, null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -358,7 +358,7 @@ def _create_assets(
     hardware line, inside this transaction. Until then nothing is created here.
     """
     try:
-        from itpm.assets import services as asset_services  # type: ignore[attr-defined]
+        from itpm.assets import services as asset_services
     except ImportError:
         return 0
     create = getattr(asset_services, "asset_create_from_receipt", None)
@@ -384,8 +384,8 @@ def order_quantities(order: PurchaseOrder) -> dict[int, dict[str, Decimal]]:
         result[line.pk] = {"ordered": line.quantity, "received": ZERO, "invoiced": ZERO}
     for row in ReceiptLine.objects.filter(receipt__order=order):
         result[row.order_line_id]["received"] += row.quantity
-    for row in InvoiceLine.objects.filter(invoice__order=order):
-        result[row.order_line_id]["invoiced"] += row.quantity
+    for billed in InvoiceLine.objects.filter(invoice__order=order):
+        result[billed.order_line_id]["invoiced"] += billed.quantity
     return result
 
 

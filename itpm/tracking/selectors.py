@@ -71,7 +71,7 @@ def budget_summary(project: Project) -> dict[str, Any]:
         expenses[line_id] += amount
     labour = labour_cost_total(project)
     labour_line = next((ln for ln in lines if ln.category == BudgetCategory.INTERNAL_LABOUR), None)
-    rows = []
+    rows: list[dict[str, Any]] = []
     months: set[dt.date] = set()
     for line in lines:
         periods = {p.month: p.amount for p in line.periods.all()}

@@ -72,9 +72,10 @@ def _labour_cost(user: User, day: dt.date, hours: Decimal) -> Decimal:
 
 def _check_daily_total(user: User, day: dt.date, hours: Decimal, exclude: int | None) -> None:
     maximum = Decimal(settings.ITPM_MAX_HOURS_PER_DAY)
-    booked = TimeEntry.objects.filter(user=user, date=day).exclude(pk=exclude).aggregate(
-        total=Sum("hours")
-    )["total"] or Decimal(0)
+    entries = TimeEntry.objects.filter(user=user, date=day)
+    if exclude is not None:
+        entries = entries.exclude(pk=exclude)
+    booked = entries.aggregate(total=Sum("hours"))["total"] or Decimal(0)
     if booked + hours > maximum:
         raise Invalid.field(
             "hours",
@@ -86,7 +87,7 @@ def _sheet(user: User, project: Project | None, day: dt.date) -> Timesheet:
     """The (locked-for-update) sheet of that week, created open if missing."""
     monday = week_start(day)
     sheet, _ = Timesheet.objects.get_or_create(user=user, project=project, week_start=monday)
-    sheet = Timesheet.objects.select_for_update().get(pk=sheet.pk)
+    sheet = Timesheet.objects.select_for_update(of=("self",)).get(pk=sheet.pk)
     if sheet.state in LOCKED:
         raise Conflict(
             f"the week of {monday.isoformat()} is {sheet.get_state_display().lower()} and locked"
@@ -170,7 +171,7 @@ def time_entry_update(
     with transaction.atomic():
         entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
         check_version(entry, version)
-        old_sheet = Timesheet.objects.select_for_update().get(pk=entry.timesheet_id)
+        old_sheet = Timesheet.objects.select_for_update(of=("self",)).get(pk=entry.timesheet_id)
         if old_sheet.state in LOCKED:
             raise Conflict(
                 f"the week of {old_sheet.week_start.isoformat()} is "
@@ -196,7 +197,7 @@ def time_entry_delete(*, actor: User, entry: TimeEntry) -> None:
         require_role(actor, entry.project, Role.MEMBER)
         _check_project_open(entry.project)
     with transaction.atomic():
-        sheet = Timesheet.objects.select_for_update().get(pk=entry.timesheet_id)
+        sheet = Timesheet.objects.select_for_update(of=("self",)).get(pk=entry.timesheet_id)
         if sheet.state in LOCKED:
             raise Conflict(
                 f"the week of {sheet.week_start.isoformat()} is "
@@ -229,7 +230,7 @@ def timesheet_week_save(
                 if entry.task_id
                 else ("category", entry.category, entry.date)
             )
-            existing[key] = entry  # type: ignore[assignment]
+            existing[key] = entry
         tasks = {
             t.pk: t
             for t in Task.objects.filter(
@@ -271,7 +272,7 @@ def timesheet_submit(*, actor: User, monday: dt.date) -> list[Timesheet]:
     now = timezone.now()
     sheets = []
     with transaction.atomic():
-        for sheet in Timesheet.objects.select_for_update().filter(
+        for sheet in Timesheet.objects.select_for_update(of=("self",)).filter(
             user=actor, week_start=monday, state__in=(SheetState.OPEN, SheetState.REJECTED)
         ):
             if not sheet.entries.exists():
@@ -296,7 +297,7 @@ def _decide(
         raise Conflict("non-project time is approved when it is submitted")
     require_role(actor, sheet.project, Role.MANAGER)
     with transaction.atomic():
-        sheet = Timesheet.objects.select_for_update().get(pk=sheet.pk)
+        sheet = Timesheet.objects.select_for_update(of=("self",)).get(pk=sheet.pk)
         check_version(sheet, version)
         if sheet.state != SheetState.SUBMITTED:
             raise Conflict(f"this timesheet is {sheet.get_state_display().lower()}, not submitted")

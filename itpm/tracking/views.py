@@ -119,7 +119,7 @@ def budget_line_create(request: HttpRequest, key: str) -> HttpResponse:
     months = {
         name.removeprefix("month_"): value
         for name, value in request.POST.items()
-        if name.startswith("month_") and value.strip()
+        if name.startswith("month_") and str(value).strip()
     }
     try:
         services.budget_line_create(
@@ -387,10 +387,10 @@ def my_timesheet(request: HttpRequest) -> HttpResponse:
                 )
                 day = _parse_date(parts[2], monday)
                 if monday <= day < monday + dt.timedelta(days=7):
-                    cells[(parts[0], ident, day)] = value
+                    cells[(parts[0], ident, day)] = str(value)
             elif len(parts) == 3 and parts[0] == "notes":
                 ident = int(parts[2]) if parts[1] == "task" and parts[2].isdigit() else parts[2]
-                notes[(parts[1], ident)] = value[:500]
+                notes[(parts[1], ident)] = str(value)[:500]
         try:
             count = timesheets.timesheet_week_save(
                 actor=user, monday=monday, cells=cells, notes=notes
@@ -470,7 +470,7 @@ def task_time(request: HttpRequest, task_id: int) -> HttpResponse:
     from itpm.tracking.models import TaskProgress
 
     progress = TaskProgress.objects.filter(task=task).first()
-    timer = Timer.objects.filter(user=request.user).select_related("task").first()
+    timer = Timer.objects.filter(user=request_user(request)).select_related("task").first()
     return render(
         request,
         "tracking/task_time.html",
