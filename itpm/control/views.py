@@ -423,11 +423,15 @@ def forecast_run(request: HttpRequest, key: str, run_id: int) -> HttpResponse:
 def _forecast_page(request: HttpRequest, project: Project, run: ForecastRun | None) -> HttpResponse:
     results = run.results if run is not None and run.status == "done" else {}
     estimates = {e.task_id: e for e in TaskEstimate.objects.filter(task__project=project)}
-    rows = [
-        {"task": t, "estimate": estimates.get(t.pk)}
-        for t in _leaf_tasks(project)
-        if not t.milestone
-    ]
+    # Finished work keeps its actual duration in the simulation: only open tasks are estimated.
+    open_tasks = [t for t in _leaf_tasks(project)
+                  if not t.milestone and t.status not in ("done", "cancelled")]  # fmt: skip
+    rows = [{"task": t, "estimate": estimates.get(t.pk)} for t in open_tasks]
+    if results:
+        open_ids = {str(t.pk) for t in Task.objects.filter(project=project).exclude(
+            status__in=["done", "cancelled"])}  # fmt: skip
+        results = {**results, "criticality": [
+            c for c in results.get("criticality", []) if c["task"] in open_ids]}  # fmt: skip
     context = _context(
         request, project, "forecast", run=run, results=results,
         hist=charts.histogram(results) if results else {},
