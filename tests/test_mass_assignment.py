@@ -19,7 +19,20 @@ from itpm.accounts.models import ApiToken, Membership, Team, User
 from itpm.api import api
 from itpm.assets.models import Asset, Service
 from itpm.helpdesk.models import Queue, SlaPolicy, Ticket, TicketComment
-from itpm.planning.models import Cycle, Dependency, Label, Task
+from itpm.planning.models import (
+    Assignment,
+    Baseline,
+    CalendarException,
+    Cycle,
+    Dependency,
+    Label,
+    LevelingRun,
+    Resource,
+    ResourceAbsence,
+    ResourceRate,
+    Task,
+    WorkCalendar,
+)
 from itpm.portfolio.models import Project
 from tests.control import matrix as cm
 from tests.test_permission_matrix import ROUTES, V1, Case, client_for, fill, send
@@ -51,6 +64,19 @@ HELPDESK_WRITES: dict[tuple[str, str], type[models.Model]] = {
     ("PATCH", f"{V1}/assets/{{asset_id}}"): Asset,
     ("POST", f"{V1}/services"): Service,
     ("PATCH", f"{V1}/services/{{service_id}}"): Service,
+}
+RESOURCE_WRITES: dict[tuple[str, str], type[models.Model]] = {
+    ("POST", f"{V1}/calendars"): WorkCalendar,
+    ("PATCH", f"{V1}/calendars/{{calendar_id}}"): WorkCalendar,
+    ("POST", f"{V1}/calendars/{{calendar_id}}/exceptions"): CalendarException,
+    ("POST", f"{V1}/resources"): Resource,
+    ("PATCH", f"{V1}/resources/{{resource_id}}"): Resource,
+    ("POST", f"{V1}/resources/{{resource_id}}/absences"): ResourceAbsence,
+    ("POST", f"{V1}/resources/{{resource_id}}/rates"): ResourceRate,
+    ("POST", f"{V1}/projects/{{key}}/assignments"): Assignment,
+    ("PATCH", f"{V1}/assignments/{{assignment_id}}"): Assignment,
+    ("POST", f"{V1}/projects/{{key}}/schedule/level"): LevelingRun,
+    ("POST", f"{V1}/projects/{{key}}/baselines"): Baseline,
 }
 HELPDESK_ACTORS = {f"{V1}/portal/tickets/{{ticket_id}}/comments": "requester"}
 
@@ -92,6 +118,7 @@ WRITES: dict[tuple[str, str], type[models.Model]] = {
     ("POST", f"{V1}/tasks/{{task_id}}/planning-package"): Task,
     ("POST", f"{V1}/tasks/{{task_id}}/break-down"): Task,
     **HELPDESK_WRITES,
+    **RESOURCE_WRITES,
     **cm.writes(V1),
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from itpm.accounts.models import Team, User
 from itpm.planning import resource_services as rs
@@ -113,7 +114,13 @@ def load_resources_demo(users: dict[str, User]) -> None:
             .first()
         )
         if upcoming is not None and upcoming.planned_start is not None:
-            day = upcoming.planned_start.date()
+            # The plan on the Los Angeles calendar is saved too (not active), so the
+            # shutdown's slip can be read alone, without the move from the default calendar.
+            if not cloud.baselines.filter(name="Re-plan on the project calendar").exists():
+                rs.baseline_create(
+                    actor=pm, project=cloud, name="Re-plan on the project calendar", active=False
+                )
+            day = upcoming.planned_start.astimezone(ZoneInfo(cloud.calendar.timezone)).date()
             rs.calendar_exception_add(
                 actor=pm, calendar=cloud.calendar, date=day, name="Data-centre power test"
             )
