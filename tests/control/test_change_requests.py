@@ -115,3 +115,29 @@ def test_an_operation_naming_a_foreign_task_is_refused(
             actor=people["member"], project=project, title="x",
             operations=[{"op": "remove_task", "task": alien.pk}],
         )  # fmt: skip
+
+
+def test_a_baselined_budget_changes_only_through_an_applied_change_request(
+    project, people, tasks
+) -> None:
+    from itpm.planning.resource_services import baseline_create
+    from itpm.tracking import services as tracking
+    from itpm.tracking.models import BudgetLine
+
+    baseline_create(actor=people["manager"], project=project, name="Plan of record")
+    with pytest.raises(Conflict, match="baselined"):
+        tracking.budget_line_create(actor=people["manager"], project=project,
+                                    category="contractors", name="Audit",
+                                    months={"2027-02": "4800.00"})  # fmt: skip
+    change = changes.change_request_create(
+        actor=people["member"], project=project, title="Security audit",
+        budget_changes=[{"category": "contractors", "name": "Audit",
+                         "months": {"2027-02": "4800.00"}}],
+        board=[people["owner"]],
+    )  # fmt: skip
+    assert change.impact["budget_delta"] == "4800.00"
+    change = changes.change_request_submit(actor=people["member"], change=change, version=None)
+    change = changes.change_request_vote(actor=people["owner"], change=change, approve=True)
+    changes.change_request_apply(actor=people["manager"], change=change)
+    line = BudgetLine.objects.get(project=project, name="Audit")
+    assert sum(p.amount for p in line.periods.all()) == 4800
