@@ -339,7 +339,9 @@ def gate_approve(
         raise Invalid.field("comment", "say why you reject")
     with transaction.atomic():
         pending = list(
-            GateApproval.objects.select_for_update()
+            # Lock the approvals only: PostgreSQL refuses FOR UPDATE on the nullable side
+            # of the outer joins to the user and the team.
+            GateApproval.objects.select_for_update(of=("self",))
             .filter(gate=gate, state=ApprovalState.PENDING)
             .select_related("team", "user")
         )
