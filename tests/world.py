@@ -132,6 +132,7 @@ def build_world() -> World:
     from tests.control.matrix import build_control
 
     build_control(world)
+    _lifecycle(world)
     world.baseline = db_state()
     return world
 
@@ -151,6 +152,7 @@ def destroy_world() -> None:
 
     destroy_tracking()
     Membership.objects.all().delete()
+    _destroy_lifecycle()
     Project.objects.all().delete()
     _destroy_helpdesk()
     Team.objects.all().delete()
@@ -234,3 +236,36 @@ def _build_helpdesk(users: dict[str, User]) -> dict[str, Any]:
                                  owner_team=team, service=service)  # fmt: skip
     return {"team": team, "policy": policy, "queue": queue, "ticket": ticket,
             "attachment": attachment, "service": service, "asset": asset}  # fmt: skip
+
+
+def _lifecycle(world: World) -> None:
+    """An open gate review per project (manager, owner and admin approve APL's; only the
+    admin ZED's), one project request per person, an empty business case per project and
+    an operations team, for the lifecycle routes."""
+    from itpm.portfolio.models import (
+        BusinessCase,
+        GateApproval,
+        GateChecklistItem,
+        GateReview,
+        ProjectRequest,
+    )
+
+    for target, site in world.sites.items():
+        gate = GateReview.objects.create(
+            project=site.project, from_stage="initiation", to_stage="planning"
+        )
+        GateChecklistItem.objects.create(gate=gate, text="Business case written", order=1)
+        approvers = ["admin"] if target == "foreign" else ["manager", "owner", "admin"]
+        for actor in approvers:
+            GateApproval.objects.create(gate=gate, user=world.users[actor], role=actor)
+        BusinessCase.objects.create(project=site.project)
+    for user in world.users.values():
+        ProjectRequest.objects.create(requester=user, title="Matrix request", problem="p")
+    Team.objects.create(name="Matrix ops", kind="operations")
+
+
+def _destroy_lifecycle() -> None:
+    from itpm.portfolio.models import Notification, ProjectRequest
+
+    ProjectRequest.objects.all().delete()
+    Notification.objects.all().delete()

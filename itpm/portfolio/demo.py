@@ -436,6 +436,9 @@ def load_demo(*, password: str, progress: bool = False) -> bool:
             for spec in PROJECTS:
                 _load_project(spec, users)
                 bar.advance(job)
+        from itpm.portfolio.lifecycle_demo import load_lifecycle_demo
+
+        load_lifecycle_demo(users)
         load_helpdesk_demo(users, password=password)
         from itpm.planning.demo_execution import load_execution_demo
 
