@@ -40,7 +40,12 @@ M = TypeVar("M", bound=Model)
 WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
+MAX_ID = 2**63 - 1  # the largest database id; a bigger number names nothing
+
+
 def _get(model: type[M], project: Project, ident: int, what: str) -> M:
+    if not 0 < ident <= MAX_ID:
+        raise NotFound(f"{what} {ident} not found in {project.key}")
     found = model._default_manager.filter(project=project, pk=ident).first()
     if found is None:
         raise NotFound(f"{what} {ident} not found in {project.key}")
@@ -50,6 +55,8 @@ def _get(model: type[M], project: Project, ident: int, what: str) -> M:
 def _tasks(project: Project, ids: list[int] | None, field: str) -> list[Task] | None:
     if ids is None:
         return None
+    if any(not 0 < i <= MAX_ID for i in ids):
+        raise Invalid.field(field, f"no such task in {project.key}")
     found = {t.pk: t for t in Task.objects.filter(project=project, pk__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
@@ -351,6 +358,8 @@ class IssuePatch(StrictSchema):
 def _risks(project: Project, ids: list[int] | None) -> list[Risk] | None:
     if ids is None:
         return None
+    if any(not 0 < i <= MAX_ID for i in ids):
+        raise Invalid.field("risks", f"no such risk in {project.key}")
     found = {r.pk: r for r in Risk.objects.filter(project=project, pk__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:

@@ -159,7 +159,10 @@ def validate_budget_changes(project: Project, changes: Any) -> list[dict[str, An
                 raise Invalid.field(f"{where}.line", "budgets are not available")
             from itpm.tracking.models import BudgetLine
 
-            if not BudgetLine.objects.filter(pk=change["line"], project=project).exists():
+            line_id = change["line"]
+            if not (isinstance(line_id, int) and 0 < line_id < 2**63) or not (
+                BudgetLine.objects.filter(pk=line_id, project=project).exists()
+            ):
                 raise Invalid.field(
                     f"{where}.line", f"no budget line {change['line']} in {project.key}"
                 )

@@ -50,6 +50,8 @@ from itpm.web.views import _context, _project
 
 
 def _get(model: Any, project: Project, ident: int) -> Any:
+    if not 0 < ident < 2**63:  # a bigger number names no row (and overflows the database)
+        raise Http404("not found")
     found = model._default_manager.filter(project=project, pk=ident).first()
     if found is None:
         raise Http404("not found")
@@ -68,10 +70,12 @@ def _attempt(request: HttpRequest, call: Callable[[], Any], done: str = "") -> A
 
 
 def _int(value: str | None) -> int | None:
+    """A whole number from a form field; None when blank, malformed or beyond 64 bits."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except ValueError:
         return None
+    return number if number is None or abs(number) < 2**63 else None
 
 
 def _date(value: str | None) -> dt.date | None:
