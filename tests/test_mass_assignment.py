@@ -33,7 +33,19 @@ from itpm.planning.models import (
     Task,
     WorkCalendar,
 )
-from itpm.portfolio.models import Project
+from itpm.portfolio.models import (
+    BusinessCase,
+    Closure,
+    Feasibility,
+    GateApproval,
+    GateChecklistItem,
+    GateReview,
+    Handoff,
+    Lesson,
+    Project,
+    ProjectRequest,
+)
+from itpm.tracking import models as tr
 from tests.control import matrix as cm
 from tests.test_permission_matrix import ROUTES, V1, Case, client_for, fill, send
 from tests.world import World, build_world, changed_tables, db_state, destroy_world
@@ -78,6 +90,54 @@ RESOURCE_WRITES: dict[tuple[str, str], type[models.Model]] = {
     ("POST", f"{V1}/projects/{{key}}/schedule/level"): LevelingRun,
     ("POST", f"{V1}/projects/{{key}}/baselines"): Baseline,
 }
+TRACKING_WRITES: dict[tuple[str, str], type[models.Model]] = {
+    ("PATCH", f"{V1}/budget-lines/{{line_id}}"): tr.BudgetLine,
+    ("PATCH", f"{V1}/projects/{{key}}/budget"): tr.ProjectFinance,
+    ("PATCH", f"{V1}/projects/{{key}}/status-reports/{{report_id}}"): tr.StatusReport,
+    ("PATCH", f"{V1}/time-entries/{{entry_id}}"): tr.TimeEntry,
+    ("POST", f"{V1}/invoices/{{invoice_id}}/accept"): tr.Invoice,
+    ("POST", f"{V1}/projects/{{key}}/budget/lines"): tr.BudgetLine,
+    ("POST", f"{V1}/projects/{{key}}/expenses"): tr.Expense,
+    ("POST", f"{V1}/projects/{{key}}/status-reports"): tr.StatusReport,
+    ("POST", f"{V1}/purchase-orders"): tr.PurchaseOrder,
+    ("POST", f"{V1}/purchase-orders/{{po_id}}/close"): tr.PurchaseOrder,
+    ("POST", f"{V1}/purchase-orders/{{po_id}}/invoices"): tr.Invoice,
+    ("POST", f"{V1}/purchase-orders/{{po_id}}/receipts"): tr.GoodsReceipt,
+    ("POST", f"{V1}/purchase-requests"): tr.PurchaseRequest,
+    ("POST", f"{V1}/purchase-requests/{{pr_id}}/approve"): tr.PurchaseRequest,
+    ("POST", f"{V1}/purchase-requests/{{pr_id}}/reject"): tr.PurchaseRequest,
+    ("POST", f"{V1}/purchase-requests/{{pr_id}}/submit"): tr.PurchaseRequest,
+    ("POST", f"{V1}/tasks/{{task_id}}/progress"): tr.TaskProgress,
+    ("POST", f"{V1}/time-entries"): tr.TimeEntry,
+    ("POST", f"{V1}/timer/start"): tr.Timer,
+    ("POST", f"{V1}/timer/stop"): tr.Timer,
+    ("POST", f"{V1}/timesheets/submit"): tr.Timesheet,
+    ("POST", f"{V1}/timesheets/{{sheet_id}}/approve"): tr.Timesheet,
+    ("POST", f"{V1}/timesheets/{{sheet_id}}/reject"): tr.Timesheet,
+}
+LIFECYCLE_WRITES: dict[tuple[str, str], type[models.Model]] = {
+    ("POST", f"{V1}/requests"): ProjectRequest,
+    ("PATCH", f"{V1}/requests/{{request_id}}"): ProjectRequest,
+    ("POST", f"{V1}/requests/{{request_id}}/triage"): ProjectRequest,
+    ("PUT", f"{V1}/projects/{{key}}/business-case"): BusinessCase,
+    ("PUT", f"{V1}/projects/{{key}}/business-case/realized"): BusinessCase,
+    ("PUT", f"{V1}/projects/{{key}}/feasibility"): Feasibility,
+    ("POST", f"{V1}/projects/{{key}}/gates"): GateReview,
+    ("POST", f"{V1}/gates/{{gate_id}}/approvals"): GateApproval,
+    ("POST", f"{V1}/gates/{{gate_id}}/decision"): GateReview,
+    ("POST", f"{V1}/gates/{{gate_id}}/checklist"): GateChecklistItem,
+    ("PATCH", f"{V1}/gate-items/{{item_id}}"): GateChecklistItem,
+    ("POST", f"{V1}/projects/{{key}}/acceptance"): Closure,
+    ("POST", f"{V1}/projects/{{key}}/lessons"): Lesson,
+    ("POST", f"{V1}/projects/{{key}}/handoff"): Handoff,
+}
+# Bodies that first bring the project into the state the route needs (a closing or closed
+# stage, no open gate review); the refusal is checked against the state after that setup.
+SETUP_BODIES = {
+    ("POST", f"{V1}/projects/{{key}}/gates"),
+    ("POST", f"{V1}/projects/{{key}}/acceptance"),
+    ("POST", f"{V1}/projects/{{key}}/handoff"),
+}
 HELPDESK_ACTORS = {f"{V1}/portal/tickets/{{ticket_id}}/comments": "requester"}
 
 
@@ -86,6 +146,11 @@ def _actor(path: str) -> str:
         return HELPDESK_ACTORS[path]
     if any(path == p for _, p in HELPDESK_WRITES):
         return "admin"
+    if path in (
+        f"{V1}/requests/{{request_id}}/triage",
+        f"{V1}/projects/{{key}}/business-case/realized",
+    ):
+        return "admin"  # a portfolio manager
     return "admin" if path in (f"{V1}/users", f"{V1}/teams") else "owner"
 
 
@@ -119,6 +184,8 @@ WRITES: dict[tuple[str, str], type[models.Model]] = {
     ("POST", f"{V1}/tasks/{{task_id}}/break-down"): Task,
     **HELPDESK_WRITES,
     **RESOURCE_WRITES,
+    **LIFECYCLE_WRITES,
+    **TRACKING_WRITES,
     **cm.writes(V1),
 }
 
@@ -167,6 +234,17 @@ def _body_fields(operation: dict[str, Any], schema: dict[str, Any]) -> set[str]:
     return set(body.get("properties", {}))
 
 
+# Routes that act on the caller's own records (their running timer, their own time entries,
+# their week's timesheet). The sweep's actor owns no such records, so its calls are refused
+# for that reason before the body is judged; these bodies are StrictSchemas like every other,
+# and tests/tracking checks their fields and owners directly.
+PERSONAL = {
+    ("POST", f"{V1}/timer/stop"),
+    ("PATCH", f"{V1}/time-entries/{{entry_id}}"),
+    ("POST", f"{V1}/timesheets/submit"),
+}
+
+
 def _writable_operations() -> dict[tuple[str, str], set[str]]:
     schema = _schema()
     found = {}
@@ -192,7 +270,7 @@ def _model_fields(model: type[models.Model]) -> set[str]:
 def _cases() -> Iterator[Any]:
     for key, allowed in sorted(_writable_operations().items()):
         model = WRITES.get(key)
-        if model is None:
+        if model is None or key in PERSONAL:
             continue  # reported by test_every_body_is_covered
         for name in sorted((_model_fields(model) | ALWAYS_TRY) - allowed):
             yield pytest.param(*key, name, id=f"{key[0]} {key[1]} +{name}")
@@ -214,7 +292,7 @@ def test_an_undeclared_field_is_refused_and_changes_nothing(
     case = Case(world=world, actor=actor, target="own")
     assert expect.body is not None
     body = {**expect.body(case), field: VALUES.get(field, "x")}
-    before = world.baseline
+    before = db_state() if (method, path) in SETUP_BODIES else world.baseline
 
     response = send(client_for(world, actor, path), method, fill(case, path, expect), body)
 
@@ -223,7 +301,7 @@ def test_an_undeclared_field_is_refused_and_changes_nothing(
     assert changed_tables(before, db_state()) == []
 
 
-@pytest.mark.parametrize("method,path", sorted(WRITES))
+@pytest.mark.parametrize("method,path", sorted(set(WRITES) - PERSONAL))
 def test_the_same_body_without_the_field_is_accepted(
     world: World, db: Any, method: str, path: str
 ) -> None:

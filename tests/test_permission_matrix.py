@@ -93,16 +93,16 @@ class Case:
             return str(_lifecycle_gate(self).pk)
         if name == "item_id":
             return str(_lifecycle_gate(self).checklist.first().pk)
+        if name in _HELPDESK_PARAMS:
+            return _HELPDESK_PARAMS[name](_helpdesk(self))
+        if name in tm.TRACKING_PARAMS:
+            return str(tm.TRACKING_PARAMS[name](self, override))
         if name in cm.CONTROL_PARAMS:
             return str(cm.CONTROL_PARAMS[name](self, override))
         if name in self.site.extra:
             return str(self.site.extra[name])
         if name in self.world.extra:
             return str(self.world.extra[name])
-        if name in _HELPDESK_PARAMS:
-            return _HELPDESK_PARAMS[name](_helpdesk(self))
-        if name in tm.TRACKING_PARAMS:
-            return str(tm.TRACKING_PARAMS[name](self, override))
         raise AssertionError(f"no value for path parameter {{{name}}}")
 
 
@@ -208,10 +208,6 @@ def SELF(ok: int, **kw: Any) -> Expect:
     return Expect("self", ok, **kw)
 
 
-def ANY_MANAGER(ok: int, **kw: Any) -> Expect:
-    return Expect("any_manager", ok, **kw)
-
-
 @dataclass(frozen=True)
 class ByActor(Expect):
     """Outcomes named per actor (personal objects: time entries, timesheets, the timer).
@@ -309,7 +305,7 @@ def _tick(c: Case) -> dict[str, Any]:
 
 
 def _may(c: Case, minimum: Role) -> bool:
-    """Whether the actor is allowed: setup for a refused request would count as its change."""
+    """Whether the case's actor is allowed: setup for a refused request would count as its change."""
     if c.actor == "admin":
         return True
     if c.target == "foreign" or c.actor not in Role.values:
@@ -765,7 +761,10 @@ ROUTES: dict[tuple[str, str], Expect] = {
         302, low=302, body=lambda c: {"task": c.site.tasks["test"].pk}, **PAGE
     ),
     ("POST", "/projects/{key}/cycles/packages/{task_id}/break-down/"): WRITE(
-        302, low=422, body=_versioned("package", lines="Part; 8"), params={"task_id": "package"},
+        302,
+        low=422,
+        body=_versioned("package", lines="Part; 8"),
+        params={"task_id": "package"},
         **PAGE,
     ),
     ("GET", "/projects/{key}/cycles/{cycle_id}/"): READ(**PAGE),
@@ -1176,6 +1175,7 @@ ROUTES.update(TRACKING_ROUTES)
 
 # Control (issue 7): risks, forecast, issues, change requests, decisions, quality.
 ROUTES.update(cm.routes(V1, READ, WRITE, MANAGE, Expect, PAGE))
+
 
 # ---------------------------------------------------------------------------- discovery
 def _template(route: str) -> str:

@@ -61,8 +61,8 @@ class World:
     sites: dict[str, Site]  # "own" (APL) and "foreign" (ZED)
     tokens: dict[str, str] = field(default_factory=dict)  # actor -> bearer secret
     spare_tokens: dict[str, int] = field(default_factory=dict)  # actor -> a token id to revoke
-    helpdesk: dict[str, Any] = field(default_factory=dict)  # help-desk objects by name
     extra: dict[str, int] = field(default_factory=dict)  # ids of objects outside projects
+    helpdesk: dict[str, Any] = field(default_factory=dict)  # help-desk objects by name
     baseline: dict[str, tuple[int, str]] = field(default_factory=dict)  # db_state() when built
 
 
@@ -123,16 +123,16 @@ def build_world() -> World:
         world.spare_tokens[actor] = token_create(user=users[actor], name="spare")[0].pk
     world.spare_tokens["zoe"] = token_create(user=users["zoe"], name="spare")[0].pk
     world.helpdesk = _build_helpdesk(users)
-    from tests.world_resources import build_resource_world
-
-    build_resource_world(world)
+    _lifecycle(world)
     from tests.tracking.matrix import build_tracking
 
     build_tracking(world)
+    from tests.world_resources import build_resource_world
+
+    build_resource_world(world)
     from tests.control.matrix import build_control
 
     build_control(world)
-    _lifecycle(world)
     world.baseline = db_state()
     return world
 
@@ -200,6 +200,39 @@ def _destroy_helpdesk() -> None:
     RequesterProfile.objects.all().delete()
 
 
+def _lifecycle(world: World) -> None:
+    """An open gate review per project (manager, owner and admin approve APL's; only the
+    admin ZED's) and one project request per person, for the lifecycle routes."""
+    from itpm.portfolio.models import (
+        BusinessCase,
+        GateApproval,
+        GateChecklistItem,
+        GateReview,
+        ProjectRequest,
+    )
+
+    for target, site in world.sites.items():
+        gate = GateReview.objects.create(
+            project=site.project, from_stage="initiation", to_stage="planning"
+        )
+        GateChecklistItem.objects.create(gate=gate, text="Business case written", order=1)
+        approvers = ["admin"] if target == "foreign" else ["manager", "owner", "admin"]
+        for actor in approvers:
+            GateApproval.objects.create(gate=gate, user=world.users[actor], role=actor)
+    for user in world.users.values():
+        ProjectRequest.objects.create(requester=user, title="Matrix request", problem="p")
+    for site in world.sites.values():
+        BusinessCase.objects.create(project=site.project)
+    Team.objects.create(name="Matrix ops", kind="operations")
+
+
+def _destroy_lifecycle() -> None:
+    from itpm.portfolio.models import Notification, ProjectRequest
+
+    ProjectRequest.objects.all().delete()
+    Notification.objects.all().delete()
+
+
 def _build_helpdesk(users: dict[str, User]) -> dict[str, Any]:
     """The outside requester, and a queue of the "Matrix desk" team (whose only member is the
     ``member`` actor: the agent) with a ticket the requester raised (a reply, an internal
@@ -236,36 +269,3 @@ def _build_helpdesk(users: dict[str, User]) -> dict[str, Any]:
                                  owner_team=team, service=service)  # fmt: skip
     return {"team": team, "policy": policy, "queue": queue, "ticket": ticket,
             "attachment": attachment, "service": service, "asset": asset}  # fmt: skip
-
-
-def _lifecycle(world: World) -> None:
-    """An open gate review per project (manager, owner and admin approve APL's; only the
-    admin ZED's), one project request per person, an empty business case per project and
-    an operations team, for the lifecycle routes."""
-    from itpm.portfolio.models import (
-        BusinessCase,
-        GateApproval,
-        GateChecklistItem,
-        GateReview,
-        ProjectRequest,
-    )
-
-    for target, site in world.sites.items():
-        gate = GateReview.objects.create(
-            project=site.project, from_stage="initiation", to_stage="planning"
-        )
-        GateChecklistItem.objects.create(gate=gate, text="Business case written", order=1)
-        approvers = ["admin"] if target == "foreign" else ["manager", "owner", "admin"]
-        for actor in approvers:
-            GateApproval.objects.create(gate=gate, user=world.users[actor], role=actor)
-        BusinessCase.objects.create(project=site.project)
-    for user in world.users.values():
-        ProjectRequest.objects.create(requester=user, title="Matrix request", problem="p")
-    Team.objects.create(name="Matrix ops", kind="operations")
-
-
-def _destroy_lifecycle() -> None:
-    from itpm.portfolio.models import Notification, ProjectRequest
-
-    ProjectRequest.objects.all().delete()
-    Notification.objects.all().delete()

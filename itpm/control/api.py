@@ -164,11 +164,11 @@ class RiskPatch(StrictSchema):
     }
 
 
-class VersionIn(StrictSchema):
+class ControlVersionIn(StrictSchema):
     version: int | None = Field(None, description="The version you read; or send If-Match.")
 
 
-class EscalateIn(StrictSchema):
+class RiskEscalateIn(StrictSchema):
     version: int | None = None
     escalated: bool = True
 
@@ -283,7 +283,7 @@ def risk_delete(request: HttpRequest, key: str, risk_id: int) -> tuple[int, None
 
 
 @router.post("/projects/{key}/risks/{risk_id}/escalate", response={200: RiskOut, **WRITE_ERRORS})
-def risk_escalate(request: HttpRequest, key: str, risk_id: int, payload: EscalateIn) -> Risk:
+def risk_escalate(request: HttpRequest, key: str, risk_id: int, payload: RiskEscalateIn) -> Risk:
     """Escalate the risk to the portfolio (or take it back with escalated=false)."""
     project = get_visible_project(request.user, key)
     risk = _get(Risk, project, risk_id, "risk")
@@ -422,7 +422,7 @@ def issue_update(request: HttpRequest, key: str, issue_id: int, payload: IssuePa
 
 @router.post("/projects/{key}/risks/{risk_id}/issue", response={201: IssueOut, **WRITE_ERRORS})
 def risk_to_issue(
-    request: HttpRequest, key: str, risk_id: int, payload: VersionIn
+    request: HttpRequest, key: str, risk_id: int, payload: ControlVersionIn
 ) -> tuple[int, Issue]:
     """The risk occurred: mark it so and open an issue linked to it."""
     project = get_visible_project(request.user, key)
@@ -650,7 +650,7 @@ def change_update(request: HttpRequest, key: str, cr_id: int, payload: ChangePat
 @router.post(
     "/projects/{key}/change-requests/{cr_id}/submit", response={200: ChangeOut, **WRITE_ERRORS}
 )
-def change_submit(request: HttpRequest, key: str, cr_id: int, payload: VersionIn) -> ChangeRequest:
+def change_submit(request: HttpRequest, key: str, cr_id: int, payload: ControlVersionIn) -> ChangeRequest:
     """Send the draft to its change board (the impact is recomputed now)."""
     project = get_visible_project(request.user, key)
     change = _get(ChangeRequest, project, cr_id, "change request")
@@ -683,7 +683,7 @@ def change_reject(request: HttpRequest, key: str, cr_id: int, payload: VoteIn) -
 @router.post(
     "/projects/{key}/change-requests/{cr_id}/apply", response={200: ChangeOut, **WRITE_ERRORS}
 )
-def change_apply(request: HttpRequest, key: str, cr_id: int, payload: VersionIn) -> ChangeRequest:
+def change_apply(request: HttpRequest, key: str, cr_id: int, payload: ControlVersionIn) -> ChangeRequest:
     """Apply an approved change to the plan in one transaction; a second apply is a 409."""
     project = get_visible_project(request.user, key)
     change = _get(ChangeRequest, project, cr_id, "change request")
@@ -702,7 +702,7 @@ class DecisionOut(Schema):
     links: list[str]
 
 
-class DecisionIn(StrictSchema):
+class DecisionLogIn(StrictSchema):
     date: dt.date = Field(examples=["2027-03-02"])
     decision: str = Field(min_length=1, max_length=10_000, examples=["Go with vendor B"])
     made_by: str = Field(min_length=1, max_length=200, examples=["Steering committee"])
@@ -727,7 +727,7 @@ def decision_list(
 
 
 @router.post("/projects/{key}/decisions", response={201: DecisionOut, **WRITE_ERRORS})
-def decision_create(request: HttpRequest, key: str, payload: DecisionIn) -> tuple[int, Decision]:
+def decision_create(request: HttpRequest, key: str, payload: DecisionLogIn) -> tuple[int, Decision]:
     project = get_visible_project(request.user, key)
     return 201, services.decision_create(actor=request_user(request), project=project,
                                          **payload.model_dump())  # fmt: skip
@@ -810,7 +810,7 @@ class CheckIn(StrictSchema):
     evidence_url: str = Field("", max_length=500, examples=["https://wiki.example.com/fat-a3"])
 
 
-class AcceptIn(StrictSchema):
+class DeliverableAcceptIn(StrictSchema):
     version: int | None = None
     accept: bool = Field(examples=[True])
     comment: str = Field("", max_length=10_000)
@@ -893,7 +893,7 @@ def deliverable_check(request: HttpRequest, key: str, deliverable_id: int,
     response={200: DeliverableOut, **WRITE_ERRORS},
 )
 def deliverable_accept(request: HttpRequest, key: str, deliverable_id: int,
-                       payload: AcceptIn) -> Deliverable:  # fmt: skip
+                       payload: DeliverableAcceptIn) -> Deliverable:  # fmt: skip
     """Sign the deliverable off (accept=true) or reject it with a comment."""
     project = get_visible_project(request.user, key)
     row = _get(Deliverable, project, deliverable_id, "deliverable")

@@ -504,7 +504,7 @@ def attachment_create(
     return 201, attachment
 
 
-class HistoryOut(Schema):
+class TicketHistoryOut(Schema):
     created_at: dt.datetime
     actor: str | None
     action: str
@@ -515,7 +515,7 @@ class HistoryOut(Schema):
         return event.actor.username if event.actor else None
 
 
-@router.get("/tickets/{ticket_id}/history", response={200: list[HistoryOut], 404: ErrorOut})
+@router.get("/tickets/{ticket_id}/history", response={200: list[TicketHistoryOut], 404: ErrorOut})
 def ticket_history(request: HttpRequest, ticket_id: int) -> list[AuditEvent]:
     """Every change of the ticket, newest first (agents and the people who see it)."""
     ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)

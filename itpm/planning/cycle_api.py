@@ -85,7 +85,7 @@ class CyclePatch(StrictSchema):
     }
 
 
-class VersionIn(StrictSchema):
+class CycleVersionIn(StrictSchema):
     version: int | None = Field(None, description="The version you read; or send If-Match.")
 
 
@@ -167,7 +167,7 @@ def cycle_update(
 
 
 @router.post("/cycles/{cycle_id}/start", response={200: CycleOut, **WRITE_ERRORS})
-def cycle_start(request: HttpRequest, cycle_id: int, payload: VersionIn) -> Cycle:
+def cycle_start(request: HttpRequest, cycle_id: int, payload: CycleVersionIn) -> Cycle:
     """Start a planned cycle; one cycle of a project is active at a time."""
     cycle = selectors.cycle_get(user=request.user, cycle_id=cycle_id)
     services.cycle_start(

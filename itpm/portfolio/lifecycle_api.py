@@ -43,7 +43,7 @@ router = Router(tags=["lifecycle"])
 
 
 # ---------------------------------------------------------------------------- requests
-class RequestOut(Schema):
+class ProjectRequestOut(Schema):
     id: int
     version: int
     title: str
@@ -65,7 +65,7 @@ class RequestOut(Schema):
     decided_at: dt.datetime | None
 
 
-class RequestIn(StrictSchema):
+class ProjectRequestIn(StrictSchema):
     title: str = Field(min_length=1, max_length=200, examples=["Self-service password reset"])
     problem: str = Field(min_length=1, examples=["30 % of help-desk calls are password resets"])
     goal: str = Field("", examples=["Users reset their own passwords in under 2 minutes"])
@@ -110,7 +110,7 @@ class TriageIn(StrictSchema):
     merge_into: int | None = Field(None, description="merge: the request id that covers it")
 
 
-@router.get("/requests", response=Page[RequestOut])
+@router.get("/requests", response=Page[ProjectRequestOut])
 def request_list(
     request: HttpRequest,
     status: RequestStatus | None = None,
@@ -124,13 +124,13 @@ def request_list(
     return paginate(requests, limit, offset)
 
 
-@router.post("/requests", response={201: RequestOut, 422: ErrorOut})
-def request_submit(request: HttpRequest, payload: RequestIn) -> tuple[int, ProjectRequest]:
+@router.post("/requests", response={201: ProjectRequestOut, 422: ErrorOut})
+def request_submit(request: HttpRequest, payload: ProjectRequestIn) -> tuple[int, ProjectRequest]:
     """Submit a project request; it waits for triage by the portfolio managers."""
     return 201, intake.request_submit(actor=request_user(request), **payload.model_dump())
 
 
-@router.get("/requests/{request_id}", response={200: RequestOut, 404: ErrorOut})
+@router.get("/requests/{request_id}", response={200: ProjectRequestOut, 404: ErrorOut})
 def request_get(request: HttpRequest, request_id: int, response: HttpResponse) -> ProjectRequest:
     found = intake.request_get(user=request.user, request_id=request_id)
     with_etag(response, found.version)
@@ -139,7 +139,7 @@ def request_get(request: HttpRequest, request_id: int, response: HttpResponse) -
 
 @router.patch(
     "/requests/{request_id}",
-    response={200: RequestOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ProjectRequestOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def request_update(request: HttpRequest, request_id: int, payload: RequestPatch) -> ProjectRequest:
     """The requester edits an open request (answering a question sends it back to triage)."""
@@ -153,7 +153,7 @@ def request_update(request: HttpRequest, request_id: int, payload: RequestPatch)
 
 @router.post(
     "/requests/{request_id}/triage",
-    response={200: RequestOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ProjectRequestOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def request_triage(request: HttpRequest, request_id: int, payload: TriageIn) -> ProjectRequest:
     """Portfolio managers: accept into initiation (creates the project), ask for more
@@ -192,7 +192,7 @@ def triage(actor: User, found: ProjectRequest, data: dict[str, Any]) -> ProjectR
 
 
 # ---------------------------------------------------------------------------- business case
-class LineIn(StrictSchema):
+class CashFlowLineIn(StrictSchema):
     kind: FlowKind = Field(examples=["one_off_cost"])
     category: FlowCategory = Field(FlowCategory.OTHER, examples=["hardware"])
     period: int = Field(ge=0, lt=cases.MAX_PERIODS, description="0 = now", examples=[0])
@@ -202,7 +202,7 @@ class LineIn(StrictSchema):
     description: str = Field("", max_length=200, examples=["Servers and storage"])
 
 
-class LineOut(Schema):
+class CashFlowLineOut(Schema):
     kind: str
     category: str
     period: int
@@ -245,8 +245,8 @@ class BusinessCaseOut(Schema):
     discount_rate: Decimal = Field(description="percent a year")
     strategic_fit: int | None
     summary: str
-    lines: list[LineOut]
-    realized: list[LineOut]
+    lines: list[CashFlowLineOut]
+    realized: list[CashFlowLineOut]
     metrics: MetricsOut | None
     realized_metrics: MetricsOut | None
     budget_available: bool
@@ -260,12 +260,12 @@ class BusinessCaseIn(StrictSchema):
     )
     strategic_fit: int | None = Field(None, ge=1, le=5, examples=[4])
     summary: str = Field("", examples=["Retire the 2012 storage array before support ends."])
-    lines: list[LineIn] = Field(default_factory=list, max_length=2000)
+    lines: list[CashFlowLineIn] = Field(default_factory=list, max_length=2000)
 
 
 class RealizedIn(StrictSchema):
     version: int | None = None
-    lines: list[LineIn] = Field(default_factory=list, max_length=2000)
+    lines: list[CashFlowLineIn] = Field(default_factory=list, max_length=2000)
 
 
 def business_case_out(project: Project, case: BusinessCase | None) -> dict[str, Any]:
@@ -474,13 +474,13 @@ class ApprovalIn(StrictSchema):
     comment: str = Field("", examples=["Security review signed, see SEC-2291"])
 
 
-class DecisionIn(StrictSchema):
+class GateDecisionIn(StrictSchema):
     version: int | None = None
     decision: GateDecision = Field(examples=["go"])
     comment: str = Field("", examples=["All approvals in; proceed to planning."])
 
 
-class ItemIn(StrictSchema):
+class GateItemIn(StrictSchema):
     text: str = Field(min_length=1, max_length=200, examples=["Vendor contract signed"])
 
 
@@ -570,7 +570,7 @@ def gate_approve(request: HttpRequest, gate_id: int, payload: ApprovalIn) -> lis
     "/gates/{gate_id}/decision",
     response={200: GateOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def gate_decide(request: HttpRequest, gate_id: int, payload: DecisionIn) -> GateReview:
+def gate_decide(request: HttpRequest, gate_id: int, payload: GateDecisionIn) -> GateReview:
     """Go (the stage moves; every item done and every approval given), no-go (cancel and
     archive), hold, or recycle (back to the stage before)."""
     gate = gates.gate_get(user=request.user, gate_id=gate_id)
@@ -589,7 +589,7 @@ def gate_decide(request: HttpRequest, gate_id: int, payload: DecisionIn) -> Gate
     response={201: ChecklistItemOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def gate_item_add(
-    request: HttpRequest, gate_id: int, payload: ItemIn
+    request: HttpRequest, gate_id: int, payload: GateItemIn
 ) -> tuple[int, GateChecklistItem]:
     gate = gates.gate_get(user=request.user, gate_id=gate_id)
     return 201, gates.gate_item_add(actor=request_user(request), gate=gate, text=payload.text)
@@ -640,7 +640,7 @@ class ClosureOut(Schema):
     decisions: list[AcceptanceOut]
 
 
-class AcceptIn(StrictSchema):
+class ProjectAcceptIn(StrictSchema):
     decision: Literal["accept", "reject"] = Field(examples=["accept"])
     comment: str = Field("", examples=["Delivered as agreed; thanks to the team."])
 
@@ -667,7 +667,7 @@ def closure_get(request: HttpRequest, key: str) -> dict[str, Any]:
     "/projects/{key}/acceptance",
     response={200: ClosureOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def project_accept(request: HttpRequest, key: str, payload: AcceptIn) -> dict[str, Any]:
+def project_accept(request: HttpRequest, key: str, payload: ProjectAcceptIn) -> dict[str, Any]:
     """The sponsor (or a named acceptor) signs the project off; a rejection becomes a task."""
     project = _project_or_acceptor(request, key)
     closing.project_accept(
@@ -742,7 +742,7 @@ def lesson_create(request: HttpRequest, key: str, payload: LessonIn) -> tuple[in
 
 
 # ---------------------------------------------------------------------------- handoff
-class ServiceIn(StrictSchema):
+class HandoffServiceIn(StrictSchema):
     name: str = Field(min_length=1, max_length=200, examples=["Campus Wi-Fi"])
     description: str = Field("", examples=["802.1X Wi-Fi in all buildings"])
     hours: str = Field("", max_length=120, examples=["Mon–Fri 08:00–18:00"])
@@ -753,7 +753,7 @@ class ServiceIn(StrictSchema):
 
 class HandoffIn(StrictSchema):
     operations_team: str = Field(description="team name", examples=["Operations"])
-    services: list[ServiceIn] = Field(default_factory=list, max_length=20)
+    services: list[HandoffServiceIn] = Field(default_factory=list, max_length=20)
     queue: int | None = Field(None, description="help-desk queue id")
     queue_name: str = Field("", max_length=120, examples=["Service desk"])
     hypercare_until: dt.date | None = Field(None, examples=["2027-07-31"])

@@ -330,7 +330,7 @@ class RequestIn(StrictSchema):
     submit: bool = Field(False, description="Submit for approval right away.")
 
 
-class DecisionIn(StrictSchema):
+class ApprovalDecisionIn(StrictSchema):
     version: int | None = None
     comment: str = Field("", max_length=2000, examples=["Within the framework agreement"])
 
@@ -371,7 +371,7 @@ def purchase_request_get(request: HttpRequest, pr_id: int, response: HttpRespons
 
 
 @router.post("/purchase-requests/{pr_id}/submit", response={200: RequestOut, **WRITE_ERRORS})
-def purchase_request_submit(request: HttpRequest, pr_id: int, payload: DecisionIn) -> Any:
+def purchase_request_submit(request: HttpRequest, pr_id: int, payload: ApprovalDecisionIn) -> Any:
     found = selectors.request_get(user=request.user, request_id=pr_id)
     procurement.purchase_request_submit(actor=request_user(request), request=found,
                                         version=expected_version(request, payload.version))  # fmt: skip
@@ -379,7 +379,7 @@ def purchase_request_submit(request: HttpRequest, pr_id: int, payload: DecisionI
 
 
 @router.post("/purchase-requests/{pr_id}/approve", response={200: RequestOut, **WRITE_ERRORS})
-def purchase_request_approve(request: HttpRequest, pr_id: int, payload: DecisionIn) -> Any:
+def purchase_request_approve(request: HttpRequest, pr_id: int, payload: ApprovalDecisionIn) -> Any:
     """Procurement approves; above the threshold the project's manager approves too."""
     found = selectors.request_get(user=request.user, request_id=pr_id)
     procurement.purchase_request_approve(
@@ -390,7 +390,7 @@ def purchase_request_approve(request: HttpRequest, pr_id: int, payload: Decision
 
 
 @router.post("/purchase-requests/{pr_id}/reject", response={200: RequestOut, **WRITE_ERRORS})
-def purchase_request_reject(request: HttpRequest, pr_id: int, payload: DecisionIn) -> Any:
+def purchase_request_reject(request: HttpRequest, pr_id: int, payload: ApprovalDecisionIn) -> Any:
     found = selectors.request_get(user=request.user, request_id=pr_id)
     procurement.purchase_request_reject(
         actor=request_user(request), request=found,
@@ -575,7 +575,7 @@ def invoice_record(request: HttpRequest, po_id: int, payload: InvoiceIn) -> tupl
 
 
 @router.post("/purchase-orders/{po_id}/close", response={200: OrderOut, **WRITE_ERRORS})
-def purchase_order_close(request: HttpRequest, po_id: int, payload: DecisionIn) -> Any:
+def purchase_order_close(request: HttpRequest, po_id: int, payload: ApprovalDecisionIn) -> Any:
     order = selectors.order_get(user=request.user, order_id=po_id)
     procurement.purchase_order_close(actor=request_user(request), order=order,
                                      version=expected_version(request, payload.version))  # fmt: skip
@@ -583,7 +583,7 @@ def purchase_order_close(request: HttpRequest, po_id: int, payload: DecisionIn) 
 
 
 @router.post("/invoices/{invoice_id}/accept", response={200: InvoiceOut, **WRITE_ERRORS})
-def invoice_accept(request: HttpRequest, invoice_id: int, payload: DecisionIn) -> Any:
+def invoice_accept(request: HttpRequest, invoice_id: int, payload: ApprovalDecisionIn) -> Any:
     """Accept a flagged invoice after checking it (the mismatch reasons stay on record)."""
     invoice = selectors.invoice_get(user=request.user, invoice_id=invoice_id)
     return procurement.invoice_accept(actor=request_user(request), invoice=invoice,
@@ -764,7 +764,7 @@ def timesheet_submit(request: HttpRequest, payload: SubmitIn) -> list[Timesheet]
 
 
 @router.post("/timesheets/{sheet_id}/approve", response={200: SheetOut, **WRITE_ERRORS})
-def timesheet_approve(request: HttpRequest, sheet_id: int, payload: DecisionIn) -> Timesheet:
+def timesheet_approve(request: HttpRequest, sheet_id: int, payload: ApprovalDecisionIn) -> Timesheet:
     """The project's manager approves a submitted sheet; it is locked from then on."""
     sheet = selectors.sheet_get(user=request.user, sheet_id=sheet_id)
     timesheets.timesheet_approve(actor=request_user(request), sheet=sheet,
@@ -774,7 +774,7 @@ def timesheet_approve(request: HttpRequest, sheet_id: int, payload: DecisionIn) 
 
 
 @router.post("/timesheets/{sheet_id}/reject", response={200: SheetOut, **WRITE_ERRORS})
-def timesheet_reject(request: HttpRequest, sheet_id: int, payload: DecisionIn) -> Timesheet:
+def timesheet_reject(request: HttpRequest, sheet_id: int, payload: ApprovalDecisionIn) -> Timesheet:
     sheet = selectors.sheet_get(user=request.user, sheet_id=sheet_id)
     timesheets.timesheet_reject(actor=request_user(request), sheet=sheet,
                                 version=expected_version(request, payload.version),

@@ -284,8 +284,14 @@ def report_context(report: StatusReport) -> dict[str, Any]:
 
 
 def status_report_pdf(report: StatusReport) -> bytes:
+    import logging
+
     from django.contrib.staticfiles import finders
     from weasyprint import CSS, HTML
+
+    # WeasyPrint narrates every layout step at INFO; the server log needs only its warnings.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     html = render_to_string("tracking/status_report_pdf.html", report_context(report))
     stylesheet = finders.find("tracking/report-pdf.css")

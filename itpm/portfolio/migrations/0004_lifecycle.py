@@ -6,279 +6,782 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
-        ('planning', '0004_leveling_run'),
-        ('portfolio', '0003_resources_baselines_cycles'),
+        ("accounts", "0002_initial"),
+        ("planning", "0004_leveling_run"),
+        ("portfolio", "0003_resources_baselines_cycles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='project',
-            name='cancelled_at',
+            model_name="project",
+            name="cancelled_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.CreateModel(
-            name='BusinessCase',
+            name="BusinessCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('periodicity', models.CharField(choices=[('month', 'Month'), ('quarter', 'Quarter'), ('year', 'Year')], default='year', max_length=8)),
-                ('discount_rate', models.DecimalField(decimal_places=2, default=8, max_digits=6)),
-                ('strategic_fit', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('summary', models.TextField(blank=True)),
-                ('project', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='business_case', to='portfolio.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "periodicity",
+                    models.CharField(
+                        choices=[("month", "Month"), ("quarter", "Quarter"), ("year", "Year")],
+                        default="year",
+                        max_length=8,
+                    ),
+                ),
+                ("discount_rate", models.DecimalField(decimal_places=2, default=8, max_digits=6)),
+                ("strategic_fit", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("summary", models.TextField(blank=True)),
+                (
+                    "project",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="business_case",
+                        to="portfolio.project",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='CashFlowLine',
+            name="CashFlowLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scenario', models.CharField(choices=[('planned', 'Planned'), ('realized', 'Realized')], default='planned', max_length=8)),
-                ('kind', models.CharField(choices=[('one_off_cost', 'One-off cost'), ('running_cost', 'Running cost'), ('benefit', 'Benefit')], max_length=16)),
-                ('category', models.CharField(choices=[('hardware', 'Hardware'), ('licences', 'Licences'), ('services', 'External services'), ('internal_labour', 'Internal labour'), ('operations', 'Operations and support'), ('savings', 'Savings'), ('revenue', 'Revenue'), ('avoided_cost', 'Avoided cost'), ('other', 'Other')], default='other', max_length=16)),
-                ('period', models.PositiveSmallIntegerField()),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=16)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('business_case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='portfolio.businesscase')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scenario",
+                    models.CharField(
+                        choices=[("planned", "Planned"), ("realized", "Realized")],
+                        default="planned",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("one_off_cost", "One-off cost"),
+                            ("running_cost", "Running cost"),
+                            ("benefit", "Benefit"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("hardware", "Hardware"),
+                            ("licences", "Licences"),
+                            ("services", "External services"),
+                            ("internal_labour", "Internal labour"),
+                            ("operations", "Operations and support"),
+                            ("savings", "Savings"),
+                            ("revenue", "Revenue"),
+                            ("avoided_cost", "Avoided cost"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=16,
+                    ),
+                ),
+                ("period", models.PositiveSmallIntegerField()),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=16)),
+                ("description", models.CharField(blank=True, max_length=200)),
+                (
+                    "business_case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="portfolio.businesscase",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['scenario', 'period', 'kind', 'id'],
+                "ordering": ["scenario", "period", "kind", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Closure',
+            name="Closure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('acceptance_comment', models.TextField(blank=True)),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('acceptors', models.ManyToManyField(blank=True, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='closure', to='portfolio.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("acceptance_comment", models.TextField(blank=True)),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "acceptors",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "project",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="closure",
+                        to="portfolio.project",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='AcceptanceDecision',
+            name="AcceptanceDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('accepted', models.BooleanField()),
-                ('comment', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='planning.task')),
-                ('closure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='portfolio.closure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("accepted", models.BooleanField()),
+                ("comment", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="planning.task",
+                    ),
+                ),
+                (
+                    "closure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="portfolio.closure",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Feasibility',
+            name="Feasibility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('recommendation', models.CharField(choices=[('undecided', 'Not yet recommended'), ('proceed', 'Proceed'), ('conditions', 'Proceed with conditions'), ('do_not_proceed', 'Do not proceed')], default='undecided', max_length=16)),
-                ('summary', models.TextField(blank=True)),
-                ('project', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='feasibility', to='portfolio.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "recommendation",
+                    models.CharField(
+                        choices=[
+                            ("undecided", "Not yet recommended"),
+                            ("proceed", "Proceed"),
+                            ("conditions", "Proceed with conditions"),
+                            ("do_not_proceed", "Do not proceed"),
+                        ],
+                        default="undecided",
+                        max_length=16,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True)),
+                (
+                    "project",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feasibility",
+                        to="portfolio.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'feasibility studies',
+                "verbose_name_plural": "feasibility studies",
             },
         ),
         migrations.CreateModel(
-            name='GateReview',
+            name="GateReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('from_stage', models.CharField(choices=[('initiation', 'Initiation'), ('planning', 'Planning'), ('execution', 'Execution'), ('monitoring', 'Monitoring & control'), ('closing', 'Closing'), ('closed', 'Closed')], max_length=16)),
-                ('to_stage', models.CharField(choices=[('initiation', 'Initiation'), ('planning', 'Planning'), ('execution', 'Execution'), ('monitoring', 'Monitoring & control'), ('closing', 'Closing'), ('closed', 'Closed')], max_length=16)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('decided', 'Decided')], default='open', max_length=8)),
-                ('decision', models.CharField(blank=True, choices=[('go', 'Go'), ('no_go', 'No-go (cancel the project)'), ('hold', 'Hold'), ('recycle', 'Recycle (back to the earlier stage)')], max_length=8)),
-                ('decision_comment', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('opened_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='gates', to='portfolio.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "from_stage",
+                    models.CharField(
+                        choices=[
+                            ("initiation", "Initiation"),
+                            ("planning", "Planning"),
+                            ("execution", "Execution"),
+                            ("monitoring", "Monitoring & control"),
+                            ("closing", "Closing"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "to_stage",
+                    models.CharField(
+                        choices=[
+                            ("initiation", "Initiation"),
+                            ("planning", "Planning"),
+                            ("execution", "Execution"),
+                            ("monitoring", "Monitoring & control"),
+                            ("closing", "Closing"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("decided", "Decided")],
+                        default="open",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("go", "Go"),
+                            ("no_go", "No-go (cancel the project)"),
+                            ("hold", "Hold"),
+                            ("recycle", "Recycle (back to the earlier stage)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("decision_comment", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="gates",
+                        to="portfolio.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', '-created_at', '-id'],
+                "ordering": ["project", "-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='GateChecklistItem',
+            name="GateChecklistItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('text', models.CharField(max_length=200)),
-                ('done', models.BooleanField(default=False)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('gate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checklist', to='portfolio.gatereview')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("text", models.CharField(max_length=200)),
+                ("done", models.BooleanField(default=False)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "gate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checklist",
+                        to="portfolio.gatereview",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'id'],
+                "ordering": ["order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='GateApproval',
+            name="GateApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('role', models.CharField(blank=True, max_length=60)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='pending', max_length=8)),
-                ('comment', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('gate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approvals', to='portfolio.gatereview')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("role", models.CharField(blank=True, max_length=60)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "gate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="approvals",
+                        to="portfolio.gatereview",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Handoff',
+            name="Handoff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('queue_id', models.PositiveIntegerField(blank=True, null=True)),
-                ('queue_name', models.CharField(blank=True, max_length=120)),
-                ('hypercare_until', models.DateField(blank=True, null=True)),
-                ('services', models.JSONField(blank=True, default=list)),
-                ('assets', models.JSONField(blank=True, default=list)),
-                ('handed_over_at', models.DateTimeField()),
-                ('notes', models.TextField(blank=True)),
-                ('handed_over_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('operations_team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='handoffs', to='accounts.team')),
-                ('project', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='handoff', to='portfolio.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("queue_id", models.PositiveIntegerField(blank=True, null=True)),
+                ("queue_name", models.CharField(blank=True, max_length=120)),
+                ("hypercare_until", models.DateField(blank=True, null=True)),
+                ("services", models.JSONField(blank=True, default=list)),
+                ("assets", models.JSONField(blank=True, default=list)),
+                ("handed_over_at", models.DateTimeField()),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "handed_over_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "operations_team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="handoffs",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "project",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="handoff",
+                        to="portfolio.project",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Lesson',
+            name="Lesson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('category', models.CharField(choices=[('hardware', 'Hardware installation'), ('software', 'Software, website and app development'), ('network_cloud', 'Network and cloud rollout'), ('data', 'Data management and analytics'), ('helpdesk', 'Help-desk service'), ('other', 'Other technology service')], max_length=32)),
-                ('title', models.CharField(max_length=200)),
-                ('went_well', models.TextField(blank=True)),
-                ('went_badly', models.TextField(blank=True)),
-                ('recommendations', models.TextField(blank=True)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lessons', to='portfolio.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("hardware", "Hardware installation"),
+                            ("software", "Software, website and app development"),
+                            ("network_cloud", "Network and cloud rollout"),
+                            ("data", "Data management and analytics"),
+                            ("helpdesk", "Help-desk service"),
+                            ("other", "Other technology service"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("went_well", models.TextField(blank=True)),
+                ("went_badly", models.TextField(blank=True)),
+                ("recommendations", models.TextField(blank=True)),
+                ("tags", models.JSONField(blank=True, default=list)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lessons",
+                        to="portfolio.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=300)),
-                ('url', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                ("url", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ProjectRequest',
+            name="ProjectRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=200)),
-                ('problem', models.TextField()),
-                ('goal', models.TextField(blank=True)),
-                ('category', models.CharField(choices=[('hardware', 'Hardware installation'), ('software', 'Software, website and app development'), ('network_cloud', 'Network and cloud rollout'), ('data', 'Data management and analytics'), ('helpdesk', 'Help-desk service'), ('other', 'Other technology service')], default='other', max_length=32)),
-                ('business_unit', models.CharField(blank=True, max_length=120)),
-                ('desired_date', models.DateField(blank=True, null=True)),
-                ('currency', models.CharField(default='USD', max_length=3)),
-                ('rough_cost', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True)),
-                ('rough_benefit', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True)),
-                ('urgency', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('critical', 'Critical')], default='medium', max_length=16)),
-                ('status', models.CharField(choices=[('submitted', 'Submitted'), ('info_requested', 'More information requested'), ('accepted', 'Accepted into initiation'), ('merged', 'Merged'), ('rejected', 'Rejected')], default='submitted', max_length=16)),
-                ('triage_note', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_requests', to='portfolio.projectrequest')),
-                ('project', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='origin_request', to='portfolio.project')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='project_requests', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=200)),
+                ("problem", models.TextField()),
+                ("goal", models.TextField(blank=True)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("hardware", "Hardware installation"),
+                            ("software", "Software, website and app development"),
+                            ("network_cloud", "Network and cloud rollout"),
+                            ("data", "Data management and analytics"),
+                            ("helpdesk", "Help-desk service"),
+                            ("other", "Other technology service"),
+                        ],
+                        default="other",
+                        max_length=32,
+                    ),
+                ),
+                ("business_unit", models.CharField(blank=True, max_length=120)),
+                ("desired_date", models.DateField(blank=True, null=True)),
+                ("currency", models.CharField(default="USD", max_length=3)),
+                (
+                    "rough_cost",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True),
+                ),
+                (
+                    "rough_benefit",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low"),
+                            ("medium", "Medium"),
+                            ("high", "High"),
+                            ("critical", "Critical"),
+                        ],
+                        default="medium",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("info_requested", "More information requested"),
+                            ("accepted", "Accepted into initiation"),
+                            ("merged", "Merged"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                    ),
+                ),
+                ("triage_note", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged_requests",
+                        to="portfolio.projectrequest",
+                    ),
+                ),
+                (
+                    "project",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="origin_request",
+                        to="portfolio.project",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="project_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RequestComment',
+            name="RequestComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='portfolio.projectrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="portfolio.projectrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FeasibilityScore',
+            name="FeasibilityScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dimension', models.CharField(choices=[('technical', 'Technical'), ('operational', 'Operational'), ('financial', 'Financial'), ('schedule', 'Schedule'), ('legal', 'Legal and compliance'), ('security', 'Security')], max_length=16)),
-                ('score', models.PositiveSmallIntegerField()),
-                ('weight', models.DecimalField(decimal_places=2, default=1, max_digits=6)),
-                ('notes', models.TextField(blank=True)),
-                ('evidence', models.JSONField(blank=True, default=list)),
-                ('feasibility', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='portfolio.feasibility')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "dimension",
+                    models.CharField(
+                        choices=[
+                            ("technical", "Technical"),
+                            ("operational", "Operational"),
+                            ("financial", "Financial"),
+                            ("schedule", "Schedule"),
+                            ("legal", "Legal and compliance"),
+                            ("security", "Security"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("score", models.PositiveSmallIntegerField()),
+                ("weight", models.DecimalField(decimal_places=2, default=1, max_digits=6)),
+                ("notes", models.TextField(blank=True)),
+                ("evidence", models.JSONField(blank=True, default=list)),
+                (
+                    "feasibility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="portfolio.feasibility",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'constraints': [models.UniqueConstraint(fields=('feasibility', 'dimension'), name='feasibility_one_score_per_dimension')],
+                "ordering": ["id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("feasibility", "dimension"),
+                        name="feasibility_one_score_per_dimension",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='gatereview',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('project',), name='gate_one_open_review_per_project'),
+            model_name="gatereview",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "open")),
+                fields=("project",),
+                name="gate_one_open_review_per_project",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gateapproval',
-            constraint=models.CheckConstraint(condition=models.Q(('user__isnull', False), ('team__isnull', False), _connector='OR'), name='gate_approval_names_user_or_team'),
+            model_name="gateapproval",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("user__isnull", False), ("team__isnull", False), _connector="OR"
+                ),
+                name="gate_approval_names_user_or_team",
+            ),
         ),
     ]
