@@ -650,7 +650,9 @@ def change_update(request: HttpRequest, key: str, cr_id: int, payload: ChangePat
 @router.post(
     "/projects/{key}/change-requests/{cr_id}/submit", response={200: ChangeOut, **WRITE_ERRORS}
 )
-def change_submit(request: HttpRequest, key: str, cr_id: int, payload: ControlVersionIn) -> ChangeRequest:
+def change_submit(
+    request: HttpRequest, key: str, cr_id: int, payload: ControlVersionIn
+) -> ChangeRequest:
     """Send the draft to its change board (the impact is recomputed now)."""
     project = get_visible_project(request.user, key)
     change = _get(ChangeRequest, project, cr_id, "change request")
@@ -683,7 +685,9 @@ def change_reject(request: HttpRequest, key: str, cr_id: int, payload: VoteIn) -
 @router.post(
     "/projects/{key}/change-requests/{cr_id}/apply", response={200: ChangeOut, **WRITE_ERRORS}
 )
-def change_apply(request: HttpRequest, key: str, cr_id: int, payload: ControlVersionIn) -> ChangeRequest:
+def change_apply(
+    request: HttpRequest, key: str, cr_id: int, payload: ControlVersionIn
+) -> ChangeRequest:
     """Apply an approved change to the plan in one transaction; a second apply is a 409."""
     project = get_visible_project(request.user, key)
     change = _get(ChangeRequest, project, cr_id, "change request")

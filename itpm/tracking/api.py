@@ -764,7 +764,9 @@ def timesheet_submit(request: HttpRequest, payload: SubmitIn) -> list[Timesheet]
 
 
 @router.post("/timesheets/{sheet_id}/approve", response={200: SheetOut, **WRITE_ERRORS})
-def timesheet_approve(request: HttpRequest, sheet_id: int, payload: ApprovalDecisionIn) -> Timesheet:
+def timesheet_approve(
+    request: HttpRequest, sheet_id: int, payload: ApprovalDecisionIn
+) -> Timesheet:
     """The project's manager approves a submitted sheet; it is locked from then on."""
     sheet = selectors.sheet_get(user=request.user, sheet_id=sheet_id)
     timesheets.timesheet_approve(actor=request_user(request), sheet=sheet,
