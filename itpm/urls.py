@@ -2,11 +2,19 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
+from django.views import defaults
 from django.views.generic import RedirectView
 
 from itpm.api import api
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """API clients get the API's JSON error for an unknown address; people get the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "not found", "errors": []}, status=404)
+    return defaults.page_not_found(request, exception or Http404())
 
 
 def openapi_json(request: HttpRequest) -> JsonResponse:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
+from django.db import DataError, IntegrityError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
@@ -53,13 +54,17 @@ class Page(Schema, Generic[T]):
     items: list[T]
 
 
+# Beyond this no list has rows, and SQLite cannot take larger integers in LIMIT/OFFSET.
+MAX_OFFSET = 1_000_000_000
+
+
 def paginate(queryset: QuerySet[Any], limit: int, offset: int) -> dict[str, Any]:
     """One page of a list; bad paging is a 422 naming the parameter."""
     maximum = settings.API_MAX_PAGE_SIZE
     if not 1 <= limit <= maximum:
         raise Invalid.field("limit", f"must be from 1 to {maximum}")
-    if offset < 0:
-        raise Invalid.field("offset", "must be 0 or more")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise Invalid.field("offset", f"must be from 0 to {MAX_OFFSET}")
     return {
         "count": queryset.count(),
         "limit": limit,
@@ -176,6 +181,23 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return _error(api, request, exc.status_code, str(exc.message), [])
+
+    # Safety nets: a number or date beyond what the database or the calendar can hold (for
+    # example an id or position of 10**20, or the year 9000) is bad input, not a server error.
+    # The use case's transaction has rolled back by the time this runs.
+    @api.exception_handler(OverflowError)
+    def overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        return _error(api, request, 422, "a number or date is out of the supported range", [])
+
+    @api.exception_handler(DataError)
+    def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+        return _error(api, request, 422, "a value is out of the supported range", [])
+
+    @api.exception_handler(IntegrityError)
+    def integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+        return _error(
+            api, request, 422, "a value is out of range or conflicts with existing data", []
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
