@@ -2,7 +2,9 @@
 #   make run   installs everything, loads the demo portfolio and serves http://127.0.0.1:8000
 #   make test  runs the whole suite on SQLite and on PostgreSQL (plus lint and type checks)
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# uv is looked up when a recipe runs (deps may have just installed it with pip).
+export PATH := $(HOME)/.local/bin:$(PATH)
+UV ?= uv
 PG_URL ?= postgres://postgres@127.0.0.1:5432/itpm
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -17,7 +19,7 @@ setup: deps assets pdf
 
 # uv comes from PyPI; the lock file pins every Python package.
 deps:
-	@command -v uv >/dev/null 2>&1 || test -x "$(UV)" || python3 -m pip install --quiet uv
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
 
 # Browser assets come from npm packages (package-lock.json), served from node_modules.
