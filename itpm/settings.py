@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "itpm.web.middleware.UserTimezoneMiddleware",
     # Outside requesters (portal-only users) see the portal and nothing else.
     "itpm.helpdesk.middleware.PortalOnlyMiddleware",
+    # A POST with an Idempotency-Key header happens once; a retry replays the answer.
+    "itpm.core.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "itpm.urls"
@@ -179,6 +181,10 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# A background job still RUNNING this long after a worker claimed it is taken to have lost
+# its worker (killed, machine gone) and is queued again (itpm/core/jobs.py).
+ITPM_JOB_LEASE_SECONDS = envint("ITPM_JOB_LEASE_SECONDS", 30 * 60)
 
 EMAIL_BACKEND = envstr("ITPM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr("ITPM_FROM_EMAIL", "itpm@localhost")

@@ -43,3 +43,31 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_repr}"
+
+
+class IdempotencyKey(models.Model):
+    """A POST made with an ``Idempotency-Key`` header and the answer it got (``core.idempotency``).
+
+    The row is written in the same transaction as the request's own writes, so it exists
+    exactly when they do; the unique constraint makes concurrent duplicates queue behind the
+    first and then replay its answer. Rows older than 24 hours are deleted by a periodic job.
+    """
+
+    created_at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # "POST /api/v1/projects/APL/tasks": another address with the same key is a 422.
+    route = models.CharField(max_length=500)
+    body_sha256 = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=200)
+    headers = models.JSONField(default=dict)
+    body = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.route}"
