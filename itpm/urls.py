@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views import defaults
@@ -17,12 +18,23 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     return defaults.page_not_found(request, exception or Http404())
 
 
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and monitors: 200 when this process can reach the database."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "database unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
 def openapi_json(request: HttpRequest) -> JsonResponse:
     """The OpenAPI document at its documented short address (same as /api/v1/openapi.json)."""
     return JsonResponse(api.get_openapi_schema(path_prefix="/api/v1/"))
 
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("api/openapi.json", openapi_json, name="openapi"),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs"), name="api_docs"),
     path("", RedirectView.as_view(pattern_name="web:project_list"), name="home"),

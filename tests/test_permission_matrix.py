@@ -131,12 +131,12 @@ class Expect:
 
     def outcome(self, actor: str, target: str) -> str:
         """One of "ok", "low" (refused: role or rights too low), "hidden" or "anon"."""
+        if actor == "requester" and self.requester is not None:
+            return self.requester
         if self.who == "public":
             return "ok"
         if actor == "anonymous":
             return "anon"
-        if actor == "requester" and self.requester is not None:
-            return self.requester
         if self.who == "requester":  # the portal: only the outside requester's own ticket
             return "hidden"
         if self.who == "agent":  # members of the queue's (or owner) team, and site admins
@@ -645,6 +645,8 @@ ROUTES: dict[tuple[str, str], Expect] = {
     # --- site
     ("GET", "/"): PUBLIC(302),
     ("GET", "/login/"): PUBLIC(),
+    # Load balancers and monitors ask anonymously; the portal wall still keeps requesters out.
+    ("GET", "/healthz"): PUBLIC(requester="walled"),
     ("POST", "/logout/"): PUBLIC(302, body=lambda c: {}, changes_data=False),
     # Django's admin sends everyone who is not staff to its own login page.
     ("GET", "/admin/"): ADMIN_ONLY(200, low=302, anon=302),
