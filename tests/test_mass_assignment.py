@@ -121,6 +121,8 @@ LIFECYCLE_WRITES: dict[tuple[str, str], type[models.Model]] = {
     ("POST", f"{V1}/requests/{{request_id}}/triage"): ProjectRequest,
     ("PUT", f"{V1}/projects/{{key}}/business-case"): BusinessCase,
     ("PUT", f"{V1}/projects/{{key}}/business-case/realized"): BusinessCase,
+    ("POST", f"{V1}/projects/{{key}}/business-case/pull-budget"): BusinessCase,
+    ("PUT", f"{V1}/projects/{{key}}/closure/acceptors"): Closure,
     ("PUT", f"{V1}/projects/{{key}}/feasibility"): Feasibility,
     ("POST", f"{V1}/projects/{{key}}/gates"): GateReview,
     ("POST", f"{V1}/gates/{{gate_id}}/approvals"): GateApproval,

@@ -280,6 +280,16 @@ def _lifecycle_request(c: Case) -> Any:
     )
 
 
+def _answer(c: Case) -> dict[str, Any]:
+    """The requester's own request, waiting for information (the setup before the snapshot)."""
+    req = _lifecycle_request(c)
+    if c.actor not in ("anonymous", "requester"):  # a refused request must change nothing
+        type(req).objects.filter(pk=req.pk).update(status="info_requested")
+    return {"answer": "Here it is", "title": "Matrix request", "problem": "p",
+            "category": "other", "currency": "USD", "urgency": "medium",
+            "version": req.version}  # fmt: skip
+
+
 def _lifecycle_gate(c: Case) -> Any:
     from itpm.portfolio.models import GateApproval, GateChecklistItem, GateReview
 
@@ -441,6 +451,9 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("PUT", f"{V1}/projects/{{key}}/business-case/realized"): Expect(
         "portfolio_manager", 200, body=_realized
     ),
+    ("POST", f"{V1}/projects/{{key}}/business-case/pull-budget"): MANAGE(
+        200, body=lambda c: {"version": _case(c)["version"]}
+    ),
     ("GET", f"{V1}/projects/{{key}}/feasibility"): READ(),
     ("PUT", f"{V1}/projects/{{key}}/feasibility"): MANAGE(
         200,
@@ -460,6 +473,9 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("POST", f"{V1}/gates/{{gate_id}}/checklist"): MANAGE(201, body=lambda c: {"text": "More"}),
     ("PATCH", f"{V1}/gate-items/{{item_id}}"): WRITE(200, body=_tick),
     ("GET", f"{V1}/projects/{{key}}/closure"): READ(),
+    ("PUT", f"{V1}/projects/{{key}}/closure/acceptors"): MANAGE(
+        200, body=lambda c: {"acceptors": ["vic"]}
+    ),
     # APL has no sponsor, so its owners sign it off.
     ("POST", f"{V1}/projects/{{key}}/acceptance"): OWN(200, body=_acceptance),
     ("GET", f"{V1}/projects/{{key}}/lessons"): READ(),
@@ -496,6 +512,7 @@ ROUTES: dict[tuple[str, str], Expect] = {
         },
         **PAGE,
     ),  # fmt: skip
+    ("POST", "/requests/{request_id}/answer/"): ANY_AUTHENTICATED(302, body=_answer, **PAGE),
     ("GET", "/lessons/"): ANY_AUTHENTICATED(**PAGE),
     ("GET", "/projects/{key}/business-case/"): READ(**PAGE),
     ("POST", "/projects/{key}/business-case/"): MANAGE(
@@ -509,6 +526,9 @@ ROUTES: dict[tuple[str, str], Expect] = {
         },
         **PAGE,
     ),  # fmt: skip
+    ("POST", "/projects/{key}/business-case/pull-budget/"): MANAGE(
+        302, body=lambda c: {"version": _case(c)["version"]}, **PAGE
+    ),
     ("GET", "/projects/{key}/feasibility/"): READ(**PAGE),
     ("POST", "/projects/{key}/feasibility/"): MANAGE(
         302,
@@ -523,6 +543,9 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/projects/{key}/gates/"): READ(**PAGE),
     ("POST", "/projects/{key}/gates/open/"): MANAGE(302, low=302, body=_gate_closed, **PAGE),
     ("POST", "/projects/{key}/acceptance/"): OWN(302, low=302, body=_acceptance, **PAGE),
+    ("POST", "/projects/{key}/acceptors/"): MANAGE(
+        302, body=lambda c: {"acceptors": [c.world.users["viewer"].pk]}, **PAGE
+    ),
     ("POST", "/projects/{key}/lessons/"): WRITE(302, low=302, body=lambda c: _LESSON, **PAGE),
     ("POST", "/projects/{key}/handoff/"): OWN(
         302, low=302, body=lambda c: {"operations_team": _handoff_ready(c).pk}, **PAGE

@@ -7,10 +7,13 @@ the rate of one period, and the engine (``itpm.engine.finance``) does the arithm
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 
 from itpm.accounts.models import Role, User
@@ -80,8 +83,14 @@ def _npv(rate: float, net: list[Decimal]) -> Decimal:
 
 
 def compute(case: BusinessCase, scenario: str = Scenario.PLANNED) -> Metrics | None:
-    """The figures of one scenario, or None while it has no lines."""
+    """The figures of one scenario, or None while it has no lines.
+
+    The realized scenario is what portfolio managers recorded (benefits, running costs)
+    plus the project's actual costs from time entries, expenses and matched invoices.
+    """
     lines = [line for line in case.lines.all() if line.scenario == scenario]
+    if scenario == Scenario.REALIZED:
+        lines += actual_cost_lines(case.project, case.periodicity)
     if not lines:
         return None
     periods = max(line.period for line in lines) + 1
@@ -186,19 +195,112 @@ def chart(metrics: Metrics | None, realized: Metrics | None = None) -> dict[str,
 
 
 # ---------------------------------------------------------------------------- the budget hook
-def budget_cost_lines(project: Project) -> list[dict[str, Any]] | None:
-    """Planned cost lines taken from the project's budget, once the budget issue adds one.
+# The tracking app's budget categories as business-case cost categories. Cloud and training
+# are bought services; contingency is money the plan holds back, so it stays "other".
+BUDGET_TO_FLOW = {
+    "internal_labour": FlowCategory.INTERNAL_LABOUR,
+    "contractors": FlowCategory.SERVICES,
+    "hardware": FlowCategory.HARDWARE,
+    "software": FlowCategory.LICENCES,
+    "cloud": FlowCategory.SERVICES,
+    "training": FlowCategory.SERVICES,
+    "contingency": FlowCategory.OTHER,
+    "other": FlowCategory.OTHER,
+}
+# Actual costs by the tracking app's kind: time entries, expenses, matched supplier invoices.
+ACTUAL_TO_FLOW = {
+    "labour": FlowCategory.INTERNAL_LABOUR,
+    "expense": FlowCategory.OTHER,
+    "invoice": FlowCategory.SERVICES,
+}
 
-    Returns None while no budget app is installed; a budget app returns the lines in the
-    shape of ``business_case_save(lines=...)`` (kind, category, period, amount, description),
-    and the business-case page then offers "Use budget costs".
-    """
-    try:
-        from itpm.tracking import budget_for_business_case  # type: ignore[attr-defined]
-    except ImportError:
+
+def _tracking() -> bool:
+    return apps.is_installed("itpm.tracking")
+
+
+def case_anchor(project: Project) -> dt.date | None:
+    """The first day of period 0: the project's start month, else its first budget month,
+    else the month of its first actual cost; None while there is nothing to place."""
+    if project.start_date is not None:
+        return project.start_date.replace(day=1)
+    if not _tracking():
         return None
-    lines: list[dict[str, Any]] | None = budget_for_business_case(project)
-    return lines
+    from itpm.tracking.earned_value import actual_cost_rows
+    from itpm.tracking.selectors import project_budget_by_month
+
+    months = list(project_budget_by_month(project))
+    days = [row[0] for row in actual_cost_rows(project)]
+    first = min([*months, *days], default=None)
+    return first.replace(day=1) if first else None
+
+
+def period_of(anchor: dt.date, day: dt.date, periodicity: str) -> int:
+    """The case period a date falls in (dates before the anchor count to period 0)."""
+    months = (day.year - anchor.year) * 12 + day.month - anchor.month
+    per_year = PERIODS_PER_YEAR[Periodicity(periodicity)]
+    return min(max(months // (12 // per_year), 0), MAX_PERIODS - 1)
+
+
+def budget_cost_lines(
+    project: Project, periodicity: str | None = None
+) -> list[dict[str, Any]] | None:
+    """The plan's budget as business-case cost lines (one-off costs per category and period).
+
+    None while the tracking app is not installed; an empty list while the project has no
+    budget. Lines are in the shape of ``business_case_save(lines=...)``.
+    """
+    if not _tracking():
+        return None
+    from itpm.tracking.models import BudgetPeriod
+
+    periodicity = periodicity or Periodicity.YEAR
+    rows = list(
+        BudgetPeriod.objects.filter(line__project=project).values_list(
+            "line__category", "month", "amount"
+        )
+    )
+    anchor = case_anchor(project)
+    if not rows or anchor is None:
+        return []
+    totals: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    for category, month, amount in rows:
+        totals[
+            (
+                BUDGET_TO_FLOW.get(category, FlowCategory.OTHER),
+                period_of(anchor, month, periodicity),
+            )
+        ] += amount
+    return [
+        {"kind": FlowKind.ONE_OFF_COST, "category": category, "period": period,
+         "amount": amount.quantize(CENT), "description": "from the project budget"}
+        for (category, period), amount in sorted(totals.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]  # fmt: skip
+
+
+def actual_cost_lines(project: Project, periodicity: str) -> list[CashFlowLine]:
+    """The project's actual costs so far (labour, expenses, matched invoices) as unsaved
+    realized one-off cost lines, per category and period."""
+    if not _tracking():
+        return []
+    from itpm.tracking.earned_value import actual_cost_rows
+
+    rows = actual_cost_rows(project)
+    anchor = case_anchor(project)
+    if not rows or anchor is None:
+        return []
+    totals: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    for day, amount, kind in rows:
+        totals[
+            (ACTUAL_TO_FLOW.get(kind, FlowCategory.OTHER), period_of(anchor, day, periodicity))
+        ] += amount
+    return [
+        CashFlowLine(scenario=Scenario.REALIZED, kind=FlowKind.ONE_OFF_COST, category=category,
+                     period=period, amount=amount.quantize(CENT),
+                     description="actual cost (time, expenses, invoices)")
+        for (category, period), amount in sorted(totals.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+        if amount
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- writes
@@ -332,4 +434,34 @@ def business_case_record_realized(
             project=project,
             changes={"realized": change},
         )
+    return case
+
+
+def business_case_pull_budget(
+    *, actor: User, project: Project, version: int | None
+) -> BusinessCase:
+    """Replace the case's planned one-off costs with the plan's budget (per category and
+    period); running costs and benefits stay as written."""
+    require_role(actor, project, Role.MANAGER)
+    with transaction.atomic():
+        case, created = BusinessCase.objects.select_for_update().get_or_create(project=project)
+        if not created:
+            check_version(case, version)
+        budget = budget_cost_lines(project, case.periodicity)
+        if budget is None:
+            raise Invalid.field("budget", "budgets are not installed")
+        if not budget:
+            raise Invalid.field("budget", f"{project.key} has no budget lines yet")
+        kept = [
+            {"kind": x.kind, "category": x.category, "period": x.period, "amount": x.amount,
+             "description": x.description}
+            for x in case.lines.filter(scenario=Scenario.PLANNED).exclude(kind=FlowKind.ONE_OFF_COST)
+        ]  # fmt: skip
+        change = _replace_lines(case, Scenario.PLANNED, budget + kept)
+        if created:
+            case.save()
+        else:
+            save_versioned(case, [])
+        audit(actor=actor, action="business_case.pull_budget", obj=case, project=project,
+              changes={"lines": change})  # fmt: skip
     return case

@@ -21,7 +21,7 @@ from django.utils import timezone
 from itpm.accounts.models import ROLE_RANK, Role, Team, TeamKind, User
 from itpm.accounts.permissions import project_role, require_role
 from itpm.core.errors import Conflict, FieldError, Forbidden, Invalid
-from itpm.core.services import audit, json_value, save_versioned
+from itpm.core.services import audit, check_version, json_value, save_versioned
 from itpm.planning.models import TaskStatus
 from itpm.planning.services import task_create
 from itpm.portfolio.models import (
@@ -120,15 +120,25 @@ def may_accept(user: Any, project: Project) -> bool:
     )
 
 
-def closure_acceptors_set(*, actor: User, project: Project, users: list[User]) -> Closure:
+def closure_acceptors_set(
+    *, actor: User, project: Project, users: list[User], version: int | None = None
+) -> Closure:
+    """Name who signs the project off (empty: the sponsor, else the owners, sign)."""
     require_role(actor, project, Role.MANAGER)
+    if len(users) > 20:
+        raise Invalid.field("acceptors", "at most 20 acceptors")
+    if any(not u.is_active for u in users):
+        raise Invalid.field("acceptors", "acceptors must be active users")
     with transaction.atomic():
-        closure, _ = Closure.objects.select_for_update().get_or_create(project=project)
+        closure, created = Closure.objects.select_for_update().get_or_create(project=project)
+        if not created:
+            check_version(closure, version)
         before = sorted(u.username for u in closure.acceptors.all())
+        after = sorted({u.username for u in users})
         closure.acceptors.set(users)
         save_versioned(closure, [])
         audit(actor=actor, action="closure.acceptors", obj=closure, project=project,
-              changes={"acceptors": [before, sorted(u.username for u in users)]})  # fmt: skip
+              changes={"acceptors": [before, after]})  # fmt: skip
     return closure
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from itpm.accounts.models import User
 from itpm.portfolio.models import (
     Category,
     Dimension,
@@ -33,6 +34,30 @@ class RequestForm(forms.Form):
         help_text="Savings, revenue or avoided cost a year",
     )  # fmt: skip
     urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.MEDIUM)
+
+
+class AnswerForm(RequestForm):
+    """The requester answers a question and may correct the request while doing so."""
+
+    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="The information the portfolio managers asked for")  # fmt: skip
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    field_order = ["answer"]
+
+
+class AcceptorsForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    acceptors = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False,
+        help_text="Who signs the project off; none: the sponsor, else the owners",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["acceptors"].queryset = User.objects.filter(is_active=True).order_by(  # type: ignore[attr-defined]
+            "username"
+        )
 
 
 class TriageForm(forms.Form):

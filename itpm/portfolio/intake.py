@@ -178,6 +178,45 @@ def request_update(
     return req
 
 
+def request_answer(
+    *,
+    actor: User,
+    request: ProjectRequest,
+    version: int | None,
+    answer: str,
+    data: dict[str, Any] | None = None,
+) -> ProjectRequest:
+    """The requester answers the portfolio managers' question: the answer goes into the
+    conversation, corrected fields are saved, and the request returns to triage."""
+    if request.requester_id != actor.pk:
+        raise Forbidden("only the requester answers a question about the request")
+    if request.status != RequestStatus.INFO_REQUESTED:
+        raise Conflict("nobody asked for more information about this request")
+    answer = (answer or "").strip()
+    if not answer:
+        raise Invalid.field("answer", "write the information that was asked for")
+    data = dict(data or {})
+    unknown = set(data) - set(REQUEST_FIELDS)
+    if unknown:
+        raise Invalid.field(sorted(unknown)[0], "cannot be changed here")
+    _validate(data)
+    with transaction.atomic():
+        req = ProjectRequest.objects.select_for_update().get(pk=request.pk)
+        check_version(req, version)
+        changes = apply_changes(req, {**data, "status": RequestStatus.SUBMITTED})
+        RequestComment.objects.create(request=req, author=actor, body=answer)
+        save_versioned(req, list(changes))
+        audit(actor=actor, action="request.answer", obj=req,
+              changes={**changes, "answer": [None, answer]})  # fmt: skip
+        managers = [req.decided_by] if req.decided_by_id else []
+        notify(
+            users=[m for m in managers if m is not None and m.pk != actor.pk],
+            text=f"{actor.display_name} answered about request {req}: {answer[:200]}",
+            url=req.get_absolute_url(),
+        )
+    return req
+
+
 def request_comment(*, actor: User, request: ProjectRequest, body: str) -> RequestComment:
     if request.requester_id != actor.pk and not is_portfolio_manager(actor):
         raise Forbidden("only the requester or a portfolio manager comments here")

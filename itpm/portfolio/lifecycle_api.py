@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema
 
 from itpm.accounts.models import Team, User
 from itpm.accounts.permissions import get_visible_project, request_user
-from itpm.accounts.selectors import user_by_username
+from itpm.accounts.selectors import user_by_username, users_by_username
 from itpm.core.api import ErrorOut, Page, StrictSchema, expected_version, paginate, with_etag
 from itpm.core.errors import Forbidden, Invalid, NotFound
 from itpm.portfolio import business_case as cases
@@ -321,6 +321,28 @@ def business_case_put(request: HttpRequest, key: str, payload: BusinessCaseIn) -
     cases.business_case_save(
         actor=request_user(request), project=project, version=version, data=data, lines=lines
     )
+    return business_case_out(project, _case(project))
+
+
+class PullBudgetIn(StrictSchema):
+    version: int | None = Field(
+        None, description="The case's version you read (not needed to create)."
+    )
+
+
+@router.post(
+    "/projects/{key}/business-case/pull-budget",
+    response={200: BusinessCaseOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def business_case_pull_budget(
+    request: HttpRequest, key: str, payload: PullBudgetIn
+) -> dict[str, Any]:
+    """Replace the planned one-off costs with the plan's budget, per category and period."""
+    project = get_visible_project(request.user, key)
+    version = payload.version
+    if _case(project) is not None:
+        version = expected_version(request, version)
+    cases.business_case_pull_budget(actor=request_user(request), project=project, version=version)
     return business_case_out(project, _case(project))
 
 
@@ -633,6 +655,7 @@ class AcceptanceOut(Schema):
 
 class ClosureOut(Schema):
     project: str
+    version: int = Field(description="The closure record's version (0 before one exists).")
     stage: str
     checklist: list[ClosureItemOut]
     acceptors: list[str]
@@ -649,6 +672,7 @@ def closure_out(project: Project) -> dict[str, Any]:
     closure = getattr(project, "closure", None) if hasattr(project, "closure") else None
     return {
         "project": project.key,
+        "version": closure.version if closure else 0,
         "stage": project.stage,
         "checklist": [item.__dict__ for item in closing.closure_checklist(project)],
         "acceptors": [u.username for u in closing.acceptors(project)],
@@ -676,6 +700,29 @@ def project_accept(request: HttpRequest, key: str, payload: ProjectAcceptIn) -> 
         accepted=payload.decision == "accept",
         comment=payload.comment,
     )
+    return closure_out(Project.objects.get(pk=project.pk))
+
+
+class AcceptorsIn(StrictSchema):
+    version: int | None = Field(None, description="The closure's version you read, if any.")
+    acceptors: list[str] = Field(
+        max_length=20,
+        description="Usernames who sign the project off; empty: the sponsor (else the owners).",
+        examples=[["sam.sponsor", "olivia.ops"]],
+    )
+
+
+@router.put(
+    "/projects/{key}/closure/acceptors",
+    response={200: ClosureOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def closure_acceptors(request: HttpRequest, key: str, payload: AcceptorsIn) -> dict[str, Any]:
+    """Managers name the acceptors of the project (replaces the list)."""
+    project = get_visible_project(request.user, key)
+    closing.closure_acceptors_set(
+        actor=request_user(request), project=project, version=payload.version,
+        users=users_by_username(list(dict.fromkeys(payload.acceptors)), field="acceptors"),
+    )  # fmt: skip
     return closure_out(Project.objects.get(pk=project.pk))
 
 

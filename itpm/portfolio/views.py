@@ -20,6 +20,8 @@ from itpm.core.errors import NotFound, ServiceError
 from itpm.portfolio import business_case as cases
 from itpm.portfolio import closing, feasibility, gates, intake
 from itpm.portfolio.forms import (
+    AcceptorsForm,
+    AnswerForm,
     CaseForm,
     FeasibilityForm,
     GateDecisionForm,
@@ -42,6 +44,7 @@ from itpm.portfolio.models import (
     Scenario,
     Stage,
 )
+from itpm.web.guards import deny_if_forbidden
 from itpm.web.views import _add_errors, _context
 
 
@@ -210,8 +213,45 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
             "is_pm": intake.is_portfolio_manager(request.user),
             "form": TriageForm(initial={"version": req.version}),
             "open": req.status in (RequestStatus.SUBMITTED, RequestStatus.INFO_REQUESTED),
+            "answer_form": _answer_form(req) if _may_answer(request, req) else None,
         },
     )
+
+
+def _may_answer(request: HttpRequest, req: Any) -> bool:
+    return bool(req.requester_id == request.user.pk and req.status == RequestStatus.INFO_REQUESTED)
+
+
+def _answer_form(req: Any, data: Any = None) -> AnswerForm:
+    initial = {name: getattr(req, name) for name in intake.REQUEST_FIELDS}
+    return AnswerForm(data, initial={**initial, "version": req.version})
+
+
+@login_required
+@require_POST
+def request_answer(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The requester answers "more information, please" and sends the request back."""
+    req = _request(request, request_id)
+    form = _answer_form(req, request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        answer, version = data.pop("answer"), data.pop("version")
+        try:
+            intake.request_answer(actor=request_user(request), request=req, version=version,
+                                  answer=answer, data=data)  # fmt: skip
+        except ServiceError as exc:
+            deny_if_forbidden(exc)
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Answer sent; {req} is back in triage.")
+            return redirect("portfolio:request_detail", request_id=req.pk)
+    return render(
+        request,
+        "portfolio/request_detail.html",
+        {"req": req, "comments": req.comments.select_related("author"), "is_pm": False,
+         "open": False, "answer_form": form},
+        status=422,
+    )  # fmt: skip
 
 
 @login_required
@@ -284,9 +324,28 @@ def business_case(request: HttpRequest, key: str) -> HttpResponse:
             request, project, "gates", form=form, lines=lines, case=case, metrics=metrics,
             realized=realized, chart=cases.chart(metrics, realized),
             budget_available=cases.budget_cost_lines(project) is not None,
+            actual_costs=cases.actual_cost_lines(project, case.periodicity) if case else [],
         ),
         status=status,
     )  # fmt: skip
+
+
+@login_required
+@require_POST
+def business_case_pull_budget(request: HttpRequest, key: str) -> HttpResponse:
+    project = _project(request, key)
+    version = request.POST.get("version", "")
+    try:
+        cases.business_case_pull_budget(
+            actor=request_user(request), project=project,
+            version=int(version) if version.isdigit() else None,
+        )  # fmt: skip
+    except ServiceError as exc:
+        deny_if_forbidden(exc)
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Costs pulled from the budget; benefits and running costs kept.")
+    return redirect("portfolio:business_case", key=project.key)
 
 
 # ---------------------------------------------------------------------------- feasibility
@@ -387,6 +446,7 @@ def gate_page(request: HttpRequest, key: str) -> HttpResponse:
             closure=closing.closure_checklist(project) if closing_view else [],
             acceptors=closing.acceptors(project), may_accept=closing.may_accept(
                 request.user, project),
+            acceptors_form=_acceptors_form(project) if closing_view else None,
             decisions=getattr(getattr(project, "closure", None), "decisions", None),
             lessons=project.lessons.select_related("author"),
             lesson_form=LessonForm(), handoff_form=handoff_form,
@@ -394,6 +454,13 @@ def gate_page(request: HttpRequest, key: str) -> HttpResponse:
             assets=closing.project_assets(project) if closing_view else [],
         ),
     )  # fmt: skip
+
+
+def _acceptors_form(project: Project) -> AcceptorsForm:
+    closure = getattr(project, "closure", None) if hasattr(project, "closure") else None
+    named = [u.pk for u in closure.acceptors.all()] if closure else []
+    return AcceptorsForm(initial={"version": closure.version if closure else None,
+                                  "acceptors": named})  # fmt: skip
 
 
 @login_required
@@ -502,6 +569,27 @@ def acceptance(request: HttpRequest, key: str) -> HttpResponse:
     if visible_projects(request.user).filter(pk=project.pk).exists():
         return redirect("portfolio:gates", key=project.key)
     return redirect("portfolio:portfolio")
+
+
+@login_required
+@require_POST
+def acceptors(request: HttpRequest, key: str) -> HttpResponse:
+    project = _project(request, key)
+    form = AcceptorsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Acceptors: choose active users.")
+        return redirect("portfolio:gates", key=project.key)
+    try:
+        closing.closure_acceptors_set(
+            actor=request_user(request), project=project,
+            users=list(form.cleaned_data["acceptors"]), version=form.cleaned_data["version"],
+        )  # fmt: skip
+    except ServiceError as exc:
+        deny_if_forbidden(exc)
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Acceptors saved.")
+    return redirect("portfolio:gates", key=project.key)
 
 
 @login_required
