@@ -6,10 +6,12 @@ from ninja import NinjaAPI
 
 from itpm.accounts.api import router as accounts_router
 from itpm.assets.api import router as assets_router
+from itpm.collab.api import router as collab_router
 from itpm.control.api import router as control_router
 from itpm.core.api import install_error_handlers, session_or_token
 from itpm.helpdesk.api import portal_router
 from itpm.helpdesk.api import router as helpdesk_router
+from itpm.notifications.api import router as notifications_router
 from itpm.planning.api import router as planning_router
 from itpm.planning.cycle_api import router as cycle_router
 from itpm.planning.gantt_api import router as schedule_router
@@ -44,3 +46,5 @@ api.add_router("/", resource_router)
 api.add_router("/", cycle_router)
 api.add_router("/", control_router)
 api.add_router("/", tracking_router)
+api.add_router("/", notifications_router)
+api.add_router("/", collab_router)

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "itpm.control",
     "itpm.assets",
     "itpm.helpdesk",
+    "itpm.notifications",
+    "itpm.collab",
     "itpm.web",
 ]
 
@@ -188,6 +190,18 @@ ITPM_JOB_LEASE_SECONDS = envint("ITPM_JOB_LEASE_SECONDS", 30 * 60)
 
 EMAIL_BACKEND = envstr("ITPM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr("ITPM_FROM_EMAIL", "itpm@localhost")
+# SMTP, when ITPM_EMAIL_BACKEND is django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = envstr("ITPM_SMTP_HOST", "localhost")
+EMAIL_PORT = envint("ITPM_SMTP_PORT", 25)
+EMAIL_HOST_USER = envstr("ITPM_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = envstr("ITPM_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = envbool("ITPM_SMTP_STARTTLS", False)
+EMAIL_USE_SSL = envbool("ITPM_SMTP_SSL", False)
+EMAIL_TIMEOUT = envint("ITPM_SMTP_TIMEOUT", 20)
+# Links in e-mail and the calendar-feed URLs start with this address.
+ITPM_BASE_URL = envstr("ITPM_BASE_URL", "http://127.0.0.1:8000")
+# The daily digest goes out once a day when the person's local clock passes this hour.
+ITPM_DIGEST_HOUR = envint("ITPM_DIGEST_HOUR", 7)
 
 SESSION_COOKIE_AGE = envint("ITPM_SESSION_SECONDS", 60 * 60 * 12)
 SESSION_COOKIE_HTTPONLY = True

@@ -50,5 +50,7 @@ urlpatterns = [
     path("", include("itpm.planning.execution_urls")),
     path("", include("itpm.control.urls")),
     path("", include("itpm.tracking.urls")),
+    path("", include("itpm.notifications.urls")),
+    path("", include("itpm.collab.urls")),
     path("", include("itpm.web.urls")),
 ]

@@ -766,21 +766,25 @@ def saved_filter_delete(*, actor: User, saved: SavedFilter) -> None:
 
 # ------------------------------------------------------------------ notifications
 def _notify(
-    users: Iterable[User | None], text: str, ticket: Ticket, *, portal: bool = False
-) -> None:
+    users: Iterable[User | None], text: str, ticket: Ticket, *, portal: bool = False,
+    kind: str = "ticket", dedupe_key: str = "",
+) -> None:  # fmt: skip
     from itpm.portfolio.notify import notify
 
     people = [u for u in users if u is not None]
     url = f"/portal/tickets/{ticket.pk}/" if portal else ticket.get_absolute_url()
-    notify(users=people, text=text, url=url)
+    notify(users=people, text=text, url=url, kind=kind, project=ticket.project,
+           dedupe_key=dedupe_key)  # fmt: skip
 
 
 def _notify_agents(
-    ticket: Ticket, text: str, *, exclude: User | None = None, people: list[User] | None = None
-) -> None:
+    ticket: Ticket, text: str, *, exclude: User | None = None, people: list[User] | None = None,
+    kind: str = "ticket", dedupe_key: str = "",
+) -> None:  # fmt: skip
     if people is None:
         people = list(ticket.queue.team.members.filter(is_active=True))
-    _notify([p for p in people if exclude is None or p.pk != exclude.pk], text, ticket)
+    _notify([p for p in people if exclude is None or p.pk != exclude.pk], text, ticket,
+            kind=kind, dedupe_key=dedupe_key)  # fmt: skip
 
 
 # ------------------------------------------------------------------ the SLA sweep
@@ -850,7 +854,8 @@ def _record_sla_event(
             verb = "breached its" if threshold == SlaThreshold.BREACH else "is close to its"
             people = [ticket.assignee] if ticket.assignee else None
             _notify_agents(ticket, f"{ticket.ref} {verb} {label.lower()} target ({when})",
-                           people=people)  # fmt: skip
+                           people=people, kind="sla",
+                           dedupe_key=f"sla:{ticket.pk}:{target}:{threshold}:{ticket.sla_cycle}")  # fmt: skip
     except IntegrityError:
         return False  # already recorded by an earlier sweep (or a concurrent worker)
     return True

@@ -269,6 +269,9 @@ def gate_open(
             users=[u for u in _approver_users(created) if u.pk != actor.pk],
             text=f"Your approval is requested: {project.key} gate to {Stage(expected).label}",
             url=f"/gates/{gate.pk}/",
+            kind="approval",
+            project=project,
+            actor=actor,
         )
     return gate
 
@@ -369,6 +372,9 @@ def gate_approve(
                 text=f"{actor.display_name} {state} the {gate.project.key} gate to "
                 f"{Stage(gate.to_stage).label}" + (f": {comment}" if comment else ""),
                 url=f"/gates/{gate.pk}/",
+                kind="gate_decision",
+                project=gate.project,
+                actor=actor,
             )
     return mine
 
@@ -430,6 +436,9 @@ def gate_decide(
             f"{GateDecision(decision).label}",
             url=f"/gates/{gate.pk}/",
             email=False,
+            kind="gate_decision",
+            project=project,
+            actor=actor,
         )
     return gate
 

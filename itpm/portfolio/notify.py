@@ -1,41 +1,41 @@
-"""In-app notifications and e-mail for the lifecycle (gate approvals, triage answers).
+"""A thin shim kept for the lifecycle and help-desk callers: ``notify`` now goes through
+``itpm.notifications.services.notification_send`` (in-app rows in the caller's transaction,
+e-mail by a background job after commit, each person's preferences and digest respected).
 
-One function, ``notify``, so that the notifications issue can re-point every caller at once.
-The in-app row is written in the caller's transaction; the e-mail goes out from a background
-job queued when that transaction commits (nothing is mailed for a change that rolled back).
+The old ``portfolio.Notification`` table is no longer written (see docs/notifications.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
-from django_tasks import task
+from typing import Any
 
 from itpm.accounts.models import User
-from itpm.portfolio.models import Notification
 
 
-@task()
-def send_notification_email(recipients: list[str], subject: str, body: str) -> int:
-    """Background job: one plain-text mail to every recipient (addresses, not user ids)."""
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+def notify(
+    *,
+    users: Iterable[User | None],
+    text: str,
+    url: str = "",
+    email: bool = True,
+    kind: str = "request",
+    project: Any = None,
+    actor: User | None = None,
+    dedupe_key: str = "",
+) -> int:
+    """Notify each distinct active user (``kind`` is one of ``notifications.models.Kind``)."""
+    from itpm.notifications.services import notification_send
 
-
-def notify(*, users: Iterable[User], text: str, url: str = "", email: bool = True) -> int:
-    """Notify each distinct active user in-app and (if they have an address) by e-mail."""
-    people = {user.pk: user for user in users if user is not None and user.is_active}
-    if not people:
-        return 0
-    Notification.objects.bulk_create(
-        Notification(recipient=user, text=text[:300], url=url[:300]) for user in people.values()
+    return len(
+        notification_send(
+            recipients=users,
+            kind=kind,
+            text=text,
+            url=url,
+            project=project,
+            actor=actor,
+            dedupe_key=dedupe_key,
+            email=email,
+        )  # fmt: skip
     )
-    addresses = sorted(user.email for user in people.values() if user.email)
-    if email and addresses:
-        body = f"{text}\n\n{url}\n" if url else f"{text}\n"
-        transaction.on_commit(
-            lambda: send_notification_email.enqueue(addresses, f"[itpm] {text[:120]}", body)
-        )
-    return len(people)

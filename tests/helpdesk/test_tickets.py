@@ -18,8 +18,8 @@ from itpm.helpdesk.services import (
     ticket_escalate,
     ticket_update,
 )
+from itpm.notifications.models import Notification
 from itpm.planning.models import Task
-from itpm.portfolio.models import Notification
 from tests.helpdesk.conftest import MONDAY_9
 
 H = dt.timedelta(hours=1)

@@ -193,7 +193,7 @@ def test_opening_a_gate_notifies_the_approvers_in_app_and_by_mail(
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
         _open(project, people, approvers=[{"user": people["viewer"], "team": None}])
-    assert people["viewer"].notifications.count() == 1
+    assert people["viewer"].inbox.filter(kind="approval").count() == 1
     assert [m.to for m in mailoutbox] == [["vic@example.com"]]
 
 
