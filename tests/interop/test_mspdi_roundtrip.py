@@ -1,0 +1,245 @@
+"""Round trips: itpm → MSPDI → MPXJ (an independent reader) and itpm → MSPDI → itpm.
+
+MPXJ (LGPL, joniles/mpxj) is the reader most project tools use for MS Project files; the
+``mpxj`` package runs it on Java through JPype. Without Java these tests skip and say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from itpm.interop.mspdi_export import mspdi_export
+from itpm.interop.mspdi_import import mspdi_import
+from itpm.planning.models import (
+    Assignment,
+    BaselineTask,
+    CalendarException,
+    Dependency,
+    Task,
+)
+from itpm.portfolio.models import Project
+
+from .mspdi_plan import build_rich_plan
+
+CONSTRAINT_NAMES = {
+    "ASAP": "AS_SOON_AS_POSSIBLE", "ALAP": "AS_LATE_AS_POSSIBLE",
+    "SNET": "START_NO_EARLIER_THAN", "SNLT": "START_NO_LATER_THAN",
+    "FNET": "FINISH_NO_EARLIER_THAN", "FNLT": "FINISH_NO_LATER_THAN",
+    "MSO": "MUST_START_ON", "MFO": "MUST_FINISH_ON",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def mpxj_reader() -> Any:
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed: the MPXJ round trip needs a `java` on PATH")
+    try:
+        import jpype
+        import mpxj  # noqa: F401 - puts MPXJ's jars on the class path
+    except ImportError as exc:
+        pytest.skip(f"the mpxj dev dependency is missing ({exc}): run `uv sync`")
+    if not jpype.isJVMStarted():
+        jpype.startJVM()
+    from org.mpxj.reader import UniversalProjectReader
+
+    return UniversalProjectReader()
+
+
+def _wall(value: dt.datetime | None) -> str | None:
+    # The project calendar is in UTC: the file's wall clock is the UTC time.
+    return None if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def _java_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def test_mpxj_reads_the_export_field_by_field(
+    mpxj_reader: Any, people: dict[str, Any], tmp_path: Path
+) -> None:
+    from org.mpxj import TimeUnit
+
+    project = build_rich_plan(people["admin"])
+    path = tmp_path / "plan.xml"
+    path.write_bytes(mspdi_export(project=project))
+    read = mpxj_reader.read(str(path))
+    properties = read.getProjectProperties()
+    tasks = list(Task.objects.filter(project=project).order_by("wbs_sort"))
+    theirs = [task for task in read.getTasks() if int(task.getUniqueID()) != 0]
+    assert len(theirs) == len(tasks) == 8
+    uid_of = {task.pk: index for index, task in enumerate(tasks, start=1)}
+    summaries = {task.parent_id for task in tasks}
+    for ours, their in zip(tasks, theirs, strict=True):
+        hours = their.getDuration().convertUnits(TimeUnit.HOURS, properties).getDuration()
+        assert {
+            "uid": int(their.getUniqueID()),
+            "name": str(their.getName()),
+            "outline": int(their.getOutlineLevel()),
+            "start": _java_text(their.getStart()),
+            "finish": _java_text(their.getFinish()),
+            "hours": float(hours),
+            "milestone": bool(their.getMilestone()),
+            "summary": bool(their.getSummary()),
+            "percent": int(their.getPercentageComplete()),
+            "constraint": str(their.getConstraintType()),
+            "constraint_date": _java_text(their.getConstraintDate()),
+            "deadline": _java_text(their.getDeadline()),
+            "actual_start": _java_text(their.getActualStart()),
+            "actual_finish": _java_text(their.getActualFinish()),
+            "priority": int(their.getPriority().getValue()),
+            "notes": str(their.getNotes() or ""),
+            "baseline": (
+                _java_text(their.getBaselineStart()),
+                _java_text(their.getBaselineFinish()),
+            ),
+        } == {
+            "uid": uid_of[ours.pk],
+            "name": ours.name,
+            "outline": ours.wbs_code.count(".") + 1,
+            "start": _wall(ours.planned_start),
+            "finish": _wall(ours.planned_finish),
+            "hours": float(ours.duration_hours),
+            "milestone": ours.milestone,
+            "summary": ours.pk in summaries,
+            "percent": ours.percent_complete,
+            "constraint": CONSTRAINT_NAMES[ours.constraint_type],
+            "constraint_date": _wall(ours.constraint_date),
+            "deadline": _wall(ours.deadline),
+            "actual_start": _wall(ours.actual_start),
+            "actual_finish": _wall(ours.actual_finish),
+            "priority": ours.priority,
+            "notes": ours.description,
+            "baseline": (_wall(ours.planned_start), _wall(ours.planned_finish)),
+        }
+    their_links = {
+        (
+            int(relation.getPredecessorTask().getUniqueID()),
+            int(task.getUniqueID()),
+            str(relation.getType()),
+            float(relation.getLag().convertUnits(TimeUnit.HOURS, properties).getDuration()),
+        )
+        for task in theirs
+        for relation in task.getPredecessors()
+    }
+    assert their_links == {
+        (uid_of[link.predecessor_id], uid_of[link.successor_id], link.type, float(link.lag_hours))
+        for link in Dependency.objects.filter(project=project)
+    }
+    assert len(their_links) == 6
+    # Resources with their rate history; assignments with units.
+    their_resources = {
+        str(resource.getName()): (
+            float(resource.getMaxUnits()),
+            float(resource.getStandardRate().getAmount()),
+            [
+                (str(entry.getStartDate())[:10], float(entry.getStandardRate().getAmount()))
+                for entry in resource.getCostRateTable(0)
+            ],
+        )
+        for resource in read.getResources()
+        if resource.getName() is not None
+    }
+    assert their_resources["Alice Network"][:2] == (100.0, 80.0)
+    assert their_resources["Alice Network"][2][-1] == ("2027-04-01", 95.5)
+    assert their_resources["Moving crew"][:2] == (300.0, 40.0)
+    their_assignments = {
+        (
+            int(assignment.getTask().getUniqueID()),
+            str(assignment.getResource().getName()),
+            float(assignment.getUnits()),
+        )
+        for assignment in read.getResourceAssignments()
+    }
+    assert their_assignments == {
+        (uid_of[a.task_id], a.resource.name, float(a.units * 100))
+        for a in Assignment.objects.filter(project=project).select_related("resource")
+    }
+    # The calendar and its exceptions.
+    calendar = read.getDefaultCalendar()
+    assert str(calendar.getName()) == "Move calendar"
+    exceptions = {
+        (
+            str(e.getFromDate()),
+            str(e.getName()),
+            bool(e.getWorking()),
+            [(str(r.getStart()), str(r.getEnd())) for r in e].__repr__(),
+        )
+        for e in calendar.getCalendarExceptions()
+    }
+    assert exceptions == {
+        ("2027-03-10", "Audit day", False, "[]"),
+        ("2027-03-13", "Working Saturday", True, "[('09:00', '13:00')]"),
+    }
+
+
+def _plan(project: Project) -> dict[str, Any]:
+    """Everything the MSPDI round trip must keep, keyed by WBS code (not database ids)."""
+    tasks = list(Task.objects.filter(project=project).order_by("wbs_sort"))
+    code = {task.pk: task.wbs_code for task in tasks}
+    calendar = project.calendar
+    assert calendar is not None
+    return {
+        "tasks": [
+            (
+                task.wbs_code,
+                task.name,
+                task.description,
+                task.milestone,
+                task.duration_hours,
+                task.planned_start,
+                task.planned_finish,
+                task.status,
+                task.percent_complete,
+                task.constraint_type,
+                task.constraint_date,
+                task.deadline,
+                task.priority,
+                task.actual_start,
+                task.actual_finish,
+                task.early_start,
+                task.late_finish,
+                task.total_float_hours,
+                task.critical,
+            )
+            for task in tasks
+        ],  # fmt: skip
+        "links": sorted(
+            (code[d.predecessor_id], code[d.successor_id], d.type, d.lag_hours)
+            for d in Dependency.objects.filter(project=project)
+        ),
+        "assignments": sorted(
+            (code[a.task_id], a.resource_id, a.units)
+            for a in Assignment.objects.filter(project=project)
+        ),
+        "baseline": sorted(
+            (e.wbs_code, e.name, e.start, e.finish, e.duration_hours)
+            for e in BaselineTask.objects.filter(baseline__project=project, baseline__active=True)
+        ),
+        "calendar": (calendar.working_days, calendar.working_hours, calendar.timezone),
+        "exceptions": sorted(
+            (e.date, e.name, e.working, e.working_hours)
+            for e in CalendarException.objects.filter(calendar=calendar)
+        ),
+        "start": project.start_date,
+        "finish": project.scheduled_finish,
+    }
+
+
+def test_itpm_to_mspdi_to_itpm_keeps_every_field(people: dict[str, Any]) -> None:
+    original = build_rich_plan(people["admin"])
+    copy = mspdi_import(
+        data=mspdi_export(project=original), actor=people["owner"], project_key="COPY"
+    )
+    assert copy.key == "COPY" and copy.name == "Data centre move"
+    assert _plan(copy) == _plan(original)
+    # Resources are shared: the copy's assignments use the same two resources.
+    assert Assignment.objects.filter(project=copy).values("resource").distinct().count() == 2
+    assert {rate.rate for rate in original.assignments.first().resource.rates.all()} >= {
+        Decimal("95.50")
+    }
