@@ -19,6 +19,7 @@ from itpm.planning.resource_api import router as resource_router
 from itpm.portfolio.api import router as portfolio_router
 from itpm.portfolio.lifecycle_api import router as lifecycle_router
 from itpm.tracking.api import router as tracking_router
+from itpm.webhooks.api import router as webhooks_router
 
 api = NinjaAPI(
     title="itpm API",
@@ -48,3 +49,4 @@ api.add_router("/", control_router)
 api.add_router("/", tracking_router)
 api.add_router("/", notifications_router)
 api.add_router("/", collab_router)
+api.add_router("/", webhooks_router)

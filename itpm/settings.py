@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "itpm.helpdesk",
     "itpm.notifications",
     "itpm.collab",
+    "itpm.webhooks",
     "itpm.web",
 ]
 
@@ -235,3 +236,10 @@ API_MAX_PAGE_SIZE = envint("ITPM_API_MAX_PAGE_SIZE", 500)
 # this many hours a day.
 ITPM_PROCUREMENT_MANAGER_THRESHOLD = envint("ITPM_PROCUREMENT_MANAGER_THRESHOLD", 10000)
 ITPM_MAX_HOURS_PER_DAY = envint("ITPM_MAX_HOURS_PER_DAY", 12)
+
+# Webhooks (itpm/webhooks): host names, addresses or networks (CIDR) a webhook may reach
+# despite the SSRF guard (self-hosted receivers on an internal network); failed attempts
+# in a row before a subscription is disabled; seconds before a delivery request gives up.
+WEBHOOK_ALLOWED_HOSTS = envlist("ITPM_WEBHOOK_ALLOWED_HOSTS", "")
+WEBHOOK_MAX_FAILURES = envint("ITPM_WEBHOOK_MAX_FAILURES", 15)
+WEBHOOK_TIMEOUT_SECONDS = envint("ITPM_WEBHOOK_TIMEOUT", 10)

@@ -52,5 +52,6 @@ urlpatterns = [
     path("", include("itpm.tracking.urls")),
     path("", include("itpm.notifications.urls")),
     path("", include("itpm.collab.urls")),
+    path("", include("itpm.webhooks.urls")),
     path("", include("itpm.web.urls")),
 ]

@@ -48,6 +48,7 @@ from itpm.portfolio.models import (
 from itpm.tracking import models as tr
 from tests.control import matrix as cm
 from tests.test_permission_matrix import ROUTES, V1, Case, client_for, fill, send
+from tests.webhooks import matrix as wm
 from tests.world import World, build_world, changed_tables, db_state, destroy_world
 
 
@@ -153,7 +154,7 @@ def _actor(path: str) -> str:
         f"{V1}/projects/{{key}}/business-case/realized",
     ):
         return "admin"  # a portfolio manager
-    return "admin" if path in (f"{V1}/users", f"{V1}/teams") else "owner"
+    return "admin" if path in (f"{V1}/users", f"{V1}/teams", f"{V1}/webhooks") else "owner"
 
 
 # Which model each body writes to; an operation missing here fails the suite by name.
@@ -189,6 +190,7 @@ WRITES: dict[tuple[str, str], type[models.Model]] = {
     **LIFECYCLE_WRITES,
     **TRACKING_WRITES,
     **cm.writes(V1),
+    **wm.writes(V1),
 }
 
 # Fields an attacker would try on any body, whatever the model.

@@ -26,6 +26,7 @@ from itpm.api import api
 from itpm.portfolio.models import Project
 from tests.control import matrix as cm
 from tests.tracking import matrix as tm
+from tests.webhooks import matrix as wm
 from tests.world import (
     ACTORS,
     PASSWORD,
@@ -99,6 +100,8 @@ class Case:
             return str(tm.TRACKING_PARAMS[name](self, override))
         if name in cm.CONTROL_PARAMS:
             return str(cm.CONTROL_PARAMS[name](self, override))
+        if name in wm.WEBHOOK_PARAMS:
+            return str(wm.WEBHOOK_PARAMS[name](self, override))
         if name in self.site.extra:
             return str(self.site.extra[name])
         if name in self.world.extra:
@@ -1201,6 +1204,9 @@ ROUTES.update(TRACKING_ROUTES)
 # Control (issue 7): risks, forecast, issues, change requests, decisions, quality.
 ROUTES.update(cm.routes(V1, READ, WRITE, MANAGE, Expect, PAGE))
 
+# Webhooks (issue 9): subscriptions, the delivery log, redelivery.
+ROUTES.update(wm.routes(V1, MANAGE, ADMIN_ONLY, ANY_AUTHENTICATED, PAGE))
+
 
 # ---------------------------------------------------------------------------- discovery
 def _template(route: str) -> str:
@@ -1255,7 +1261,7 @@ def test_the_api_url_patterns_are_the_openapi_paths() -> None:
 
 # ---------------------------------------------------------------------------- the cases
 def _project_scoped(path: str) -> bool:
-    if any(p in path for p in tm.TRACKING_SCOPED):
+    if any(p in path for p in (*tm.TRACKING_SCOPED, *wm.SCOPED)):
         return True
     return any(
         p in path

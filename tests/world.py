@@ -133,6 +133,9 @@ def build_world() -> World:
     from tests.control.matrix import build_control
 
     build_control(world)
+    from tests.webhooks.matrix import build_webhooks
+
+    build_webhooks(world)
     world.baseline = db_state()
     return world
 
@@ -145,6 +148,9 @@ def destroy_world() -> None:
     from tests.control.matrix import destroy_control
 
     destroy_control()
+    from tests.webhooks.matrix import destroy_webhooks
+
+    destroy_webhooks()
     ApiToken.objects.all().delete()
     Dependency.objects.all().delete()
     Task.objects.all().delete()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -75,6 +76,12 @@ def _now() -> dt.datetime:
     return timezone.now()
 
 
+# Called with every new audit event, inside the writer's transaction. The webhooks app
+# registers here (in its AppConfig.ready) so core does not import an app; a listener must be
+# cheap and defer real work with ``transaction.on_commit``.
+AUDIT_LISTENERS: list[Callable[[AuditEvent], None]] = []
+
+
 def audit(
     *,
     actor: Any,
@@ -83,7 +90,7 @@ def audit(
     project: Any = None,
     changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         project=project,
         action=action,
@@ -92,3 +99,6 @@ def audit(
         object_repr=str(obj)[:300],
         changes=changes or {},
     )
+    for listener in AUDIT_LISTENERS:
+        listener(event)
+    return event

@@ -18,6 +18,8 @@ from django.core.management.base import BaseCommand, CommandParser
 SCHEDULE = [
     ("itpm.helpdesk.tasks.sla_sweep_job", 60),
     ("itpm.tracking.tasks.evm_snapshot_job", 6 * 3600),
+    # Webhook deliveries whose job was lost (overdue, or stuck sending after a crash).
+    ("itpm.webhooks.tasks.webhook_sweep_job", 60),
     # Hourly; each person's digest goes out once a day after ITPM_DIGEST_HOUR (their zone).
     ("itpm.notifications.tasks.daily_digest_job", 3600),
     # Requeues jobs whose worker died, forgets idempotency keys older than 24 hours.

@@ -1,0 +1,1 @@
+"""Webhooks: signed deliveries of itpm's change events to outside systems (Standard Webhooks)."""
