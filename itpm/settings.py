@@ -86,12 +86,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A body larger than the largest allowed upload is refused (413) before it is read.
+    "itpm.core.security.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "itpm.web.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle and absolute session expiry; a cap on API writes per user (429 + Retry-After).
+    "itpm.core.security.SessionExpiryMiddleware",
+    "itpm.core.security.ApiWriteRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "itpm.web.middleware.UserTimezoneMiddleware",
@@ -107,6 +112,8 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:project_list"
 LOGOUT_REDIRECT_URL = "login"
+# Django's model backend plus the login lockout (itpm/core/security.py).
+AUTHENTICATION_BACKENDS = ["itpm.core.security.LockoutModelBackend"]
 
 TEMPLATES = [
     {
@@ -177,6 +184,11 @@ MEDIA_ROOT = DATA_DIR / "uploads"
 MEDIA_URL = "/media/"  # never served directly: downloads go through permission-checked views
 # Largest attachment accepted, in megabytes.
 ITPM_MAX_UPLOAD_MB = envint("ITPM_MAX_UPLOAD_MB", 10)
+# Most files on one help-desk ticket; largest asset import file, in megabytes.
+ITPM_MAX_ATTACHMENTS = envint("ITPM_MAX_ATTACHMENTS", 20)
+ITPM_MAX_IMPORT_MB = envint("ITPM_MAX_IMPORT_MB", 20)
+# Any request body above this is refused unread (the largest upload plus form overhead).
+ITPM_MAX_REQUEST_MB = envint("ITPM_MAX_REQUEST_MB", 30)
 
 TASKS = {
     "default": {
@@ -204,10 +216,37 @@ ITPM_BASE_URL = envstr("ITPM_BASE_URL", "http://127.0.0.1:8000")
 # The daily digest goes out once a day when the person's local clock passes this hour.
 ITPM_DIGEST_HOUR = envint("ITPM_DIGEST_HOUR", 7)
 
+# A browser session ends this long after log-in (absolute), or after this long idle.
 SESSION_COOKIE_AGE = envint("ITPM_SESSION_SECONDS", 60 * 60 * 12)
+ITPM_SESSION_IDLE_SECONDS = envint("ITPM_SESSION_IDLE_SECONDS", 60 * 60)
+# Login lockout: this many failures for one username (or, separately, from one address)
+# lock log-in for that username (address) for ITPM_LOGIN_LOCKOUT_SECONDS. 0 turns it off.
+ITPM_LOGIN_MAX_FAILURES = envint("ITPM_LOGIN_MAX_FAILURES", 5)
+ITPM_LOGIN_MAX_FAILURES_PER_IP = envint("ITPM_LOGIN_MAX_FAILURES_PER_IP", 20)
+ITPM_LOGIN_LOCKOUT_SECONDS = envint("ITPM_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# API writes (POST/PUT/PATCH/DELETE) one user may make a minute; 0 turns the limit off.
+ITPM_API_WRITES_PER_MINUTE = envint("ITPM_API_WRITES_PER_MINUTE", 300)
+# API tokens expire this many days after they are made (0: never).
+ITPM_API_TOKEN_DAYS = envint("ITPM_API_TOKEN_DAYS", 90)
+# A password-reset link works this long, and only once.
+PASSWORD_RESET_TIMEOUT = envint("ITPM_PASSWORD_RESET_SECONDS", 60 * 60)
+# Lockout and rate-limit counters: "db" (shared by every process; the default), "locmem"
+# (one process only) or a redis:// URL (needs the redis package).
+_cache = envstr("ITPM_CACHE", "db")
+if _cache == "db":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "itpm_cache"}}  # fmt: skip
+elif _cache == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif _cache.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": _cache}}  # fmt: skip
+else:
+    raise ImproperlyConfigured(f"ITPM_CACHE: expected db, locmem or redis://..., got {_cache!r}")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -216,8 +255,8 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = envbool("ITPM_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = envint("ITPM_HSTS_SECONDS", 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("ITPM_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("ITPM_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {

@@ -38,7 +38,8 @@ urlpatterns = [
     path("api/openapi.json", openapi_json, name="openapi"),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs"), name="api_docs"),
     path("", RedirectView.as_view(pattern_name="web:project_list"), name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    # Log-in (with the lockout), password reset and e-mail verification.
+    path("", include("itpm.accounts.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

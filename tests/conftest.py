@@ -29,6 +29,14 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _security_limits_off(settings: Any) -> None:
+    # Tests log in and write far faster than people; the login lockout and the API write limit
+    # would refuse them. tests/security turns both on again to prove they work.
+    settings.ITPM_LOGIN_MAX_FAILURES = 0
+    settings.ITPM_API_WRITES_PER_MINUTE = 0
+
+
 def _user(username: str, **extra: Any) -> User:
     return User.objects.create_user(
         username=username, password=PASSWORD, email=f"{username}@example.com", **extra

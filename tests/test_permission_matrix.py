@@ -86,6 +86,8 @@ class Case:
             return str(_matrix_cycle(self.site.project).pk)
         if name == "field":
             return "name"
+        if name in ("uidb64", "token"):
+            return "bad-link"  # a reset or verification link that is not valid
         if name == "action":
             return override or "down"
         if name == "request_id":
@@ -670,7 +672,22 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/api/docs"): PUBLIC(302),
     # --- site
     ("GET", "/"): PUBLIC(302),
-    ("GET", "/login/"): PUBLIC(),
+    # The portal guard lets /login/ through: outside requesters log in and reset passwords too.
+    ("GET", "/login/"): PUBLIC(requester="ok"),
+    # Password reset and e-mail verification (issue 10): public, the same answer for every
+    # address; the e-mail page is anyone's own (outside requesters too).
+    ("GET", "/login/reset/"): PUBLIC(requester="ok"),
+    ("POST", "/login/reset/"): PUBLIC(
+        302, requester="ok", body=lambda c: {"email": "someone@example.com"}, changes_data=False
+    ),
+    ("GET", "/login/reset/sent/"): PUBLIC(requester="ok"),
+    ("GET", "/login/reset/{uidb64}/{token}/"): PUBLIC(requester="ok"),
+    ("GET", "/login/reset/done/"): PUBLIC(requester="ok"),
+    ("GET", "/login/email/"): ANY_AUTHENTICATED(requester="ok", **PAGE),
+    ("POST", "/login/email/send/"): ANY_AUTHENTICATED(
+        302, requester="ok", body=lambda c: {}, changes_data=False, **PAGE
+    ),
+    ("GET", "/login/email/{token}/"): PUBLIC(requester="ok"),
     # Load balancers and monitors ask anonymously; the portal wall still keeps requesters out.
     ("GET", "/healthz"): PUBLIC(requester="walled"),
     ("POST", "/logout/"): PUBLIC(302, body=lambda c: {}, changes_data=False),

@@ -14,6 +14,7 @@ from itpm.accounts.permissions import is_admin, request_user
 from itpm.accounts.selectors import users_by_username
 from itpm.core.api import ErrorOut, Page, StrictSchema, paginate
 from itpm.core.errors import NotFound, ServiceError
+from itpm.core.security import login_lockout
 
 router = Router(tags=["accounts"])
 
@@ -34,9 +35,24 @@ class Unauthorized(ServiceError):
     status = 401
 
 
-@router.post("/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 422: ErrorOut})
+class TooManyAttempts(ServiceError):
+    """Log-in is locked for this username or address (the login lockout)."""
+
+    status = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+@router.post(
+    "/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+)
 def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
     """Exchange a username and password for a personal API token."""
+    lockout = login_lockout(username=payload.username, request=request)
+    if lockout is not None:
+        raise TooManyAttempts(lockout.message, retry_after=lockout.retry_after)
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
         raise Unauthorized("wrong username or password")
@@ -51,6 +67,7 @@ class TokenInfo(Schema):
     created_at: dt.datetime
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    expires_at: dt.datetime | None = Field(None, description="The token stops working then.")
 
 
 @router.get("/auth/tokens", response=list[TokenInfo])

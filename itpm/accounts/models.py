@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -14,7 +15,26 @@ class User(AbstractUser):
     """A person. ``is_staff`` marks a site admin; project rights come from Membership."""
 
     time_zone = models.CharField(max_length=64, default="UTC")
+    # Set when the person proved they read mail at ``email`` (a signed link); password resets
+    # go only to a verified address. Changing the address clears it.
+    email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The address as loaded, to notice a change in save() (deferred: not loaded, None).
+        self._loaded_email: str | None = self.__dict__.get("email")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new address is not verified, whoever changed it (the admin, a script, a service).
+        loaded = getattr(self, "_loaded_email", None)
+        if loaded is not None and loaded != self.email and self.email_verified_at is not None:
+            self.email_verified_at = None
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "email_verified_at"}
+        super().save(*args, **kwargs)
+        self._loaded_email = self.email
 
     @property
     def display_name(self) -> str:
@@ -88,6 +108,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # None: never expires (tokens made before expiry existed, or ITPM_API_TOKEN_DAYS=0).
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -159,12 +163,15 @@ def _refuse_last_owner(project: Project, leaving: User) -> None:
 def token_create(*, user: User, name: str = "API token") -> tuple[ApiToken, str]:
     """Return the token row and its secret; the secret is never stored nor shown again."""
     key = ApiToken.new_key()
+    days = settings.ITPM_API_TOKEN_DAYS
+    expires_at = timezone.now() + dt.timedelta(days=days) if days > 0 else None
     with transaction.atomic():
         token = ApiToken.objects.create(
             user=user,
             name=name[:100] or "API token",
             key_hash=ApiToken.hash_key(key),
             key_prefix=key[:12],
+            expires_at=expires_at,
         )
         audit(actor=user, action="token.create", obj=token)
     return token, key
@@ -188,10 +195,49 @@ def token_authenticate(key: str) -> User | None:
         .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True)
         .first()
     )
+    now = timezone.now()
     if token is None or not token.user.is_active:
         return None
-    now = timezone.now()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
     # Write last use at most once a minute: a busy script should not write on every call.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# E-mail verification: a signed link proves the person reads mail at the address. The token
+# names the address, so a link sent before the address changed verifies nothing.
+_EMAIL_SALT = "itpm.accounts.email-verify"
+EMAIL_VERIFY_MAX_AGE = 60 * 60 * 24
+
+
+def email_verification_token(*, user: User) -> str:
+    return signing.dumps({"user": user.pk, "email": user.email}, salt=_EMAIL_SALT)
+
+
+def email_verification_send(*, user: User, link: str) -> None:
+    send_mail(
+        "Confirm your e-mail address for itpm",
+        f"Hello {user.display_name},\n\nOpen this link to confirm that {user.email} is yours "
+        f"(it works for 24 hours):\n\n{link}\n\nIf you did not ask for this, ignore this mail.\n",
+        None,
+        [user.email],
+    )
+
+
+def email_verify(*, token: str) -> User | None:
+    """Mark the address in a valid link verified; None for a bad, old or outdated link."""
+    try:
+        data = signing.loads(token, salt=_EMAIL_SALT, max_age=EMAIL_VERIFY_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=data.get("user")).first()
+        if user is None or not user.email or user.email != data.get("email"):
+            return None
+        if user.email_verified_at is None:
+            user.email_verified_at = timezone.now()
+            user.save(update_fields=["email_verified_at"])
+            audit(actor=user, action="user.email_verified", obj=user)
+    return user

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
@@ -17,6 +18,7 @@ from itpm.assets.models import Asset, AssetStatus, AssetType, Service
 from itpm.core.api import ErrorOut, Page, StrictSchema, expected_version, paginate, with_etag
 from itpm.core.errors import Invalid, NotFound
 from itpm.core.models import AuditEvent
+from itpm.core.uploads import TABLE_TYPES, check_upload
 
 router = Router(tags=["assets and services"])
 
@@ -191,10 +193,10 @@ def asset_import(
 
     `dry_run=true` (the default) only reports; otherwise every row is written in one
     transaction, or none is when any row has an error (the report names row and field)."""
-    content = file.read(20 * 1024 * 1024 + 1)
-    if len(content) > 20 * 1024 * 1024:
-        raise Invalid.field("file", "larger than 20 MB")
-    rows = services.read_table(content, file.name or "")
+    safe = check_upload(
+        file, max_bytes=settings.ITPM_MAX_IMPORT_MB * 1024 * 1024, allowed_types=TABLE_TYPES
+    )
+    rows = services.read_table(file.read(), safe.name)
     return services.asset_import(actor=request_user(request), rows=rows, dry_run=dry_run)
 
 

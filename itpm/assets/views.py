@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,6 +20,7 @@ from itpm.assets import selectors, services
 from itpm.assets.models import Asset, AssetStatus, AssetType, Service
 from itpm.core.errors import NotFound, ServiceError
 from itpm.core.models import AuditEvent
+from itpm.core.uploads import TABLE_TYPES, check_upload
 from itpm.helpdesk.models import Queue, is_portal_only
 
 
@@ -167,7 +169,12 @@ def asset_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            rows = services.read_table(upload.read(20 * 1024 * 1024), upload.name or "")
+            safe = check_upload(
+                upload,
+                max_bytes=settings.ITPM_MAX_IMPORT_MB * 1024 * 1024,
+                allowed_types=TABLE_TYPES,
+            )
+            rows = services.read_table(upload.read(), safe.name)
             report = services.asset_import(
                 actor=request_user(request), rows=rows, dry_run=not form.cleaned_data["apply"]
             )

@@ -112,6 +112,8 @@ _COMMON_ERRORS = {
     "400": "The body is not valid JSON.",
     "401": "No valid token or session.",
     "422": "Invalid input; `errors` names the fields.",
+    "413": "The request body (an upload) is larger than allowed.",
+    "429": "Too many writes (ITPM_API_WRITES_PER_MINUTE); `Retry-After` says when to retry.",
 }
 
 
@@ -127,10 +129,12 @@ def document_common_errors(schema: dict[str, Any]) -> dict[str, Any]:
         "ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
     )
     for operations in schema.get("paths", {}).values():
-        for operation in operations.values():
+        for method, operation in operations.items():
             codes = []
             if operation.get("requestBody"):
-                codes += ["400", "422"]
+                codes += ["400", "422", "413"]
+            if method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
+                codes.append("429")  # the per-user write limit (itpm/core/security.py)
             if operation.get("parameters"):
                 codes.append("422")
             if operation.get("security"):
@@ -159,7 +163,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ServiceError)
     def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
         errors = [{"field": e.field, "message": e.message} for e in exc.errors]
-        return _error(api, request, exc.status, exc.detail, errors)
+        response = _error(api, request, exc.status, exc.detail, errors)
+        # A refusal that ends by itself (a login lockout) says when to try again.
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
+        return response
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
