@@ -9,6 +9,7 @@ from itpm.assets.api import router as assets_router
 from itpm.collab.api import router as collab_router
 from itpm.control.api import router as control_router
 from itpm.core.api import install_error_handlers, session_or_token
+from itpm.documents.api import router as documents_router
 from itpm.helpdesk.api import portal_router
 from itpm.helpdesk.api import router as helpdesk_router
 from itpm.notifications.api import router as notifications_router
@@ -50,3 +51,4 @@ api.add_router("/", tracking_router)
 api.add_router("/", notifications_router)
 api.add_router("/", collab_router)
 api.add_router("/", webhooks_router)
+api.add_router("/", documents_router)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "itpm.control",
     "itpm.assets",
     "itpm.helpdesk",
+    "itpm.documents",
     "itpm.notifications",
     "itpm.collab",
     "itpm.webhooks",
@@ -184,6 +185,14 @@ MEDIA_ROOT = DATA_DIR / "uploads"
 MEDIA_URL = "/media/"  # never served directly: downloads go through permission-checked views
 # Largest attachment accepted, in megabytes.
 ITPM_MAX_UPLOAD_MB = envint("ITPM_MAX_UPLOAD_MB", 10)
+# Project documents (itpm/documents): largest file in megabytes, most documents per project,
+# and the file types (extensions) accepted; each file's content must match its extension.
+ITPM_DOCUMENT_MAX_MB = envint("ITPM_DOCUMENT_MAX_MB", 25)
+ITPM_DOCUMENT_MAX_PER_PROJECT = envint("ITPM_DOCUMENT_MAX_PER_PROJECT", 1000)
+ITPM_DOCUMENT_TYPES = envlist(
+    "ITPM_DOCUMENT_TYPES",
+    "pdf,png,jpg,jpeg,gif,webp,txt,md,csv,log,json,docx,xlsx,pptx,odt,ods,zip",
+)
 # Most files on one help-desk ticket; largest asset import file, in megabytes.
 ITPM_MAX_ATTACHMENTS = envint("ITPM_MAX_ATTACHMENTS", 20)
 ITPM_MAX_IMPORT_MB = envint("ITPM_MAX_IMPORT_MB", 20)

@@ -54,5 +54,6 @@ urlpatterns = [
     path("", include("itpm.notifications.urls")),
     path("", include("itpm.collab.urls")),
     path("", include("itpm.webhooks.urls")),
+    path("", include("itpm.documents.urls")),
     path("", include("itpm.web.urls")),
 ]

@@ -47,6 +47,7 @@ from itpm.portfolio.models import (
 )
 from itpm.tracking import models as tr
 from tests.control import matrix as cm
+from tests.notifications import matrix as nm
 from tests.test_permission_matrix import ROUTES, V1, Case, client_for, fill, send
 from tests.webhooks import matrix as wm
 from tests.world import World, build_world, changed_tables, db_state, destroy_world
@@ -190,6 +191,7 @@ WRITES: dict[tuple[str, str], type[models.Model]] = {
     **LIFECYCLE_WRITES,
     **TRACKING_WRITES,
     **cm.writes(V1),
+    **nm.writes(V1),
     **wm.writes(V1),
 }
 

@@ -25,6 +25,7 @@ from itpm.accounts.models import ROLE_RANK, Role
 from itpm.api import api
 from itpm.portfolio.models import Project
 from tests.control import matrix as cm
+from tests.notifications import matrix as nm
 from tests.tracking import matrix as tm
 from tests.webhooks import matrix as wm
 from tests.world import (
@@ -102,6 +103,8 @@ class Case:
             return str(tm.TRACKING_PARAMS[name](self, override))
         if name in cm.CONTROL_PARAMS:
             return str(cm.CONTROL_PARAMS[name](self, override))
+        if name in nm.NOTIFY_PARAMS:
+            return str(nm.NOTIFY_PARAMS[name](self, override))
         if name in wm.WEBHOOK_PARAMS:
             return str(wm.WEBHOOK_PARAMS[name](self, override))
         if name in self.site.extra:
@@ -1221,6 +1224,9 @@ ROUTES.update(TRACKING_ROUTES)
 # Control (issue 7): risks, forecast, issues, change requests, decisions, quality.
 ROUTES.update(cm.routes(V1, READ, WRITE, MANAGE, Expect, PAGE))
 
+# Notifications, calendar feeds and task comments (issue 9).
+ROUTES.update(nm.routes(V1, READ, WRITE, Expect, PAGE))
+
 # Webhooks (issue 9): subscriptions, the delivery log, redelivery.
 ROUTES.update(wm.routes(V1, MANAGE, ADMIN_ONLY, ANY_AUTHENTICATED, PAGE))
 
@@ -1292,6 +1298,7 @@ def _project_scoped(path: str) -> bool:
             "{cycle_id}",
             "{calendar_id}",
             "{assignment_id}",
+            *nm.NOTIFY_SCOPED,
         )
     )
 

@@ -133,6 +133,9 @@ def build_world() -> World:
     from tests.control.matrix import build_control
 
     build_control(world)
+    from tests.notifications.matrix import build_notifications
+
+    build_notifications(world)
     from tests.webhooks.matrix import build_webhooks
 
     build_webhooks(world)
@@ -148,6 +151,9 @@ def destroy_world() -> None:
     from tests.control.matrix import destroy_control
 
     destroy_control()
+    from tests.notifications.matrix import destroy_notifications
+
+    destroy_notifications()
     from tests.webhooks.matrix import destroy_webhooks
 
     destroy_webhooks()

@@ -122,7 +122,7 @@ def notification_read(
 @router.get("/notifications/settings", response={200: NotificationSettingsOut})
 def notification_settings_get(request: HttpRequest, response: HttpResponse) -> NotificationSettings:
     """Your preferences: per kind × channel (in-app, e-mail) and the daily digest."""
-    found = services.settings_for(request_user(request))
+    found = services.settings_get(request_user(request))
     with_etag(response, found.version)
     return found
 

@@ -40,8 +40,14 @@ def _now() -> dt.datetime:
 
 
 def settings_for(user: User) -> NotificationSettings:
+    """The person's settings row, made on first write."""
     found, _ = NotificationSettings.objects.get_or_create(user=user)
     return found
+
+
+def settings_get(user: User) -> NotificationSettings:
+    """The person's settings for reading: the defaults (unsaved) if they never chose."""
+    return NotificationSettings.objects.filter(user=user).first() or NotificationSettings(user=user)
 
 
 def absolute_url(url: str) -> str:

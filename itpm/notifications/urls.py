@@ -12,9 +12,9 @@ urlpatterns = [
     path("notifications/<int:notification_id>/read/", views.notification_read, name="read"),
     path("notifications/settings/", views.notification_settings, name="settings"),
     path("notifications/settings/calendar/", views.calendar_token, name="calendar_token"),
-    path("calendar/<str:token>/my.ics", views.my_feed, name="my_feed"),
+    path("calendar/<str:feed_token>/my.ics", views.my_feed, name="my_feed"),
     path(
-        "calendar/<str:token>/projects/<str:key>/milestones.ics",
+        "calendar/<str:feed_token>/projects/<str:key>/milestones.ics",
         views.project_feed,
         name="project_feed",
     ),

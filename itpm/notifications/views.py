@@ -59,7 +59,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 
 def _settings_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    prefs = services.settings_for(request_user(request))
+    prefs = services.settings_get(request_user(request))
     rows = [
         {"kind": k, "label": label, "in_app": prefs.wants(k, Channel.IN_APP),
          "email": prefs.wants(k, Channel.EMAIL)}
@@ -111,8 +111,8 @@ def _ics(body: bytes, name: str) -> HttpResponse:
 
 
 @require_GET
-def my_feed(request: HttpRequest, token: str) -> HttpResponse:
-    user = services.calendar_feed_user(token)
+def my_feed(request: HttpRequest, feed_token: str) -> HttpResponse:
+    user = services.calendar_feed_user(feed_token)
     if user is None:
         raise Http404("no such feed")
     body = feeds.build_calendar(f"itpm: {user.display_name}", selectors.feed_tasks(user))
@@ -120,8 +120,8 @@ def my_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
-def project_feed(request: HttpRequest, token: str, key: str) -> HttpResponse:
-    user = services.calendar_feed_user(token)
+def project_feed(request: HttpRequest, feed_token: str, key: str) -> HttpResponse:
+    user = services.calendar_feed_user(feed_token)
     project = visible_projects(user).filter(key=key.upper()).first() if user else None
     if project is None:
         raise Http404("no such feed")

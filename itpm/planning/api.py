@@ -146,7 +146,13 @@ def task_list(
     limit: int = 100,
     offset: int = 0,
 ) -> dict[str, Any]:
-    """The project's tasks in WBS order."""
+    """The project's tasks in WBS order.
+
+    Custom fields filter too: `?cf.<key>=<value>` (e.g. `?cf.site=Berlin`; an empty value
+    finds tasks without one); an unknown key or a value of the wrong type is a 422.
+    """
+    from itpm.documents.custom_fields import filter_tasks
+
     project = get_visible_project(request.user, key)
     tasks = selectors.task_list(
         project=project,
@@ -156,6 +162,7 @@ def task_list(
         milestone=milestone,
         search=search,
     )
+    tasks = filter_tasks(tasks, project=project, params=request.GET)
     return paginate(tasks, limit, offset)
 
 
