@@ -458,3 +458,69 @@ def task_for_asset(*, actor: User, task_id: int | None) -> Task | None:
         return task_get(user=actor, task_id=task_id)
     except NotFound:
         raise Invalid.field("installed_by_task", "no such task") from None
+
+
+# ------------------------------------------------------------------ goods received
+# Words in an order line's description that name the asset type; the first match wins.
+_TYPE_WORDS = (
+    ("server", AssetType.SERVER), ("laptop", AssetType.LAPTOP), ("notebook", AssetType.LAPTOP),
+    ("switch", AssetType.SWITCH), ("router", AssetType.ROUTER), ("firewall", AssetType.FIREWALL),
+    ("storage", AssetType.STORAGE), ("nas", AssetType.STORAGE), ("san", AssetType.STORAGE),
+)  # fmt: skip
+MAX_UNITS_PER_RECEIPT_LINE = 1000
+
+
+def asset_type_for(description: str) -> str:
+    words = description.lower().replace("-", " ").split()
+    for word, kind in _TYPE_WORDS:
+        if any(w.startswith(word) for w in words):
+            return kind
+    return AssetType.OTHER
+
+
+def asset_create_from_receipt(
+    *,
+    actor: User,
+    project: Project,
+    purchase_order: str,
+    description: str,
+    quantity: Decimal,
+    unit_cost: Decimal,
+    currency: str,
+    vendor: str,
+    received_on: dt.date,
+) -> list[Asset]:
+    """One asset record per unit of received hardware, in stock (status received).
+
+    Called by the goods-receipt service inside its transaction, after it checked that the
+    actor may record receipts on ``project`` (a member); an error here rolls the receipt
+    back. Tags are ``<project key>-<order number>-<n>``, numbered on from the order's assets.
+    """
+    role = project_role(actor, project)
+    if role is None or ROLE_RANK[role] < ROLE_RANK[Role.MEMBER]:
+        raise Forbidden("only project members record received hardware")
+    units = int(quantity)  # a fraction of a server is not a server: whole units only
+    if units > MAX_UNITS_PER_RECEIPT_LINE:
+        raise Invalid.field("quantity", f"at most {MAX_UNITS_PER_RECEIPT_LINE} assets per line")
+    prefix = f"{project.key}-{purchase_order}"[:58]
+    with transaction.atomic():
+        taken = Asset.objects.filter(tag__startswith=f"{prefix}-").count()
+        created = []
+        for n in range(taken + 1, taken + units + 1):
+            tag = f"{prefix}-{n:03d}"
+            while Asset.objects.filter(tag=tag).exists():
+                n += 1000
+                tag = f"{prefix}-{n:03d}"
+            asset = Asset.objects.create(
+                asset_type=asset_type_for(description), name=description[:200], tag=tag,
+                vendor=vendor[:200], status=AssetStatus.RECEIVED, purchase_order=purchase_order,
+                cost=unit_cost, currency=currency, project=project,
+                notes=f"Received {received_on:%Y-%m-%d} on {purchase_order}.",
+            )  # fmt: skip
+            created.append(asset)
+        if created:
+            audit(actor=actor, action="asset.create_from_receipt", obj=created[0],
+                  project=project,
+                  changes={"purchase_order": [None, purchase_order],
+                           "tags": [None, [a.tag for a in created]]})  # fmt: skip
+    return created

@@ -513,6 +513,12 @@ class ReceiptIn(StrictSchema):
     date: dt.date | None = None
     note: str = Field("", max_length=300, examples=["First pallet, 1 of 2 switches"])
     lines: list[ReceiptLineIn] = Field(min_length=1)
+    create_assets: bool = Field(
+        True,
+        description="Received units of lines flagged hardware become asset records (one per "
+        "unit, status received, linked to the project and the order).",
+        examples=[True],
+    )
 
 
 class InvoiceLineIn(StrictSchema):
@@ -560,7 +566,7 @@ def goods_receipt_create(request: HttpRequest, po_id: int, payload: ReceiptIn) -
     order = selectors.order_get(user=request.user, order_id=po_id)
     return 201, procurement.goods_receipt_create(
         actor=request_user(request), order=order, date=payload.date, note=payload.note,
-        lines=[ln.model_dump() for ln in payload.lines],
+        lines=[ln.model_dump() for ln in payload.lines], create_assets=payload.create_assets,
     )  # fmt: skip
 
 

@@ -322,9 +322,13 @@ def goods_receipt_create(
     lines: list[dict[str, Any]],
     date: dt.date | None = None,
     note: str = "",
+    create_assets: bool = True,
 ) -> GoodsReceipt:
     """Record a (partial) delivery. Receiving more than ordered is recorded and flagged
-    (over-receipt) in the three-way match, not refused: the goods are on the loading dock."""
+    (over-receipt) in the three-way match, not refused: the goods are on the loading dock.
+
+    With ``create_assets``, the lines flagged as hardware become one asset record per unit
+    (status received), in the same transaction: a failure there records nothing."""
     project = order.project
     require_role(actor, project, Role.MEMBER)
     clean = _lines_input(order, lines, price=False)
@@ -343,9 +347,14 @@ def goods_receipt_create(
             changes={"lines": [None, {str(c["order_line"].pk): str(c["quantity"]) for c in clean}]},
         )
         hardware = [c for c in clean if c["order_line"].is_hardware]
-        if hardware:
+        if hardware and create_assets:
             _create_assets(actor=actor, order=order, receipt=receipt, lines=hardware)
     return receipt
+
+
+def order_has_hardware(order: PurchaseOrder) -> bool:
+    """Whether receiving on ``order`` can create asset records."""
+    return any(line.is_hardware for line in order.lines.all())
 
 
 def _create_assets(
@@ -353,10 +362,14 @@ def _create_assets(
 ) -> int:
     """Hook: received hardware becomes asset records when the assets app offers a service.
 
-    The assets app (issue: help desk and assets) owns asset rules; when it provides
-    ``itpm.assets.services.asset_create_from_receipt`` it is called once per received
-    hardware line, inside this transaction. Until then nothing is created here.
+    The assets app owns asset rules: ``itpm.assets.services.asset_create_from_receipt`` is
+    called once per received hardware line, inside this transaction (its errors roll the
+    receipt back). Without the assets app installed nothing is created here.
     """
+    from django.apps import apps
+
+    if not apps.is_installed("itpm.assets"):
+        return 0
     try:
         from itpm.assets import services as asset_services
     except ImportError:

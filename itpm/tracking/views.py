@@ -238,8 +238,21 @@ def order_detail(request: HttpRequest, po_id: int) -> HttpResponse:
             lines=lines,
             is_buyer=procurement.is_procurement(request.user),
             today=timezone.localdate(),
+            has_hardware=procurement.order_has_hardware(order),
+            assets=_order_assets(order),
         ),  # fmt: skip
     )
+
+
+def _order_assets(order: Any) -> list[Any]:
+    """Asset records made from this order's deliveries (when the assets app is installed)."""
+    from django.apps import apps
+
+    if not apps.is_installed("itpm.assets"):
+        return []
+    from itpm.assets.models import Asset
+
+    return list(Asset.objects.filter(project=order.project, purchase_order=order.number))
 
 
 @login_required
@@ -263,8 +276,11 @@ def order_action(request: HttpRequest, po_id: int, action: str) -> HttpResponse:
                         entry["unit_price"] = request.POST.get(f"price_{line.pk}", "")
                     lines.append(entry)
             if action == "receive":
-                procurement.goods_receipt_create(actor=actor, order=order, lines=lines, date=day,
-                                                 note=request.POST.get("note", ""))  # fmt: skip
+                procurement.goods_receipt_create(
+                    actor=actor, order=order, lines=lines, date=day,
+                    note=request.POST.get("note", ""),
+                    create_assets=request.POST.get("create_assets") == "1",
+                )  # fmt: skip
             else:
                 invoice = procurement.invoice_record(actor=actor, order=order, lines=lines,
                                                      date=day, number=request.POST.get("number", ""))  # fmt: skip

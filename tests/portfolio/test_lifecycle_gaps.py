@@ -109,7 +109,7 @@ def test_requester_answers_on_the_page_and_the_request_returns_to_triage(
     req.refresh_from_db()
     assert req.status == RequestStatus.SUBMITTED and req.rough_cost == Decimal("45000.00")
     assert req.comments.filter(author=people["member"], body="About 45k a year").exists()
-    assert pm.notifications.filter(text__contains="About 45k").exists()
+    assert pm.inbox.filter(text__contains="About 45k").exists()
     with pytest.raises(Conflict):  # answered already
         intake.request_answer(actor=people["member"], request=req, version=None, answer="more")
 
