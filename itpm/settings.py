@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "itpm.control",
     "itpm.assets",
     "itpm.helpdesk",
+    "itpm.interop",
     "itpm.documents",
     "itpm.notifications",
     "itpm.collab",

@@ -43,6 +43,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("itpm.interop.urls")),
     path("", include("itpm.planning.gantt_urls")),
     path("", include("itpm.planning.urls")),
     path("", include("itpm.helpdesk.urls")),

@@ -25,6 +25,7 @@ from itpm.accounts.models import ROLE_RANK, Role
 from itpm.api import api
 from itpm.portfolio.models import Project
 from tests.control import matrix as cm
+from tests.interop import matrix as im
 from tests.notifications import matrix as nm
 from tests.tracking import matrix as tm
 from tests.webhooks import matrix as wm
@@ -1223,6 +1224,9 @@ ROUTES.update(TRACKING_ROUTES)
 
 # Control (issue 7): risks, forecast, issues, change requests, decisions, quality.
 ROUTES.update(cm.routes(V1, READ, WRITE, MANAGE, Expect, PAGE))
+
+# Interop (issue 9): task CSV/XLSX import and export, project archive, MS Project XML.
+ROUTES.update(im.routes(V1, READ, WRITE, MANAGE, Expect, PAGE))
 
 # Notifications, calendar feeds and task comments (issue 9).
 ROUTES.update(nm.routes(V1, READ, WRITE, Expect, PAGE))

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from itpm.cli.engine import app as engine_app
+from itpm.cli.interop import register as register_interop
 
 # The demo's published password (README); demo users exist only on demo installs.
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105
@@ -24,6 +25,7 @@ app = typer.Typer(
     help="itpm: IT project management.", no_args_is_help=True, pretty_exceptions_enable=False
 )
 app.add_typer(engine_app, name="engine")
+register_interop(app)
 
 
 def _django() -> None:

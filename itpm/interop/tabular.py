@@ -1,0 +1,805 @@
+"""CSV and XLSX import and export of a project's tasks.
+
+Export writes one row per task in WBS order with an ``ID`` column (1..n) that the
+``Predecessors`` column refers to, as MS Project does (``3FS+2d``). Import reads the same
+shape from any spreadsheet: headers are recognised by name (the mapping can be overridden),
+every row is checked first (the dry run gives row, column and message for each problem),
+and only a file without a single error is written, in one transaction, followed by one
+reschedule of the project.
+
+Cells are protected from formula injection on the way out: a text cell that a spreadsheet
+would run as a formula (it starts with ``= + - @``, a tab or a carriage return) gets a
+leading apostrophe. The import removes that apostrophe again, so a round trip is lossless.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from itpm.accounts.models import Role, User
+from itpm.accounts.permissions import require_role
+from itpm.core.errors import FieldError, Invalid
+from itpm.core.models import AuditEvent
+from itpm.planning.models import (
+    DATED_CONSTRAINTS,
+    Assignment,
+    ConstraintType,
+    Dependency,
+    DependencyType,
+    Resource,
+    Task,
+    TaskStatus,
+)
+from itpm.planning.scheduling import deferred_rescheduling
+from itpm.planning.services import MAX_DURATION_HOURS, MAX_LAG_HOURS, wbs_renumber
+from itpm.portfolio.models import Project
+
+# A working day and week in the duration notation ("3d", "2w"), as MS Project's defaults.
+HOURS_PER_DAY = 8
+HOURS_PER_WEEK = 40
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 50_000
+# An XLSX is a zip: refuse one that would unpack to far more than it weighs (a zip bomb).
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+WRITE_CHUNK = 500
+
+Progress = Callable[[str, int, int], None]
+
+# field key -> (column header on export, other header spellings recognised on import)
+COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "id": ("ID", ("unique id", "row", "#", "task id")),
+    "wbs": ("WBS", ("wbs code", "outline number", "code")),
+    "outline_level": ("Outline level", ("level", "lvl", "outline", "indent")),
+    "name": ("Name", ("task name", "task", "title", "summary")),
+    "duration": ("Duration", ("dur", "duration (days)", "work")),
+    "start": ("Start", ("start date", "begin")),
+    "finish": ("Finish", ("finish date", "end", "end date", "due")),
+    "milestone": ("Milestone", ("is milestone",)),
+    "constraint_type": ("Constraint type", ("constraint",)),
+    "constraint_date": ("Constraint date", ()),
+    "deadline": ("Deadline", ()),
+    "predecessors": ("Predecessors", ("predecessor", "depends on", "dependencies")),
+    "resources": ("Resources", ("resource names", "resource", "assigned to")),
+    "percent_complete": ("% complete", ("percent complete", "% done", "progress", "complete")),
+    "status": ("Status", ("state",)),
+    "priority": ("Priority", ()),
+    "notes": ("Notes", ("description", "note", "comments")),
+}
+FIELD_KEYS = tuple(COLUMNS)
+# Start and finish are exported for people to read; the schedule is computed from
+# durations, links and constraints, so an import ignores them unless a column is mapped
+# to them on purpose (then a start becomes "start no earlier than").
+IMPORTED_BY_DEFAULT = set(FIELD_KEYS) - {"start", "finish"}
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x09", "\x0d")
+_TRUE = {"yes", "y", "true", "1", "x", "ja", "oui"}
+_FALSE = {"no", "n", "false", "0", "", "nein", "non"}
+
+
+# ---------------------------------------------------------------------------- cells
+def neutralize(value: Any) -> Any:
+    """A text cell a spreadsheet would evaluate gets a leading apostrophe (OWASP advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _unneutralize(value: str) -> str:
+    if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def format_duration(hours: int) -> str:
+    if hours and hours % HOURS_PER_DAY == 0:
+        return f"{hours // HOURS_PER_DAY}d"
+    return f"{hours}h"
+
+
+def format_lag(hours: int) -> str:
+    if not hours:
+        return ""
+    sign = "+" if hours > 0 else "-"
+    return sign + format_duration(abs(hours))
+
+
+_DURATION = re.compile(
+    r"^\s*(?P<number>\d+(?:[.,]\d+)?)\s*(?P<unit>h|hrs?|hours?|d|days?|w|wks?|weeks?|"
+    r"m|mins?|minutes?)?\??\s*$",
+    re.IGNORECASE,
+)
+_UNIT_HOURS = {"h": 1, "d": HOURS_PER_DAY, "w": HOURS_PER_WEEK}
+
+
+def parse_duration(text: str) -> int:
+    """Working hours from "3d", "4h", "2w", "1.5 days", "90 mins" (a bare number is days)."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError("a duration like 3d, 4h, 2w or 1.5 days")
+    number = Decimal(match["number"].replace(",", "."))
+    unit = (match["unit"] or "d").lower()
+    hours = number / 60 if unit.startswith("m") else number * _UNIT_HOURS[unit[0]]
+    return int(hours.to_integral_value())
+
+
+_LINK = re.compile(
+    r"^\s*(?P<ref>[^\s+\-FSfs]+?)\s*(?P<type>FS|SS|FF|SF)?\s*"
+    r"(?:(?P<sign>[+-])\s*(?P<lag>\d+(?:[.,]\d+)?\s*[a-z]*))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_links(text: str) -> list[tuple[str, str, int]]:
+    """``"3FS+2d; 5; 7SS-4h"`` → ``[("3", "FS", 16), ("5", "FS", 0), ("7", "SS", -4)]``."""
+    links: list[tuple[str, str, int]] = []
+    for part in re.split(r"[;,]", text):
+        if not part.strip():
+            continue
+        match = _LINK.match(part)
+        if not match:
+            raise ValueError(f"{part.strip()!r} is not a link like 3FS+2d")
+        lag = 0
+        if match["lag"]:
+            lag = parse_duration(match["lag"])
+            if match["sign"] == "-":
+                lag = -lag
+        links.append((match["ref"], (match["type"] or "FS").upper(), lag))
+    return links
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _unneutralize(str(value).strip())
+
+
+# ---------------------------------------------------------------------------- reading
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[Any]]  # data rows; row i is spreadsheet row i + 2
+
+
+def _check_xlsx(data: bytes) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise Invalid.field("file", "not an XLSX workbook") from None
+    names = archive.namelist()
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        raise Invalid.field("file", "workbooks with macros are refused; save it as plain .xlsx")
+    if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+        raise Invalid.field("file", "the workbook unpacks to more than 200 MB")
+
+
+def read_table(*, data: bytes, filename: str) -> Table:
+    """The first sheet of an XLSX, or a CSV (comma, semicolon or tab; UTF-8 or Latin-1)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise Invalid.field("file", "larger than 20 MB")
+    if not data.strip():
+        raise Invalid.field("file", "the file is empty")
+    is_zip = data[:4] == b"PK\x03\x04"
+    if filename.lower().endswith((".xlsx", ".xlsm")) or is_zip:
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+def _read_xlsx(data: bytes) -> Table:
+    import openpyxl
+
+    _check_xlsx(data)
+    try:
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+        )
+    except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
+        raise Invalid.field(
+            "file", f"not a readable XLSX workbook ({type(exc).__name__})"
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows: list[list[Any]] = []
+        for values in sheet.iter_rows(values_only=True):
+            if len(rows) > MAX_ROWS + 1:
+                raise Invalid.field("file", f"more than {MAX_ROWS} rows")
+            rows.append(list(values))
+    finally:
+        workbook.close()
+    return _table(rows)
+
+
+def _read_csv(data: bytes) -> Table:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        raise Invalid.field("file", "not a CSV text file")
+    sample = text[:8192]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows: list[list[Any]] = []
+    try:
+        for values in csv.reader(io.StringIO(text), dialect):
+            if len(rows) > MAX_ROWS + 1:
+                raise Invalid.field("file", f"more than {MAX_ROWS} rows")
+            rows.append(list(values))
+    except csv.Error as exc:
+        raise Invalid.field("file", f"not a readable CSV file ({exc})") from None
+    return _table(rows)
+
+
+def _table(rows: list[list[Any]]) -> Table:
+    rows = [row for row in rows if any(_text(v) for v in row)] if rows else rows
+    if not rows:
+        raise Invalid.field("file", "the file has no rows")
+    headers = [_text(v) for v in rows[0]]
+    width = len(headers)
+    body = [(row + [None] * width)[:width] for row in rows[1:]]
+    return Table(headers=headers, rows=body)
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"[\s_]+", " ", header.strip().lower())
+
+
+def detect_mapping(headers: list[str]) -> dict[str, str]:
+    """Column header → field key for the headers recognised ("" = not imported)."""
+    spelled: dict[str, str] = {}
+    for key, (label, aliases) in COLUMNS.items():
+        for spelling in (label, key, *aliases):
+            spelled.setdefault(_norm(spelling), key)
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        key = spelled.get(_norm(header), "")
+        if key and key in taken:
+            key = ""
+        if key and key not in IMPORTED_BY_DEFAULT:
+            key = ""
+        mapping[header] = key
+        if key:
+            taken.add(key)
+    return mapping
+
+
+# ---------------------------------------------------------------------------- parsing
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ParsedTask:
+    row: int
+    ref: str
+    name: str
+    parent_row: int | None = None
+    level: int = 1
+    duration_hours: int = HOURS_PER_DAY
+    milestone: bool = False
+    constraint_type: str = ConstraintType.ASAP
+    constraint_date: dt.datetime | None = None
+    deadline: dt.datetime | None = None
+    percent_complete: int = 0
+    status: str = TaskStatus.NOT_STARTED
+    priority: int = 500
+    notes: str = ""
+    links: list[tuple[str, str, int]] = field(default_factory=list)
+    resources: list[tuple[Resource, Decimal]] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    headers: list[str]
+    mapping: dict[str, str]
+    preview: list[dict[str, Any]]
+    tasks: list[ParsedTask]
+    errors: list[RowError]
+    total_rows: int
+    links: int = 0
+    assignments: int = 0
+    applied: bool = False
+
+    @property
+    def preview_cells(self) -> list[list[str]]:
+        return [[row.get(header, "") for header in self.headers] for row in self.preview]
+
+    def as_invalid(self) -> Invalid:
+        first = self.errors[:50]
+        return Invalid(
+            f"{len(self.errors)} problem(s) in the file; nothing was imported "
+            f"(first: row {first[0].row}, {first[0].column}: {first[0].message})",
+            [FieldError(f"row {e.row}: {e.column}", e.message) for e in first],
+        )
+
+
+def _aware(value: Any, zone: dt.tzinfo, *, end_of_day: bool = False) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time(17 if end_of_day else 9))
+    else:
+        text = _text(value)
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("a date like 2027-01-04 or 2027-01-04 09:00") from None
+        if len(text) <= 10:
+            moment = moment.replace(hour=17 if end_of_day else 9)
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError("yes or no")
+
+
+def _percent(value: Any) -> int:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # Spreadsheets store 45 % as 0.45.
+        number = Decimal(str(value)) * (100 if 0 < value <= 1 and isinstance(value, float) else 1)
+    else:
+        text = _text(value).rstrip("%").strip().replace(",", ".")
+        try:
+            number = Decimal(text or "0")
+        except InvalidOperation:
+            raise ValueError("a number from 0 to 100") from None
+    if not 0 <= number <= 100:
+        raise ValueError("a number from 0 to 100")
+    return int(number.to_integral_value())
+
+
+_RESOURCE = re.compile(r"^(?P<name>.+?)\s*(?:\[(?P<units>\d+(?:[.,]\d+)?)\s*%?\])?$")
+
+
+def _resources(text: str, known: dict[str, Resource]) -> list[tuple[Resource, Decimal]]:
+    result = []
+    separator = ";" if ";" in text else ","
+    for part in text.split(separator):
+        if not part.strip():
+            continue
+        match = _RESOURCE.match(part.strip())
+        assert match is not None  # noqa: S101 - the pattern matches any non-empty text
+        resource = known.get(match["name"].strip().lower())
+        if resource is None:
+            raise ValueError(f"no resource named {match['name'].strip()!r}")
+        units = Decimal(match["units"].replace(",", ".")) / 100 if match["units"] else Decimal(1)
+        if not 0 < units <= 100:
+            raise ValueError(f"units of {resource.name} must be above 0 %")
+        result.append((resource, units.quantize(Decimal("0.01"))))
+    return result
+
+
+_CONVERTED = ("duration", "milestone", "percent_complete", "notes", "deadline", "predecessors",
+              "resources")  # fmt: skip
+
+
+def _convert(
+    task: ParsedTask, key: str, value: Any, zone: dt.tzinfo, known: dict[str, Resource]
+) -> None:
+    """Set one field of ``task`` from a non-empty cell; ValueError says what was expected."""
+    if key == "duration":
+        task.duration_hours = parse_duration(_text(value))
+    elif key == "milestone":
+        task.milestone = _bool(value)
+    elif key == "percent_complete":
+        task.percent_complete = _percent(value)
+    elif key == "notes":
+        task.notes = _text(value)
+    elif key == "deadline":
+        task.deadline = _aware(value, zone, end_of_day=True)
+    elif key == "predecessors":
+        task.links = parse_links(_text(value))
+    elif key == "resources":
+        task.resources = _resources(_text(value), known)
+
+
+def parse_table(
+    *, project: Project, table: Table, mapping: dict[str, str] | None = None
+) -> ImportReport:
+    """Check every row; return the tasks that would be created and every problem found."""
+    auto = detect_mapping(table.headers)
+    if mapping:
+        unknown_headers = set(mapping) - set(table.headers)
+        if unknown_headers:
+            raise Invalid.field("mapping", f"no column named {sorted(unknown_headers)[0]!r}")
+        bad = {v for v in mapping.values() if v and v not in FIELD_KEYS}
+        if bad:
+            raise Invalid.field("mapping", f"unknown field {sorted(bad)[0]!r}")
+        auto.update(mapping)
+    mapping = auto
+    used = [v for v in mapping.values() if v]
+    if len(used) != len(set(used)):
+        dup = next(v for v in used if used.count(v) > 1)
+        raise Invalid.field("mapping", f"two columns are mapped to {dup!r}")
+    if "name" not in used:
+        raise Invalid.field("mapping", "no column is mapped to the task name")
+    column_of = {key: table.headers.index(header) for header, key in mapping.items() if key}
+    label_of = {key: table.headers[index] for key, index in column_of.items()}
+    zone = zoneinfo.ZoneInfo(project.time_zone or "UTC")
+    known = {r.name.lower(): r for r in Resource.objects.filter(active=True)}
+    errors: list[RowError] = []
+    tasks: list[ParsedTask] = []
+    preview: list[dict[str, Any]] = []
+    refs: dict[str, int] = {}
+    by_wbs: dict[str, int] = {}
+    level_stack: list[int] = []  # index in tasks of the last task at each level
+
+    for offset, values in enumerate(table.rows):
+        row = offset + 2
+
+        def cell(key: str, values: list[Any] = values) -> Any:
+            index = column_of.get(key)
+            return None if index is None else values[index]
+
+        def fail(key: str, message: str, row: int = row) -> None:
+            errors.append(RowError(row, label_of.get(key, COLUMNS[key][0]), message))
+
+        if len(preview) < 20:
+            preview.append({header: _text(values[i]) for i, header in enumerate(table.headers)})
+        name = _text(cell("name"))
+        task = ParsedTask(row=row, ref=_text(cell("id")) or str(offset + 1), name=name)
+        if not name:
+            fail("name", "must not be empty")
+        elif len(name) > 300:
+            fail("name", "at most 300 characters")
+        if task.ref in refs:
+            fail("id", f"{task.ref} is used twice (rows {refs[task.ref]} and {row})")
+        refs.setdefault(task.ref, row)
+        for key in _CONVERTED:
+            value = cell(key)
+            if key in column_of and _text(value) != "":
+                try:
+                    _convert(task, key, value, zone, known)
+                except ValueError as exc:
+                    fail(key, f"{_text(value)!r}: {exc}")
+        if task.duration_hours > MAX_DURATION_HOURS:
+            fail("duration", f"at most {MAX_DURATION_HOURS} hours")
+        if _text(cell("duration")) in ("0", "0d", "0h") and "milestone" not in column_of:
+            task.milestone = True
+        if task.milestone:
+            task.duration_hours = 0
+        for text_key, choices, attr in (
+            ("constraint_type", ConstraintType.values, "constraint_type"),
+            ("status", TaskStatus.values, "status"),
+        ):
+            value = _text(cell(text_key))
+            if value:
+                wanted = value.upper() if text_key == "constraint_type" else value.lower()
+                wanted = wanted.replace(" ", "_") if text_key == "status" else wanted
+                if wanted in choices:
+                    setattr(task, attr, wanted)
+                else:
+                    fail(text_key, f"{value!r}: one of {', '.join(choices)}")
+        if _text(cell("constraint_date")):
+            try:
+                task.constraint_date = _aware(cell("constraint_date"), zone)
+            except ValueError as exc:
+                fail("constraint_date", str(exc))
+        if _text(cell("start")):
+            try:
+                start = _aware(cell("start"), zone)
+                if task.constraint_type == ConstraintType.ASAP:
+                    task.constraint_type, task.constraint_date = ConstraintType.SNET, start
+            except ValueError as exc:
+                fail("start", str(exc))
+        if _text(cell("finish")):
+            try:
+                finish = _aware(cell("finish"), zone, end_of_day=True)
+                if task.constraint_type == ConstraintType.ASAP:
+                    task.constraint_type, task.constraint_date = ConstraintType.FNLT, finish
+            except ValueError as exc:
+                fail("finish", str(exc))
+        if task.constraint_type in DATED_CONSTRAINTS and task.constraint_date is None:
+            fail("constraint_date", f"required for a {task.constraint_type} constraint")
+        if task.constraint_type in ("ASAP", "ALAP"):
+            task.constraint_date = None
+        if _text(cell("priority")):
+            try:
+                task.priority = int(_text(cell("priority")))
+                if not 0 <= task.priority <= 1000:
+                    raise ValueError
+            except ValueError:
+                fail("priority", "a whole number from 0 to 1000")
+        if task.status == TaskStatus.DONE and not _text(cell("percent_complete")):
+            task.percent_complete = 100
+        # The tree: an outline level (as MS Project writes), else the WBS code.
+        index = len(tasks)
+        if "outline_level" in column_of:
+            try:
+                level = int(_text(cell("outline_level")) or "1")
+                if level < 1:
+                    raise ValueError
+            except ValueError:
+                fail("outline_level", "a whole number from 1")
+                level = 1
+            if level > len(level_stack) + 1:
+                fail("outline_level", f"jumps from level {len(level_stack)} to {level}")
+                level = len(level_stack) + 1
+            del level_stack[level - 1 :]
+            task.level = level
+            task.parent_row = tasks[level_stack[-1]].row if level_stack else None
+            level_stack.append(index)
+        elif "wbs" in column_of and _text(cell("wbs")):
+            code = _text(cell("wbs"))
+            parent_code = code.rpartition(".")[0]
+            if parent_code:
+                if parent_code not in by_wbs:
+                    fail("wbs", f"{code}: its summary task {parent_code} is not above it")
+                else:
+                    task.parent_row = tasks[by_wbs[parent_code]].row
+            by_wbs[code] = index
+        tasks.append(task)
+
+    _check_tree_and_links(tasks, refs, errors, label_of)
+    errors.sort(key=lambda e: e.row)
+    report = ImportReport(
+        headers=table.headers, mapping=mapping, preview=preview, tasks=tasks, errors=errors,
+        total_rows=len(table.rows),
+    )  # fmt: skip
+    report.links = sum(len(t.links) for t in tasks)
+    report.assignments = sum(len(t.resources) for t in tasks)
+    return report
+
+
+def _check_tree_and_links(
+    tasks: list[ParsedTask], refs: dict[str, int], errors: list[RowError], label_of: dict[str, str]
+) -> None:
+    label = label_of.get("predecessors", "Predecessors")
+    by_row = {t.row: t for t in tasks}
+    has_children = {t.parent_row for t in tasks if t.parent_row}
+    errors.extend(
+        RowError(
+            task.row, label_of.get("milestone", "Milestone"), "a summary task cannot be a milestone"
+        )
+        for task in tasks
+        if task.row in has_children and task.milestone
+    )
+    ancestors: dict[int, set[int]] = {}
+    for task in tasks:  # parents come before children
+        parent = task.parent_row
+        ancestors[task.row] = {parent, *ancestors.get(parent, set())} if parent else set()
+    graph: dict[int, set[int]] = defaultdict(set)
+    for task in tasks:
+        seen: set[int] = set()
+        for ref, kind, lag in task.links:
+            if kind not in DependencyType.values:
+                errors.append(RowError(task.row, label, f"{kind}: one of FS, SS, FF, SF"))
+            if abs(lag) > MAX_LAG_HOURS:
+                errors.append(RowError(task.row, label, f"lag beyond ±{MAX_LAG_HOURS} hours"))
+            source = refs.get(ref)
+            if source is None:
+                errors.append(RowError(task.row, label, f"no task with ID {ref} in the file"))
+                continue
+            if source == task.row:
+                errors.append(RowError(task.row, label, "a task cannot depend on itself"))
+                continue
+            if source in seen:
+                errors.append(RowError(task.row, label, f"{ref} is named twice"))
+                continue
+            seen.add(source)
+            if source in ancestors[task.row] or task.row in ancestors.get(source, set()):
+                errors.append(RowError(task.row, label,
+                                       f"{ref}: a task cannot be linked to its own summary task"))  # fmt: skip
+                continue
+            graph[source].add(task.row)
+    # A cycle among links would fail the reschedule; name it in the dry run already.
+    state: dict[int, int] = {}
+    for start in list(graph):
+        if state.get(start):
+            continue
+        stack: list[tuple[int, Iterable[int]]] = [(start, iter(graph[start]))]
+        state[start] = 1
+        while stack:
+            node, children = stack[-1]
+            nxt = next(iter(children), None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                cycle = [n for n, _ in stack][[n for n, _ in stack].index(nxt) :]
+                names = " → ".join(by_row[n].ref for n in [*cycle, nxt])
+                errors.append(RowError(nxt, label, f"the links close a cycle: {names}"))
+                state[nxt] = 2
+            elif not state.get(nxt):
+                state[nxt] = 1
+                stack.append((nxt, iter(graph[nxt])))
+
+
+# ---------------------------------------------------------------------------- import
+def tasks_import(
+    *,
+    actor: User,
+    project: Project,
+    data: bytes,
+    filename: str,
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Add the file's tasks (with their tree, links and assignments) to the project.
+
+    A dry run only checks. A real run refuses a file with any problem (Invalid naming the
+    rows) and otherwise writes everything in one transaction, then reschedules once: a
+    failure or a killed process at any point leaves the project as it was.
+    """
+    require_role(actor, project, Role.MANAGER)
+    table = read_table(data=data, filename=filename)
+    report = parse_table(project=project, table=table, mapping=mapping)
+    if dry_run:
+        return report
+    if report.errors:
+        raise report.as_invalid()
+    if not report.tasks:
+        raise Invalid.field("file", "the file has no task rows")
+    with transaction.atomic(), deferred_rescheduling():
+        # Lock the project so two imports into it do not interleave their positions.
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        require_role(actor, locked, Role.MANAGER)
+        _write(actor, locked, report, progress)
+    report.applied = True
+    return report
+
+
+def _write(actor: User, project: Project, report: ImportReport, progress: Progress | None) -> None:
+    total = len(report.tasks)
+    created: dict[int, Task] = {}
+    roots = Task.objects.filter(project=project, parent=None).count()
+    positions: dict[int | None, int] = defaultdict(int)
+    positions[None] = roots
+    done = 0
+    by_depth: dict[int, list[ParsedTask]] = defaultdict(list)
+    depth: dict[int, int] = {}
+    for parsed in report.tasks:
+        depth[parsed.row] = depth[parsed.parent_row] + 1 if parsed.parent_row else 0
+        by_depth[depth[parsed.row]].append(parsed)
+    for level in sorted(by_depth):
+        batch: list[Task] = []
+        for parsed in by_depth[level]:
+            parent = created[parsed.parent_row] if parsed.parent_row else None
+            key = parent.pk if parent else None
+            positions[key] += 1
+            batch.append(Task(
+                project=project, parent=parent, order=positions[key], name=parsed.name,
+                description=parsed.notes, milestone=parsed.milestone,
+                duration_hours=parsed.duration_hours, status=parsed.status,
+                percent_complete=parsed.percent_complete, constraint_type=parsed.constraint_type,
+                constraint_date=parsed.constraint_date, deadline=parsed.deadline,
+                priority=parsed.priority,
+                completed_at=timezone.now() if parsed.status == TaskStatus.DONE else None,
+            ))  # fmt: skip
+        for start in range(0, len(batch), WRITE_CHUNK):
+            chunk = batch[start : start + WRITE_CHUNK]
+            Task.objects.bulk_create(chunk)
+            done += len(chunk)
+            if progress:
+                progress("writing tasks", done, total)
+        for parsed, task in zip(by_depth[level], batch, strict=True):
+            created[parsed.row] = task
+    wbs_renumber(project)
+    row_of_ref = {t.ref: t.row for t in report.tasks}
+    links = [
+        Dependency(project=project, predecessor=created[row_of_ref[ref]],
+                   successor=created[parsed.row], type=kind, lag_hours=lag)
+        for parsed in report.tasks for ref, kind, lag in parsed.links
+    ]  # fmt: skip
+    Dependency.objects.bulk_create(links, batch_size=WRITE_CHUNK)
+    assignments = [
+        Assignment(project=project, task=created[parsed.row], resource=resource, units=units)
+        for parsed in report.tasks for resource, units in parsed.resources
+    ]  # fmt: skip
+    Assignment.objects.bulk_create(assignments, batch_size=WRITE_CHUNK)
+    if progress:
+        progress("links and assignments", total, total)
+    # One audit event per created task (as task_create leaves), plus one for the import.
+    events = [
+        AuditEvent(actor=actor, project=project, action="task.create", object_type="task",
+                   object_id=str(task.pk), object_repr=task.name[:300],
+                   changes={"name": [None, task.name], "source": [None, "import"]})
+        for task in created.values()
+    ]  # fmt: skip
+    AuditEvent.objects.bulk_create(events, batch_size=WRITE_CHUNK)
+    AuditEvent.objects.create(
+        actor=actor, project=project, action="tasks.import", object_type="project",
+        object_id=str(project.pk), object_repr=str(project)[:300],
+        changes={"tasks": [None, total], "links": [None, len(links)],
+                 "assignments": [None, len(assignments)]},
+    )  # fmt: skip
+    # Leaving deferred_rescheduling() reschedules the project once (a cycle rolls back).
+    from itpm.planning.scheduling import project_reschedule
+
+    project_reschedule(project)
+
+
+# ---------------------------------------------------------------------------- export
+def export_rows(*, project: Project) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the project's tasks in WBS order (cells not yet neutralized)."""
+    tasks = list(Task.objects.filter(project=project).order_by("wbs_sort"))
+    ids = {task.pk: number for number, task in enumerate(tasks, start=1)}
+    links: dict[int, list[str]] = defaultdict(list)
+    for dep in Dependency.objects.filter(project=project).order_by("id"):
+        kind = dep.type
+        links[dep.successor_id].append(
+            f"{ids[dep.predecessor_id]}{kind}{format_lag(dep.lag_hours)}"
+        )
+    resources: dict[int, list[str]] = defaultdict(list)
+    for a in Assignment.objects.filter(project=project).select_related("resource"):
+        units = "" if a.units == 1 else f"[{(a.units * 100).normalize():f}%]"
+        resources[a.task_id].append(f"{a.resource.name}{units}")
+    zone = zoneinfo.ZoneInfo(project.time_zone or "UTC")
+
+    def when(value: dt.datetime | None) -> str:
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    headers = [COLUMNS[key][0] for key in FIELD_KEYS]
+    rows = [
+        [
+            ids[task.pk], task.wbs_code, task.wbs_code.count(".") + 1, task.name,
+            format_duration(task.duration_hours), when(task.planned_start),
+            when(task.planned_finish), "yes" if task.milestone else "no", task.constraint_type,
+            when(task.constraint_date), when(task.deadline), "; ".join(links[task.pk]),
+            "; ".join(resources[task.pk]), task.percent_complete, task.status, task.priority,
+            task.description,
+        ]
+        for task in tasks
+    ]  # fmt: skip
+    return headers, rows
+
+
+def tasks_export_csv(*, project: Project) -> bytes:
+    headers, rows = export_rows(project=project)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([neutralize(v) for v in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def tasks_export_xlsx(*, project: Project) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    headers, rows = export_rows(project=project)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(project.key)
+    sheet.append(headers)
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=neutralize(value))
+            if isinstance(value, str):
+                # Written as a string cell, never as a formula, whatever it starts with.
+                cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,198 @@
+"""The project JSON archive: itpm → JSON → itpm, field by field, and what an import refuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
+
+from itpm.accounts.models import User
+from itpm.control import services as control
+from itpm.core.errors import Forbidden, Invalid
+from itpm.interop import archive
+from itpm.planning.models import Assignment, CalendarException, Label, Resource, Task, WorkCalendar
+from itpm.planning.resource_services import baseline_create
+from itpm.portfolio.models import Project
+
+V1 = "/api/v1"
+
+
+@pytest.fixture
+def rich(project: Project, tasks: dict[str, Task], people: dict[str, User]) -> Project:
+    """APL with a calendar and exception, labels, an assignment, a baseline, a risk, an issue,
+    a decision and a document with a file."""
+    owner = people["owner"]
+    calendar = WorkCalendar.objects.create(name="APL hours", project=project, working_days=[0, 1, 2, 3],
+                                           working_hours=[["08:00", "12:00"], ["13:00", "17:00"]])  # fmt: skip
+    CalendarException.objects.create(calendar=calendar, date=dt.date(2027, 1, 6), name="Epiphany")
+    Project.objects.filter(pk=project.pk).update(calendar=calendar)
+    label = Label.objects.create(project=project, name="infra", color="#ff0000")
+    tasks["code"].labels.add(label)
+    tasks["code"].assignees.add(people["member"])
+    resource = Resource.objects.create(
+        name="Rack team", capacity=Decimal("2.50"), cost_rate=Decimal("80.00")
+    )
+    Assignment.objects.create(
+        project=project, task=tasks["code"], resource=resource, units=Decimal("0.75")
+    )
+    baseline_create(actor=owner, project=project, name="Plan v1", active=True)
+    risk = control.risk_create(actor=owner, project=project, title="Vendor late", category="vendor",
+                               chance="0.2", delay_hours=8, delay_tasks=[tasks["code"]])  # fmt: skip
+    control.issue_create(actor=owner, project=project, title="Racks missing")
+    control.decision_create(actor=owner, project=project, date=dt.date(2027, 1, 5),
+                            decision="Buy racks", made_by="Board")  # fmt: skip
+    try:
+        from itpm.documents.services import document_upload
+    except ImportError:  # pragma: no cover - the documents app is optional here
+        pass
+    else:
+        document_upload(actor=owner, project=project, task=tasks["design"], subject="Spec",
+                        upload=SimpleUploadedFile("spec.txt", b"the spec\n", content_type="text/plain"))  # fmt: skip
+    del risk
+    return Project.objects.get(pk=project.pk)
+
+
+def _normal(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Rows with every id replaced by its position in its table, so two copies compare."""
+    rows = data["rows"]
+    position = {
+        label: {row["id"]: index for index, row in enumerate(items)}
+        for label, items in rows.items()
+    }
+    from django.apps import apps
+
+    result = {}
+    for label, items in rows.items():
+        model = apps.get_model(label)
+        owned = {f.name: f.related_model._meta.label for f in model._meta.concrete_fields
+                 if isinstance(f, models.ForeignKey)}  # fmt: skip
+        m2m = {f.name: f.related_model._meta.label for f in model._meta.many_to_many}
+        unique = {f.name for f in model._meta.concrete_fields if f.unique and not f.is_relation}
+        out = []
+        for row in items:
+            clean = {}
+            for name, value in row.items():
+                if name == "id" or name in unique:
+                    continue
+                target = owned.get(name) or m2m.get(name)
+                if target in position:
+                    value = ([position[target].get(v) for v in value] if name in m2m
+                             else position[target].get(value))  # fmt: skip
+                elif target is not None:
+                    value = ("ref", data["references"].get(target, {}).get(str(value)) if name not in m2m
+                             else sorted(json.dumps(data["references"][target][str(v)], sort_keys=True) for v in value))  # fmt: skip
+                elif isinstance(value, str) and value.startswith(
+                    ("projects/", "documents/", "helpdesk/")
+                ):
+                    value = "file"
+                clean[name] = value
+            out.append(clean)
+        result[label] = out
+    return result
+
+
+def test_round_trip_keeps_every_field(rich: Project, people: dict[str, User]) -> None:
+    first = archive.project_export(actor=people["owner"], project=rich)
+    copy = archive.project_import(
+        actor=people["owner"], data=json.dumps(first).encode(), key="APL2"
+    )
+    assert copy.key == "APL2" and copy.pk != rich.pk
+    second = archive.project_export(actor=people["owner"], project=copy)
+    a, b = _normal(first), _normal(second)
+    # The copy's trail has one more event: the import itself.
+    assert b["core.AuditEvent"][-1]["action"] == "project.import"
+    b["core.AuditEvent"] = b["core.AuditEvent"][:-1]
+    a["portfolio.Project"][0].pop("name"), b["portfolio.Project"][0].pop("name")
+    assert set(a) == set(b)
+    for label in a:
+        assert len(a[label]) == len(b[label]), label
+        for left, right in zip(a[label], b[label], strict=True):
+            assert left == right, label
+    assert sum(len(v) for v in first["rows"].values()) > 30
+    # Files travel with their bytes, names and types.
+    for entry in first["files"].values():
+        assert entry["base64"] and entry["content_type"] == "text/plain"
+    if first["files"]:
+        from itpm.documents.models import DocumentVersion
+
+        version = DocumentVersion.objects.get(document__project=copy)
+        assert version.file.read() == b"the spec\n"
+
+
+def test_round_trip_sample_fields(rich: Project, people: dict[str, User]) -> None:
+    data = archive.project_export_json(actor=people["owner"], project=rich)
+    copy = archive.project_import(actor=people["admin"], data=data, key="CPY", name="Copy")
+    code = Task.objects.get(project=copy, name="Code")
+    assert code.wbs_code == "1.2" and code.parent.name == "Build" and code.duration_hours == 40
+    assert list(code.labels.values_list("name", flat=True)) == ["infra"]
+    assert list(code.assignees.values_list("username", flat=True)) == ["mia"]
+    assert code.assignments.get().resource == Resource.objects.get(
+        name="Rack team"
+    )  # matched, not copied
+    assert copy.calendar.project == copy and copy.calendar.exceptions.get().name == "Epiphany"
+    assert copy.name == "Copy" and copy.memberships.get(user=people["admin"]).role == "owner"
+    assert copy.baselines.get().tasks.count() == 4
+
+
+def test_unknown_people_become_inactive_named_accounts(
+    rich: Project, people: dict[str, User]
+) -> None:
+    data = archive.project_export(actor=people["owner"], project=rich)
+    for ref in data["references"]["accounts.User"].values():
+        if ref["username"] == "mia":
+            ref.update(username="ghost", email="ghost@elsewhere.example", first_name="Gus")
+    copy = archive.project_import(actor=people["owner"], data=json.dumps(data).encode())
+    ghost = User.objects.get(username="ghost")
+    assert not ghost.is_active and not ghost.has_usable_password() and not ghost.is_staff
+    assert ghost.first_name == "Gus"
+    assert Task.objects.get(project=copy, name="Code").assignees.get() == ghost
+
+
+def test_newer_format_and_garbage_are_refused(rich: Project, people: dict[str, User]) -> None:
+    data = archive.project_export(actor=people["owner"], project=rich)
+    before = Project.objects.count()
+    data["format_version"] = archive.FORMAT_VERSION + 1
+    with pytest.raises(Invalid, match="upgrade"):
+        archive.project_import(actor=people["owner"], data=json.dumps(data).encode())
+    with pytest.raises(Invalid, match="JSON"):
+        archive.project_import(actor=people["owner"], data=b"{nope")
+    data["format_version"] = 1
+    data["rows"]["planning.Task"][0]["duration_hours"] = "many"
+    with pytest.raises(Invalid, match="damaged"):
+        archive.project_import(actor=people["owner"], data=json.dumps(data).encode())
+    assert Project.objects.count() == before
+
+
+def test_only_managers_export(rich: Project, people: dict[str, User]) -> None:
+    with pytest.raises(Forbidden):
+        archive.project_export(actor=people["member"], project=rich)
+
+
+def test_api_export_and_import(api: Any, rich: Project) -> None:
+    answer = api("manager").get(f"{V1}/projects/APL/archive/export")
+    assert answer.status_code == 200 and answer.json()["format"] == "itpm-project-archive"
+    assert api("member").get(f"{V1}/projects/APL/archive/export").status_code == 403
+    upload = SimpleUploadedFile("apl.json", answer.content, content_type="application/json")
+    created = api("outsider").post(f"{V1}/projects/import", {"file": upload, "key": "OSC"})
+    assert created.status_code == 201, created.content
+    assert created.json()["key"] == "OSC"
+    assert Project.objects.get(key="OSC").memberships.get(user__username="oscar").role == "owner"
+    upload = SimpleUploadedFile("apl.json", answer.content, content_type="application/json")
+    taken = api("outsider").post(f"{V1}/projects/import", {"file": upload, "key": "OSC"})
+    assert taken.status_code == 422
+
+
+def test_pages_download_and_import(client: Any, people: dict[str, User], rich: Project) -> None:
+    client.force_login(people["owner"])
+    download = client.get("/projects/APL/export/archive.json")
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    data = b"".join(download.streaming_content) if download.streaming else download.content
+    answer = client.post(
+        "/projects/import/", {"file": SimpleUploadedFile("a.json", data), "key": "PGI"}
+    )
+    assert answer.status_code == 302 and Project.objects.filter(key="PGI").exists()
