@@ -45,3 +45,23 @@ def test_the_housekeeping_job_requeues_and_expires(db, settings):
     settings.ITPM_JOB_LEASE_SECONDS = 60
     _claimed(minutes_ago=5)
     assert housekeeping_job.call() == {"requeued": 1, "keys_expired": 0}
+
+
+def test_a_forecast_whose_worker_died_mid_run_is_finished_by_the_rerun(db, tasks, people):
+    from itpm.control.models import ForecastRun, ForecastStatus
+    from itpm.control.services import forecast_run_request
+    from itpm.control.tasks import forecast_job
+
+    run = forecast_run_request(
+        actor=people["owner"], project=tasks["code"].project, iterations=100, seed=5,
+        background=True,
+    )  # fmt: skip
+    # The first delivery got as far as marking the run RUNNING, then its worker was killed.
+    ForecastRun.objects.filter(pk=run.pk).update(status=ForecastStatus.RUNNING, progress=40)
+    forecast_job.call(run.pk)
+    run.refresh_from_db()
+    assert run.status == ForecastStatus.DONE and run.results
+    finished = run.finished_at
+    forecast_job.call(run.pk)  # a third delivery changes nothing
+    run.refresh_from_db()
+    assert run.finished_at == finished
