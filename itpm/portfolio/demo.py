@@ -452,6 +452,9 @@ def load_demo(*, password: str, progress: bool = False) -> bool:
         from itpm.control.demo import load_control_demo
 
         load_control_demo(users)
+        from itpm.notifications.demo import load_notifications_demo
+
+        load_notifications_demo(users)
         from itpm.documents.demo import load_documents_demo
 
         load_documents_demo(users)
