@@ -18,6 +18,11 @@ urlpatterns = [
         "projects/<str:key>/changes/<int:cr_id>/action/", views.change_action, name="change_action"
     ),
     path("projects/<str:key>/decisions/", views.decisions, name="decisions"),
+    path(
+        "projects/<str:key>/decisions/<int:decision_id>/edit/",
+        views.decision_edit,
+        name="decision_edit",
+    ),
     path("projects/<str:key>/forecast/", views.forecast, name="forecast"),
     path(
         "projects/<str:key>/forecast/estimates/",
@@ -26,6 +31,11 @@ urlpatterns = [
     ),
     path("projects/<str:key>/forecast/<int:run_id>/", views.forecast_run, name="forecast_run"),
     path("projects/<str:key>/quality/", views.quality, name="quality"),
+    path(
+        "projects/<str:key>/quality/<int:deliverable_id>/edit/",
+        views.deliverable_edit,
+        name="deliverable_edit",
+    ),
     path(
         "projects/<str:key>/quality/<int:deliverable_id>/action/",
         views.deliverable_action,

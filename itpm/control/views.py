@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from itpm.accounts.models import User
+from itpm.accounts.models import Role, User
 from itpm.accounts.permissions import request_user
 from itpm.control import changes, charts, selectors, services
 from itpm.control.models import (
@@ -29,6 +29,7 @@ from itpm.control.models import (
     AcceptanceStatus,
     ChangeRequest,
     CheckResult,
+    Decision,
     Deliverable,
     ForecastRun,
     Issue,
@@ -43,9 +44,10 @@ from itpm.control.models import (
     TaskEstimate,
 )
 from itpm.control.risk_templates import suggestions
-from itpm.core.errors import ServiceError
+from itpm.core.errors import Invalid, ServiceError
 from itpm.planning.models import Task
 from itpm.portfolio.models import Project
+from itpm.web.guards import deny_if_forbidden, require_page_role
 from itpm.web.views import _context, _project
 
 
@@ -399,6 +401,53 @@ def decisions(request: HttpRequest, key: str) -> HttpResponse:
     ))  # fmt: skip
 
 
+def _htmx(request: HttpRequest) -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def _decision_values(decision: Decision) -> dict[str, Any]:
+    return {"date": decision.date.isoformat(), "decision": decision.decision,
+            "made_by": decision.made_by, "rationale": decision.rationale,
+            "links": " ".join(decision.links)}  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decision_edit(request: HttpRequest, key: str, decision_id: int) -> HttpResponse:
+    """GET: the decision as a form (a table row for htmx, or a page). POST: save it; htmx
+    gets the refreshed row back, a plain form post goes back to the log."""
+    project = _project(request, key)
+    decision = _get(Decision, project, decision_id)
+    require_page_role(request.user, project, Role.MEMBER)
+    values = _decision_values(decision)
+    error = ""
+    if request.method == "POST":
+        post = request.POST
+        values = {name: post.get(name, "") for name in values}
+        day = _date(values["date"])
+        try:
+            if day is None:
+                raise Invalid.field("date", "a date such as 2027-03-01")
+            decision = services.decision_update(
+                actor=request_user(request), decision=decision, version=_int(post.get("version")),
+                data={"date": day, "decision": values["decision"], "made_by": values["made_by"],
+                      "rationale": values["rationale"], "links": values["links"].split()},
+            )  # fmt: skip
+        except ServiceError as exc:
+            deny_if_forbidden(exc)
+            error = exc.detail
+        else:
+            if _htmx(request):
+                return render(request, "control/_decision_row.html",
+                              _context(request, project, "control", d=decision, saved=True))  # fmt: skip
+            messages.success(request, "Decision saved.")
+            return redirect("control:decisions", project.key)
+    template = "control/_decision_form.html" if _htmx(request) else "control/decision_edit.html"
+    status = 422 if error and not _htmx(request) else 200
+    return render(request, template, _context(request, project, "control", sub="decisions",
+                  d=decision, values=values, error=error), status=status)  # fmt: skip
+
+
 # ---------------------------------------------------------------------------- forecast
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -514,33 +563,116 @@ def services_may_accept(user: Any, project: Project) -> bool:
     )
 
 
+def _deliverable_values(deliverable: Deliverable) -> dict[str, Any]:
+    return {"name": deliverable.name, "description": deliverable.description,
+            "acceptance_criteria": "\n".join(deliverable.acceptance_criteria),
+            "owner": deliverable.owner.username if deliverable.owner else "",
+            "due_date": deliverable.due_date.isoformat() if deliverable.due_date else "",
+            "task": str(deliverable.task_id or ""), "status": deliverable.status}  # fmt: skip
+
+
+def _deliverable_partial(
+    request: HttpRequest,
+    project: Project,
+    deliverable_id: int,
+    flash: str = "",
+    error: bool = False,
+) -> HttpResponse:
+    found = selectors.deliverable_list(project).get(pk=deliverable_id)
+    return render(request, "control/_deliverable.html", _context(
+        request, project, "quality", d=found, results=CheckResult.choices,
+        severities=IssueSeverity.choices, today=timezone.localdate(), flash=flash,
+        flash_error=error, may_accept=services_may_accept(request.user, project),
+    ))  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deliverable_edit(request: HttpRequest, key: str, deliverable_id: int) -> HttpResponse:
+    """GET: the deliverable as a form (in place with htmx, or a page). POST: save it."""
+    project = _project(request, key)
+    deliverable = _get(Deliverable, project, deliverable_id)
+    require_page_role(request.user, project, Role.MEMBER)
+    values = _deliverable_values(deliverable)
+    error = ""
+    if request.method == "POST":
+        post = request.POST
+        values = {name: post.get(name, "") for name in values}
+        data: dict[str, Any] = {
+            "name": values["name"], "description": values["description"],
+            "acceptance_criteria": values["acceptance_criteria"],
+            "owner": _member(project, values["owner"]), "due_date": _date(values["due_date"]),
+            "task": Task.objects.filter(project=project, pk=_int(values["task"]) or 0).first(),
+        }  # fmt: skip
+        if deliverable.status in (AcceptanceStatus.PLANNED, AcceptanceStatus.IN_REVIEW):
+            data["status"] = values["status"] or deliverable.status
+        try:
+            services.deliverable_update(actor=request_user(request), deliverable=deliverable,
+                                        version=_int(post.get("version")), data=data)  # fmt: skip
+        except ServiceError as exc:
+            deny_if_forbidden(exc)
+            error = exc.detail
+        else:
+            if _htmx(request):
+                return _deliverable_partial(request, project, deliverable.pk, "Saved.")
+            messages.success(request, "Deliverable saved.")
+            return redirect(
+                reverse("control:quality", args=[project.key]) + f"#deliverable-{deliverable.pk}"
+            )
+    template = (
+        "control/_deliverable_form.html" if _htmx(request) else "control/deliverable_edit.html"
+    )
+    status = 422 if error and not _htmx(request) else 200
+    return render(request, template, _context(
+        request, project, "quality", d=deliverable, values=values, error=error,
+        members=_members(project), leaf_tasks=_leaf_tasks(project),
+    ), status=status)  # fmt: skip
+
+
 @login_required
 @require_POST
 def deliverable_action(request: HttpRequest, key: str, deliverable_id: int) -> HttpResponse:
+    """Record a quality check, raise a defect, or accept/reject. With htmx the deliverable's
+    card comes back with the outcome in it; a plain post goes back to the page."""
     project = _project(request, key)
     deliverable = _get(Deliverable, project, deliverable_id)
     actor = request_user(request)
     post = request.POST
     action = post.get("action")
     version = _int(post.get("version"))
+    call: Callable[[], Any] | None = None
+    done = ""
     if action == "check":
-        _attempt(request, lambda: services.quality_check_record(
+        call, done = lambda: services.quality_check_record(
             actor=actor, deliverable=deliverable, kind=post.get("kind") or "Review",
             result=post.get("result", ""), checked_on=_date(post.get("checked_on")) or timezone.localdate(),
             notes=post.get("notes", ""), evidence_url=post.get("evidence_url", ""),
-        ), "Check recorded.")  # fmt: skip
+        ), "Check recorded."  # fmt: skip
     elif action in ("accept", "reject"):
-        _attempt(request, lambda: services.deliverable_decide(
+        call, done = lambda: services.deliverable_decide(
             actor=actor, deliverable=deliverable, version=version, accept=action == "accept",
             comment=post.get("comment", ""),
-        ), "Accepted." if action == "accept" else "Rejected.")  # fmt: skip
+        ), "Accepted." if action == "accept" else "Rejected."  # fmt: skip
     elif action == "defect":
-        _attempt(request, lambda: services.defect_raise(
+        call, done = lambda: services.defect_raise(
             actor=actor, deliverable=deliverable, title=post.get("title", ""),
             as_task=post.get("as") == "task", severity=post.get("severity") or "medium",
-        ), "Defect recorded.")  # fmt: skip
+        ), "Defect recorded."  # fmt: skip
+    failure = "action: unknown" if call is None else ""
+    if call is not None:
+        try:
+            call()
+        except ServiceError as exc:
+            deny_if_forbidden(exc)
+            failure = exc.detail
+    if _htmx(request):
+        return _deliverable_partial(
+            request, project, deliverable.pk, failure or done, bool(failure)
+        )
+    if failure:
+        messages.error(request, failure)
     else:
-        messages.error(request, "action: unknown")
+        messages.success(request, done)
     return redirect(
         reverse("control:quality", args=[project.key]) + f"#deliverable-{deliverable.pk}"
     )

@@ -174,6 +174,10 @@ def routes(
         ("GET", "/projects/{key}/decisions/"): READ(**PAGE),
         ("POST", "/projects/{key}/decisions/"): WRITE(302, low=302, body=lambda c: {
             "date": "2027-01-05", "decision": "Go", "made_by": "Board"}, **PAGE),
+        ("GET", "/projects/{key}/decisions/{decision_id}/edit/"): WRITE(200, **PAGE),
+        ("POST", "/projects/{key}/decisions/{decision_id}/edit/"): WRITE(302, body=lambda c: {
+            "version": _get(c, "decision").version, "date": "2027-01-06", "decision": "Go on",
+            "made_by": "Board", "rationale": "", "links": ""}, **PAGE),
         ("GET", "/projects/{key}/forecast/"): READ(**PAGE),
         ("POST", "/projects/{key}/forecast/"): WRITE(302, low=302, body=lambda c: {
             "iterations": "100", "seed": "3"}, **PAGE),
@@ -181,8 +185,13 @@ def routes(
         ("GET", "/projects/{key}/forecast/{run_id}/"): READ(**PAGE),
         ("GET", "/projects/{key}/quality/"): READ(**PAGE),
         ("POST", "/projects/{key}/quality/"): WRITE(302, low=302, body=lambda c: {"name": "Paged"}, **PAGE),
-        ("POST", "/projects/{key}/quality/{deliverable_id}/action/"): WRITE(302, low=302, body=lambda c: {
+        ("POST", "/projects/{key}/quality/{deliverable_id}/action/"): WRITE(302, body=lambda c: {
             "action": "check", "result": "passed", "kind": "Review"}, **PAGE),
+        ("GET", "/projects/{key}/quality/{deliverable_id}/edit/"): WRITE(200, **PAGE),
+        ("POST", "/projects/{key}/quality/{deliverable_id}/edit/"): WRITE(302, body=lambda c: {
+            "version": _get(c, "deliverable").version, "name": "Renamed deliverable",
+            "description": "", "acceptance_criteria": "", "owner": "", "due_date": "", "task": "",
+            "status": "planned"}, **PAGE),
     }  # fmt: skip
 
 
