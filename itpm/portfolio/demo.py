@@ -452,6 +452,9 @@ def load_demo(*, password: str, progress: bool = False) -> bool:
         from itpm.control.demo import load_control_demo
 
         load_control_demo(users)
+        from itpm.webhooks.demo import load_webhooks_demo
+
+        load_webhooks_demo(users)
         from itpm.notifications.demo import load_notifications_demo
 
         load_notifications_demo(users)

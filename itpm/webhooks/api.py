@@ -232,7 +232,7 @@ def _subscription(request: HttpRequest, subscription_id: int, *, write: bool) ->
 @router.get("/webhooks/event-types", response={200: WebhookEventTypesOut})
 def webhook_event_types(request: HttpRequest) -> dict[str, Any]:
     """The event types a subscription can name; ``family.*`` and ``*`` match many."""
-    return {"event_types": events.EVENT_TYPES, "families": [f"{f}.*" for f in events.FAMILIES]}
+    return {"event_types": events.event_types(), "families": [f"{f}.*" for f in events.families()]}
 
 
 # ---------------------------------------------------------------------------- site-wide

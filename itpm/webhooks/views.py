@@ -7,6 +7,7 @@ is 404, what they see but may not change is 403; a refused change re-renders the
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -68,7 +69,7 @@ def _subscription(request: HttpRequest, subscription_id: int, *, write: bool) ->
 
 
 def _page_context(request: HttpRequest, project: Project | None, **extra: Any) -> dict[str, Any]:
-    base = {"event_types": events.EVENT_TYPES, "families": events.FAMILIES, **extra}
+    base = {"event_types": events.event_types(), "families": events.families(), **extra}
     if project is None:
         return {"project": None, **base}
     return _context(request, project, "settings", **base)
@@ -188,6 +189,14 @@ def _delivery(request: HttpRequest, delivery_id: int, *, write: bool) -> Deliver
     return _guard(lambda: selectors.delivery_get(user=user, delivery_id=delivery_id, write=write))
 
 
+def _indented(payload: str) -> str:
+    """The body for reading; the request carries it compact, exactly as signed."""
+    try:
+        return json.dumps(json.loads(payload), indent=2, ensure_ascii=False)
+    except ValueError:
+        return payload
+
+
 @login_required
 def delivery_detail(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = _delivery(request, delivery_id, write=False)
@@ -197,6 +206,7 @@ def delivery_detail(request: HttpRequest, delivery_id: int) -> HttpResponse:
         subscription.project,
         subscription=subscription,
         delivery=delivery,
+        body=_indented(delivery.payload),
         attempts=list(delivery.attempt_log.all()),
     )
     return render(request, "webhooks/delivery.html", context)
