@@ -893,6 +893,25 @@ def _hd_file(name: str = "note.txt", content: bytes = b"hello") -> Any:
     return SimpleUploadedFile(name, content, content_type="text/plain")
 
 
+def _hd_policy_form(c: Case, name: str = "Matrix gold") -> dict[str, Any]:
+    form: dict[str, Any] = {"name": name, "warning_percent": "80", "reopen_window_days": "5",
+                            "version": _helpdesk(c)["policy"].version}  # fmt: skip
+    for priority in ("P1", "P2", "P3", "P4"):
+        form.update({f"{priority}_first_response": "1", f"{priority}_resolution": "8"})
+    return form
+
+
+def _hd_queue_form(c: Case, key: str = "") -> dict[str, Any]:
+    queue = _helpdesk(c)["queue"]
+    form: dict[str, Any] = {"key": key, "name": "Matrix desk renamed", "team": str(queue.team_id),
+                            "time_zone": "UTC", "sla_policy": "", "calendar": "",
+                            "categories": "Access", "version": queue.version}  # fmt: skip
+    for impact in ("high", "medium", "low"):
+        for urgency in ("high", "medium", "low"):
+            form[f"matrix_{impact}_{urgency}"] = "P2"
+    return form
+
+
 def _import_file(c: Case) -> dict[str, Any]:
     csv = b"tag,name,asset_type,owner_team\nMX-100,Imported switch,switch,Matrix desk\n"
     return {"file": _hd_file("assets.csv", csv), "dry_run": "false", "apply": "on"}
@@ -1015,6 +1034,21 @@ HELPDESK_ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/helpdesk/queues/{queue_key}/"): ANY_AUTHENTICATED(302, **PAGE),
     ("POST", "/helpdesk/filters/"): ANY_AUTHENTICATED(
         302, body=lambda c: {"name": "Open", "query": "open=1"}, **PAGE
+    ),
+    ("GET", "/helpdesk/settings/"): AGENT(200, **PAGE),
+    ("GET", "/helpdesk/settings/queues/new/"): ADMIN_ONLY(200, **PAGE),
+    ("POST", "/helpdesk/settings/queues/new/"): ADMIN_ONLY(
+        302, body=lambda c: _hd_queue_form(c, key="MXNEW"), **PAGE
+    ),
+    ("GET", "/helpdesk/settings/queues/{queue_key}/"): AGENT(200, **PAGE),
+    ("POST", "/helpdesk/settings/queues/{queue_key}/"): AGENT(302, body=_hd_queue_form, **PAGE),
+    ("GET", "/helpdesk/settings/sla-policies/new/"): ADMIN_ONLY(200, **PAGE),
+    ("POST", "/helpdesk/settings/sla-policies/new/"): ADMIN_ONLY(
+        302, body=lambda c: _hd_policy_form(c, "Matrix new policy"), **PAGE
+    ),
+    ("GET", "/helpdesk/settings/sla-policies/{policy_id}/"): ADMIN_ONLY(200, **PAGE),
+    ("POST", "/helpdesk/settings/sla-policies/{policy_id}/"): ADMIN_ONLY(
+        302, body=_hd_policy_form, **PAGE
     ),
     ("GET", "/helpdesk/reports/"): ANY_AUTHENTICATED(**PAGE),
     ("GET", "/helpdesk/attachments/{attachment_id}/"): AGENT(200, low_outcome="hidden", **PAGE),

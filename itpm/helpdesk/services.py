@@ -390,7 +390,33 @@ def ticket_create(
             },
         )  # fmt: skip
         _notify_agents(ticket, f"New ticket {ticket.ref}: {ticket.title}", exclude=actor)
+        _copy_hypercare_team(ticket, actor, now)
     return ticket
+
+
+def _copy_hypercare_team(ticket: Ticket, actor: User, now: dt.datetime) -> list[User]:
+    """During the hypercare window after a project's handoff, the project team watches (and
+    is told about) tickets on the services it delivered; afterwards operations is alone.
+
+    Runs inside the caller's transaction. Returns the people newly added as watchers.
+    """
+    if ticket.service_id is None:
+        return []
+    from itpm.portfolio.closing import hypercare_watchers
+
+    already = set(ticket.watchers.values_list("pk", flat=True))
+    people = [
+        person
+        for person in hypercare_watchers(ticket.service, today=timezone.localdate(now))
+        if person.pk not in already and person.pk != ticket.requester_id and person.is_active
+    ]
+    if not people:
+        return []
+    ticket.watchers.add(*people)
+    audit(actor=actor, action="ticket.hypercare_watchers", obj=ticket, project=ticket.project,
+          changes={"watchers": [None, sorted(p.username for p in people)]})  # fmt: skip
+    _notify(people, f"Hypercare: {ticket.ref} on {ticket.service}: {ticket.title}", ticket)
+    return people
 
 
 def _pause_open(ticket: Ticket, now: dt.datetime) -> None:
@@ -499,6 +525,8 @@ def ticket_update(
                 save_versioned(ticket, list(dict.fromkeys(changed)))
             audit(actor=actor, action="ticket.update", obj=ticket, project=ticket.project,
                   changes=changes)  # fmt: skip
+            if "service" in changes:
+                _copy_hypercare_team(ticket, actor, now)
             if "assignee" in changes and ticket.assignee and ticket.assignee != actor:
                 _notify([ticket.assignee], f"{ticket.ref} was assigned to you: {ticket.title}",
                         ticket)  # fmt: skip

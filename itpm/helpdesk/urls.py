@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from itpm.helpdesk import portal_views, report_views, views
+from itpm.helpdesk import portal_views, report_views, settings_views, views
 
 app_name = "helpdesk"
 
@@ -18,6 +18,19 @@ urlpatterns = [
         "helpdesk/tickets/<int:ticket_id>/escalate/", views.ticket_escalate, name="ticket_escalate"
     ),
     path("helpdesk/queues/<str:queue_key>/", views.queue_detail, name="queue"),
+    path("helpdesk/settings/", settings_views.settings_index, name="settings"),
+    path("helpdesk/settings/queues/new/", settings_views.queue_edit, name="queue_new"),
+    path(
+        "helpdesk/settings/queues/<str:queue_key>/",
+        settings_views.queue_edit,
+        name="queue_settings",
+    ),
+    path("helpdesk/settings/sla-policies/new/", settings_views.policy_edit, name="policy_new"),
+    path(
+        "helpdesk/settings/sla-policies/<int:policy_id>/",
+        settings_views.policy_edit,
+        name="policy_edit",
+    ),
     path("helpdesk/filters/", views.filter_save, name="filter_save"),
     path("helpdesk/reports/", report_views.reports, name="reports"),
     path("helpdesk/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
