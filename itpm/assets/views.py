@@ -216,7 +216,8 @@ def service_create(request: HttpRequest) -> HttpResponse:
     _choices(form)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        team = Team.objects.get(pk=data.pop("owner_team"))
+        # Teams belong to no project: everyone may see them (GET /api/v1/teams).
+        team = Team.objects.get(pk=data.pop("owner_team"))  # nosemgrep: itpm-unscoped-get-by-id
         queue_id = data.pop("support_queue")
         links = [line.strip() for line in data.pop("runbook_links").splitlines() if line.strip()]
         try:

@@ -380,7 +380,7 @@ def _update_rows(updates: list[tuple[Any, ...]]) -> None:
     # These fields have no db_column: the column is the field's name.
     fields = [*SCHEDULE_FIELDS, "duration_hours"]
     columns = ", ".join(f"{quote(name)} = %s" for name in fields)
-    sql = f"UPDATE {quote(Task._meta.db_table)} SET {columns} WHERE {quote('id')} = %s"  # noqa: S608 - names from the model, values are parameters
+    sql = f"UPDATE {quote(Task._meta.db_table)} SET {columns} WHERE {quote('id')} = %s"  # noqa: S608 - names from the model, values are parameters  # nosemgrep: itpm-raw-sql-formatted
     adapt = connection.ops.adapt_datetimefield_value
     params = [(*(adapt(v) for v in row[:6]), *row[6:]) for row in updates]
     with transaction.atomic(), connection.cursor() as cursor:

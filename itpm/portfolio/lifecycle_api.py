@@ -700,7 +700,8 @@ def project_accept(request: HttpRequest, key: str, payload: ProjectAcceptIn) -> 
         accepted=payload.decision == "accept",
         comment=payload.comment,
     )
-    return closure_out(Project.objects.get(pk=project.pk))
+    project.refresh_from_db()
+    return closure_out(project)
 
 
 class AcceptorsIn(StrictSchema):
@@ -723,7 +724,8 @@ def closure_acceptors(request: HttpRequest, key: str, payload: AcceptorsIn) -> d
         actor=request_user(request), project=project, version=payload.version,
         users=users_by_username(list(dict.fromkeys(payload.acceptors)), field="acceptors"),
     )  # fmt: skip
-    return closure_out(Project.objects.get(pk=project.pk))
+    project.refresh_from_db()
+    return closure_out(project)
 
 
 def _project_or_acceptor(request: HttpRequest, key: str) -> Project:
