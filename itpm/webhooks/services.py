@@ -216,7 +216,9 @@ def audit_listener(event: AuditEvent) -> None:
     if not Subscription.objects.filter(active=True).exists():
         return
     event_id = event.pk
-    transaction.on_commit(lambda: event_publish(event_id=event_id))
+    # Robust: the change is committed by then, so a failure here is logged and never becomes
+    # the writer's error (deliveries recorded but not queued are sent by the sweep).
+    transaction.on_commit(lambda: event_publish(event_id=event_id), robust=True)
 
 
 def _payload(event: AuditEvent, event_type: str) -> str:
@@ -277,7 +279,7 @@ def _enqueue_on_commit(delivery_id: int, run_after: dt.datetime | None = None) -
             deliver_job.using(run_after=run_after).enqueue(delivery_id)
         # A backend without deferred jobs (tests' immediate one): the sweep sends it when due.
 
-    transaction.on_commit(enqueue)
+    transaction.on_commit(enqueue, robust=True)
 
 
 # ---------------------------------------------------------------------------- delivering

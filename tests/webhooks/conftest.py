@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,7 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     # path -> (status, headers, body); unknown paths answer 200 "ok".
     answers: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)  # path -> seconds before answering
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -40,6 +42,7 @@ def receiver(settings: Any) -> Iterator[Receiver]:
             state.requests.append(
                 Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )
+            time.sleep(state.delays.get(self.path, 0))
             status, headers, content = state.answers.get(self.path, (200, {}, b"ok"))
             self.send_response(status)
             for name, value in headers.items():
