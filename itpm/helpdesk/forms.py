@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 
 from itpm.helpdesk.models import Level, Priority, TicketStatus, TicketType
@@ -60,7 +62,11 @@ class PortalReplyForm(forms.Form):
 
 
 # ------------------------------------------------------------------ manager pages
-HOURS = {"min_value": 0.01, "max_value": 8760, "max_digits": 8, "decimal_places": 2}
+
+
+def _hours(label: str) -> forms.DecimalField:
+    return forms.DecimalField(label=label, min_value=Decimal("0.01"), max_value=Decimal(8760),
+                              max_digits=8, decimal_places=2)  # fmt: skip
 
 
 class SlaPolicyForm(forms.Form):
@@ -81,12 +87,8 @@ class SlaPolicyForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         for priority in Priority.values:
-            self.fields[f"{priority}_first_response"] = forms.DecimalField(
-                label=f"{priority} first response (h)", **HOURS
-            )
-            self.fields[f"{priority}_resolution"] = forms.DecimalField(
-                label=f"{priority} resolution (h)", **HOURS
-            )
+            self.fields[f"{priority}_first_response"] = _hours(f"{priority} first response (h)")
+            self.fields[f"{priority}_resolution"] = _hours(f"{priority} resolution (h)")
 
     def targets(self) -> dict[str, dict[str, int]]:
         """Business hours as whole business minutes (the unit of the SLA clock)."""
