@@ -21,3 +21,11 @@ def daily_digest_job(now: str | None = None) -> int:
     from itpm.notifications.services import notification_digest_send
 
     return notification_digest_send(now=dt.datetime.fromisoformat(now) if now else None)
+
+
+@task()
+def pending_emails_job() -> int:
+    """Send the mail that failed or whose job was lost (the periodic clock queues it)."""
+    from itpm.notifications.services import notification_emails_retry
+
+    return notification_emails_retry()

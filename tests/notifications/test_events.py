@@ -119,3 +119,34 @@ def test_a_gate_decision_is_a_gate_decision_notice(project: Any, people: Any) ->
     gates.gate_decide(actor=people["owner"], gate=gate, version=gate.version, decision="hold",
                       comment="Wait for the budget")  # fmt: skip
     assert len(_inbox(people["viewer"], "gate_decision")) == 1
+
+
+def test_a_submitted_purchase_request_asks_procurement_and_above_the_threshold_the_manager(
+    project: Any, people: Any, settings: Any
+) -> None:
+    from itpm.accounts.models import Team, TeamKind
+    from itpm.tracking import procurement, services
+    from itpm.tracking.models import PurchaseRequest
+
+    buyers = Team.objects.create(name="Buyers", kind=TeamKind.PROCUREMENT)
+    buyers.members.add(people["outsider"])
+    line = services.budget_line_create(actor=people["owner"], project=project,
+                                       category="hardware", name="Racks")  # fmt: skip
+    settings.ITPM_PROCUREMENT_MANAGER_THRESHOLD = 10000
+
+    def request(price: str) -> Any:
+        return procurement.purchase_request_create(
+            actor=people["member"], project=project, title=f"Servers {price}", vendor="V",
+            line=line, justification="j", submit=True,
+            items=[{"description": "Server", "quantity": "1", "unit_price": price}],
+        )  # fmt: skip
+
+    request("500.00")
+    assert len(_inbox(people["outsider"], "approval")) == 1  # procurement, project or not
+    assert _inbox(people["manager"]) == []  # below the threshold
+    request("20000.00")
+    assert len(_inbox(people["outsider"], "approval")) == 2
+    second = PurchaseRequest.objects.get(title="Servers 20000.00")
+    assert _inbox(people["manager"], "approval") == [
+        f"Your approval is requested: APL purchase request {second.number} Servers 20000.00"
+    ]

@@ -7,10 +7,13 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
+from django.utils import timezone
 
 from itpm.notifications.models import EmailMode, Notification
 from itpm.notifications.services import (
     notification_digest_send,
+    notification_emails_retry,
     notification_emails_send,
     notification_send,
     notification_settings_update,
@@ -143,3 +146,29 @@ def test_inactive_people_and_people_without_address_get_no_mail(people: Any, job
         notification_send(recipients=[people["viewer"], people["member"]], kind="mention", text="x")
     assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["mia"]
     assert mail.outbox == []
+
+
+class _FlakyBackend(locmem.EmailBackend):
+    """Refuses every mail while ``down`` is set, like an SMTP server that is away."""
+
+    down = True
+
+    def send_messages(self, messages: Any) -> int:
+        if _FlakyBackend.down:
+            raise ConnectionRefusedError("smtp down")
+        return int(super().send_messages(messages))
+
+
+def test_mail_that_failed_is_sent_by_the_retry_job_once(people: Any, settings: Any) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}._FlakyBackend"
+    _FlakyBackend.down = True
+    notices = notification_send(recipients=[people["member"], people["viewer"]],
+                                kind="approval", text="Approve")  # fmt: skip
+    assert notification_emails_send(ids=[n.pk for n in notices]) == 0  # no exception escapes
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 2
+    later = timezone.now() + dt.timedelta(minutes=10)
+    _FlakyBackend.down = False
+    assert notification_emails_retry(now=timezone.now()) == 0  # too recent: its job may run
+    assert notification_emails_retry(now=later) == 2
+    assert notification_emails_retry(now=later) == 0
+    assert sorted(m.to[0] for m in mail.outbox) == ["mia@example.com", "vic@example.com"]

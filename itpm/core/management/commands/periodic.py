@@ -22,6 +22,8 @@ SCHEDULE = [
     ("itpm.webhooks.tasks.webhook_sweep_job", 60),
     # Hourly; each person's digest goes out once a day after ITPM_DIGEST_HOUR (their zone).
     ("itpm.notifications.tasks.daily_digest_job", 3600),
+    # Notification mail that a failed or lost job did not send.
+    ("itpm.notifications.tasks.pending_emails_job", 600),
     # Requeues jobs whose worker died, forgets idempotency keys older than 24 hours.
     ("itpm.core.tasks.housekeeping_job", 300),
 ]
