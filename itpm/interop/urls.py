@@ -10,8 +10,6 @@ urlpatterns = [
     path("projects/import/", views.archive_import, name="archive_import"),
     path("projects/import/mspdi/", mspdi_views.mspdi_import_page, name="mspdi_import"),
     path("projects/<str:key>/export/mspdi.xml", mspdi_views.mspdi_export_file, name="mspdi_export"),
-    path("projects/import/mspdi/", mspdi_views.mspdi_import_page, name="mspdi_import"),
-    path("projects/<str:key>/export/mspdi.xml", mspdi_views.mspdi_export_file, name="mspdi_export"),
     path("projects/<str:key>/import-export/", views.import_wizard, name="wizard"),
     path("projects/<str:key>/import-export/check/", views.import_check, name="check"),
     path(

@@ -68,5 +68,4 @@ def routes(
         ("GET", "/projects/{key}/export/archive.json"): MANAGE(200, **PAGE),
         ("GET", "/projects/import/"): Expect("authenticated", 200, **PAGE),
         ("POST", "/projects/import/"): Expect("authenticated", 302, body=_archive_upload, **PAGE),
-        **mspdi_matrix.routes(V1, READ, Expect, PAGE),
     }  # fmt: skip
