@@ -13,6 +13,7 @@ from itpm.documents.api import router as documents_router
 from itpm.helpdesk.api import portal_router
 from itpm.helpdesk.api import router as helpdesk_router
 from itpm.interop.api import router as interop_router
+from itpm.interop.mspdi_api import router as mspdi_router
 from itpm.notifications.api import router as notifications_router
 from itpm.planning.api import router as planning_router
 from itpm.planning.cycle_api import router as cycle_router
@@ -38,6 +39,8 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/", accounts_router)
+# Before the portfolio router: POST /projects/import/mspdi is no project key.
+api.add_router("/", mspdi_router)
 # Before the portfolio router: POST /projects/import must not be read as /projects/{key}.
 api.add_router("/", interop_router)
 api.add_router("/", portfolio_router)
