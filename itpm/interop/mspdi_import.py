@@ -886,8 +886,13 @@ def mspdi_import(
             counts = _write_plan(project, plan, actor, progress, done, total)
             project.start_date = _axis_start(plan) or project.start_date
             project.time_zone = "UTC"
+            # The project row changes (start, zone, calendar): its version moves on, so an
+            # edit made against the old plan is refused as stale.
             Project.objects.filter(pk=project.pk).update(
-                start_date=project.start_date, time_zone="UTC", calendar=project.calendar
+                start_date=project.start_date,
+                time_zone="UTC",
+                calendar=project.calendar,
+                version=models.F("version") + 1,
             )
         project.refresh_from_db()
         audit(

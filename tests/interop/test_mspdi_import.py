@@ -327,6 +327,7 @@ def test_a_manager_replaces_the_plan_of_an_existing_project(
     assert Task.objects.filter(project=project).count() == len(tasks)
     replaced = mspdi_import(data=RICH, actor=people["manager"], project_key="apl")
     assert replaced.pk == project.pk and replaced.name == project.name
+    assert replaced.version > project.version  # an edit against the old plan is stale
     assert sorted(_tasks(replaced)) == ["Done", "Install", "Order", "Plan", "Survey"]
     assert Dependency.objects.filter(project=project).count() == 5
     assert AuditEvent.objects.get(action="project.import_mspdi").changes["replaced"] == [None, True]
