@@ -14,6 +14,7 @@ from itpm.accounts.permissions import get_visible_project, request_user
 from itpm.core.api import ErrorOut, Page, StrictSchema, expected_version, paginate, with_etag
 from itpm.core.errors import Invalid, NotFound
 from itpm.documents import selectors, services
+from itpm.documents.field_templates import suggested_fields
 from itpm.documents.models import CustomField, Document, DocumentVersion, FieldType
 
 router = Router(tags=["documents"])
@@ -298,6 +299,46 @@ def custom_field_create(
         actor=request_user(request), project=project, **payload.model_dump()
     )
     return 201, field
+
+
+class SuggestedFieldOut(Schema):
+    key: str = Field(examples=["vendor_ticket"])
+    name: str = Field(examples=["Vendor ticket"])
+    field_type: FieldType = Field(examples=["text"])
+    choices: list[str] = Field([], examples=[[]])
+    present: bool = Field(description="the project has a field with this key already")
+
+
+class SuggestedFieldsIn(StrictSchema):
+    keys: list[str] | None = Field(
+        None, description="the suggestions to add; none: all", examples=[["vendor_ticket"]]
+    )
+
+
+@router.get(
+    "/projects/{key}/custom-fields/suggestions",
+    response={200: list[SuggestedFieldOut], 404: ErrorOut},
+)
+def custom_field_suggestions(request: HttpRequest, key: str) -> list[dict[str, Any]]:
+    """The fields the project's category suggests (`present`: already defined)."""
+    project = get_visible_project(request.user, key)
+    have = set(selectors.custom_field_list(project=project).values_list("key", flat=True))
+    return [{**t, "present": t["key"] in have} for t in suggested_fields(project.category)]
+
+
+@router.post(
+    "/projects/{key}/custom-fields/suggestions",
+    response={201: list[CustomFieldOut], **WRITE_ERRORS},
+)
+def custom_field_add_suggested(
+    request: HttpRequest, key: str, payload: SuggestedFieldsIn
+) -> tuple[int, list[CustomField]]:
+    """Add the category's suggested fields (managers); ones already there are skipped."""
+    project = get_visible_project(request.user, key)
+    added = services.custom_fields_add_suggested(
+        actor=request_user(request), project=project, keys=payload.keys
+    )
+    return 201, added
 
 
 @router.patch(

@@ -346,3 +346,28 @@ def task_custom_values_set(
             audit(actor=actor, action="task.custom_fields", obj=task, project=project,
                   changes=changes)  # fmt: skip
     return row
+
+
+def custom_fields_add_suggested(
+    *, actor: User, project: Project, keys: list[str] | None = None
+) -> list[CustomField]:
+    """Add the fields the project's category suggests (all, or those named in ``keys``).
+
+    Keys the project already has are skipped; one transaction adds the rest.
+    """
+    from itpm.documents.field_templates import suggested_fields
+
+    require_role(actor, project, Role.MANAGER)
+    templates = suggested_fields(project.category)
+    known = {t["key"] for t in templates}
+    for key in keys or []:
+        if key not in known:
+            raise Invalid.field("keys", f"{key!r} is not a suggested field of this category")
+    wanted = [t for t in templates if keys is None or t["key"] in keys]
+    with transaction.atomic():
+        existing = set(CustomField.objects.filter(project=project).values_list("key", flat=True))
+        return [
+            custom_field_create(actor=actor, project=project, **template)
+            for template in wanted
+            if template["key"] not in existing
+        ]

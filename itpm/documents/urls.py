@@ -24,6 +24,7 @@ urlpatterns = [
         name="delete",
     ),
     path("projects/<str:key>/fields/", views.fields, name="fields"),
+    path("projects/<str:key>/fields/suggested/", views.fields_suggested, name="fields_suggested"),
     path("projects/<str:key>/fields/<int:field_id>/", views.field_action, name="field_action"),
     path("projects/<str:key>/tasks/<int:task_id>/documents/", views.task_page, name="task_page"),
     path("projects/<str:key>/tasks/<int:task_id>/fields/", views.task_fields, name="task_fields"),

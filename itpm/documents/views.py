@@ -24,6 +24,7 @@ from itpm.core.errors import NotFound, ServiceError
 from itpm.documents import selectors, services
 from itpm.documents.api import download_response
 from itpm.documents.custom_fields import display, values_by_task
+from itpm.documents.field_templates import suggested_fields
 from itpm.documents.models import CustomField, Document, FieldType
 from itpm.planning.models import Task
 from itpm.portfolio.models import Project
@@ -206,11 +207,26 @@ def fields(request: HttpRequest, key: str) -> HttpResponse:
         )  # fmt: skip
         return redirect("documents:fields", project.key)
     field_list = list(selectors.custom_field_list(project=project))
+    have = {f.key for f in field_list}
+    missing = [t for t in suggested_fields(project.category) if t["key"] not in have]
     context = _context(
         request, project, "fields", fields=field_list, rows=_field_rows(project, field_list),
-        field_types=FieldType.choices,
+        field_types=FieldType.choices, suggestions=missing,
     )  # fmt: skip
     return render(request, "documents/fields.html", context)
+
+
+@login_required
+@require_POST
+def fields_suggested(request: HttpRequest, key: str) -> HttpResponse:
+    """Add the fields the project's category suggests."""
+    project = _project(request, key)
+    added = _attempt(request, lambda: services.custom_fields_add_suggested(
+        actor=request_user(request), project=project) or [])  # fmt: skip
+    if isinstance(added, list):
+        names = ", ".join(f.name for f in added)
+        messages.success(request, f"Added: {names}." if names else "Nothing to add.")
+    return redirect("documents:fields", project.key)
 
 
 @login_required
@@ -296,8 +312,8 @@ def task_fields(request: HttpRequest, key: str, task_id: int) -> HttpResponse:
         context = _context(request, project, "documents", task=task, fields_error=error,
                            fields_saved=error is None,
                            **_task_fields_context(project, task, submitted))  # fmt: skip
-        return render(request, "documents/_task_fields.html", context,
-                      status=422 if error else 200)  # fmt: skip
+        # 200 even when refused: htmx swaps only 2xx answers, and the partial carries the error.
+        return render(request, "documents/_task_fields.html", context)
     if error:
         messages.error(request, error)
     else:

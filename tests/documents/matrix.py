@@ -74,6 +74,8 @@ def routes(
         ("GET", f"{D}/download"): READ(),
         ("GET", f"{P}/custom-fields"): READ(),
         ("POST", f"{P}/custom-fields"): MANAGE(201, body=lambda c: {"key": "vendor", "name": "Vendor"}),
+        ("GET", f"{P}/custom-fields/suggestions"): READ(),
+        ("POST", f"{P}/custom-fields/suggestions"): MANAGE(201, body=lambda c: {}),
         ("PATCH", f"{P}/custom-fields/{{field_id}}"): MANAGE(200, body=lambda c: {
             "version": _field(c).version, "name": "Location"}),
         ("DELETE", f"{P}/custom-fields/{{field_id}}"): MANAGE(204),
@@ -91,6 +93,7 @@ def routes(
         ("GET", "/projects/{key}/fields/"): READ(**PAGE),
         ("POST", "/projects/{key}/fields/"): MANAGE(302, low=302, body=lambda c: {
             "key": "paged", "name": "Paged", "field_type": "text"}, **PAGE),
+        ("POST", "/projects/{key}/fields/suggested/"): MANAGE(302, low=302, **PAGE),
         ("POST", "/projects/{key}/fields/{field_id}/"): MANAGE(302, low=302, body=lambda c: {
             "version": _field(c).version, "name": "Location", "action": "save", "position": "1"}, **PAGE),
         ("GET", "/projects/{key}/tasks/{task_id}/documents/"): READ(**PAGE),
@@ -105,6 +108,7 @@ def writes(V1: str) -> dict[tuple[str, str], Any]:  # noqa: N803
     return {
         ("PATCH", f"{P}/documents/{{document_id}}"): Document,
         ("POST", f"{P}/custom-fields"): CustomField,
+        ("POST", f"{P}/custom-fields/suggestions"): CustomField,
         ("PATCH", f"{P}/custom-fields/{{field_id}}"): CustomField,
         ("PATCH", f"{P}/tasks/{{task_id}}/custom-fields"): TaskCustomValues,
     }

@@ -1,0 +1,76 @@
+"""Documents and custom fields in a real browser: htmx upload on the Documents tab (the
+list is swapped in, nothing reloads), a hostile label stays text, and a task's fields save
+and refuse a bad value in place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from itpm.documents import services
+from itpm.documents.models import Document, TaskCustomValues
+from itpm.documents.samples import png_bytes
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page: Any, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto("/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_htmx_upload_lists_the_file_and_keeps_labels_as_text(
+    page: Any, people: dict[str, Any], tasks: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    page.set_default_timeout(30_000)
+    log_in(page, "mia")
+    page.goto("/projects/APL/documents/")
+    page.evaluate("window.__notReloaded = true")
+    page.set_input_files("#upload-form input[name=file]", files=[
+        {"name": "rack.png", "mimeType": "image/png", "buffer": png_bytes(8, 8)}])  # fmt: skip
+    page.select_option("#upload-form select[name=task]", str(tasks["code"].pk))
+    page.fill("#upload-form input[name=subject]", '<img src=x onerror="window.__xss=1">')
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#documents >> text=rack.png")
+    assert page.evaluate("window.__notReloaded") is True  # swapped in by htmx
+    assert page.evaluate("window.__xss") is None
+    assert (
+        page.locator("#documents").inner_text().count('<img src=x onerror="window.__xss=1">') == 1
+    )
+    document = Document.objects.get()
+    assert document.task_id == tasks["code"].pk and document.name == "rack.png"
+    # The download link answers the file as an attachment.
+    with page.expect_download() as download:
+        page.click("#documents a:text('rack.png')")
+    assert download.value.suggested_filename == "rack.png"
+
+
+def test_a_task_page_saves_fields_and_shows_a_refused_value(
+    page: Any, people: dict[str, Any], tasks: dict[str, Any]
+) -> None:
+    owner = people["owner"]
+    project = tasks["code"].project
+    services.custom_field_create(actor=owner, project=project, key="site", name="Site",
+                                 field_type="choice", choices=["Berlin", "Lisbon"])  # fmt: skip
+    services.custom_field_create(actor=owner, project=project, key="cost", name="Cost",
+                                 field_type="number")  # fmt: skip
+    page.set_default_timeout(30_000)
+    log_in(page, "mia")
+    page.goto(f"/projects/APL/tasks/{tasks['code'].pk}/documents/")
+    page.select_option("select[name=cf_site]", "Lisbon")
+    page.fill("input[name=cf_cost]", "12.50")
+    page.click("#task-fields button[type=submit]")
+    page.wait_for_selector("#task-fields >> text=Saved.")
+    assert TaskCustomValues.objects.get().values == {"site": "Lisbon", "cost": "12.5"}
+    page.fill("input[name=cf_cost]", "a lot")
+    page.click("#task-fields button[type=submit]")
+    page.wait_for_selector("#task-fields >> text=values.cost")
+    assert page.input_value("input[name=cf_cost]") == "a lot"
+    assert TaskCustomValues.objects.get().values["cost"] == "12.5"
