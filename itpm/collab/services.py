@@ -11,7 +11,7 @@ from itpm.collab.models import TaskComment
 from itpm.core.errors import Forbidden, Invalid
 from itpm.core.services import audit, check_version, save_versioned
 from itpm.notifications.events import task_url
-from itpm.notifications.mentions import mentioned_users, mentions_notify
+from itpm.notifications.mentions import can_see, mentioned_users, mentions_notify
 from itpm.notifications.models import Kind
 from itpm.notifications.services import notification_send
 from itpm.planning.models import Task
@@ -50,7 +50,8 @@ def _notify(actor: User, comment: TaskComment, *, new: bool) -> None:
         if assignment.resource.user is not None:
             workers[assignment.resource.user.pk] = assignment.resource.user
     notification_send(
-        recipients=[u for pk, u in workers.items() if pk != actor.pk and pk not in told],
+        recipients=[u for pk, u in workers.items()
+                    if pk != actor.pk and pk not in told and can_see(u, comment.project)],
         kind=Kind.COMMENT, text=f"{actor.display_name} commented on {_where(task)}",
         url=task_url(task.pk) + f"#comment-{comment.pk}", project=comment.project, actor=actor,
     )  # fmt: skip

@@ -19,7 +19,7 @@ from django.db.models.signals import post_save
 
 from itpm.accounts.models import Membership, Role, User
 from itpm.core.models import AuditEvent
-from itpm.notifications.mentions import mentions_notify
+from itpm.notifications.mentions import can_see, mentions_notify
 from itpm.notifications.models import Kind
 from itpm.notifications.services import notification_send
 
@@ -72,6 +72,9 @@ def _assignment(event: AuditEvent) -> None:
         .first()
     )
     if found is None or found.resource.user is None or found.resource.user_id == event.actor_id:
+        return
+    # Resources are shared across projects: their person may have no role on this one.
+    if not can_see(found.resource.user, found.project):
         return
     task = found.task
     notification_send(

@@ -19,6 +19,11 @@ from itpm.notifications.services import notification_send
 MENTION = re.compile(r"(?<![\w@.])@([\w.+-]*\w)")
 
 
+def can_see(user: User, project: Any) -> bool:
+    """Whether ``user`` may see ``project`` now (notices quote project text)."""
+    return visible_projects(user).filter(pk=project.pk).exists()
+
+
 def mentioned_usernames(text: str) -> list[str]:
     return list(dict.fromkeys(m.group(1) for m in MENTION.finditer(text or "")))
 
@@ -29,7 +34,7 @@ def mentioned_users(text: str, project: Any) -> list[User]:
     if not names:
         return []
     people = User.objects.filter(username__in=names, is_active=True)
-    return [u for u in people if visible_projects(u).filter(pk=project.pk).exists()]
+    return [u for u in people if can_see(u, project)]
 
 
 def mentions_notify(

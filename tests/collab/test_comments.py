@@ -145,3 +145,17 @@ def test_outsiders_get_404_on_the_task_page(people: Any, tasks: Any) -> None:
     client.force_login(people["outsider"])
     assert client.get(f"/tasks/{tasks['design'].pk}/discussion/").status_code == 404
     assert client.get("/tasks/99999999999999999999/discussion/").status_code == 404
+
+
+def test_a_former_member_still_assigned_is_not_told_of_new_comments(
+    people: Any, tasks: Any, project: Any
+) -> None:
+    from itpm.accounts.services import membership_remove
+
+    design = tasks["design"]
+    task_update(actor=people["owner"], task=design, version=design.version,
+                data={"assignees": [people["viewer"], people["manager"]]})  # fmt: skip
+    membership_remove(actor=people["owner"], project=project, user=people["viewer"])
+    task_comment_create(actor=people["member"], task=design, body="Secret plan details")
+    assert not Notification.objects.filter(recipient=people["viewer"], kind="comment").exists()
+    assert Notification.objects.filter(recipient=people["manager"], kind="comment").exists()

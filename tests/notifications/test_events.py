@@ -150,3 +150,10 @@ def test_a_submitted_purchase_request_asks_procurement_and_above_the_threshold_t
     assert _inbox(people["manager"], "approval") == [
         f"Your approval is requested: APL purchase request {second.number} Servers 20000.00"
     ]
+
+
+def test_a_resource_whose_person_is_not_on_the_project_is_not_told(people: Any, tasks: Any) -> None:
+    # Resources are shared across projects; the outsider's resource works on APL's task.
+    resource = resource_create(actor=people["admin"], name="Oscar", user=people["outsider"])
+    assignment_create(actor=people["owner"], task=tasks["code"], resource=resource, units=1)
+    assert _inbox(people["outsider"]) == []
