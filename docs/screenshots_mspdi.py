@@ -15,6 +15,7 @@ NETREF and shoots its Gantt chart. Debian's chromium at /usr/bin/chromium is use
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import pathlib
 import tempfile
 
@@ -27,9 +28,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 TASKS = [
     (1, 1, "Design", 0, [], "<Summary>1</Summary>"),
     (2, 2, "Survey sites and closets", 24, [], "<PercentComplete>100</PercentComplete>"
-     "<ActualStart>2027-03-01T08:00:00</ActualStart><ActualFinish>2027-03-03T17:00:00</ActualFinish>"),
+     "<ActualStart>{d0}T08:00:00</ActualStart><ActualFinish>{d2}T17:00:00</ActualFinish>"),
     (3, 2, "Low-level design", 40, [(2, 1, 0)], "<PercentComplete>40</PercentComplete>"
-     "<ActualStart>2027-03-04T08:00:00</ActualStart>"),
+     "<ActualStart>{d3}T08:00:00</ActualStart>"),
     (4, 2, "Design approved", 0, [(3, 1, 0)], "<Milestone>1</Milestone>"),
     (5, 1, "Procurement", 0, [], "<Summary>1</Summary>"),
     (6, 2, "Order switches and access points", 16, [(4, 1, 0)], ""),
@@ -37,15 +38,17 @@ TASKS = [
     (8, 1, "Rollout", 0, [], "<Summary>1</Summary>"),
     (9, 2, "Stage and configure", 32, [(7, 1, 0)], ""),
     (10, 2, "Replace building A", 40, [(9, 1, 0)], "<ConstraintType>4</ConstraintType>"
-     "<ConstraintDate>2027-04-19T08:00:00</ConstraintDate>"),
+     "<ConstraintDate>{d35}T08:00:00</ConstraintDate>"),
     (11, 2, "Replace building B", 40, [(10, 3, 16)], ""),
     (12, 2, "Decommission old switches", 16, [(11, 0, 8)], ""),
     (13, 1, "Network live", 0, [(12, 1, 0)], "<Milestone>1</Milestone>"
-     "<Deadline>2027-05-14T17:00:00</Deadline>"),
+     "<Deadline>{d53}T17:00:00</Deadline>"),
 ]  # fmt: skip
 
 
-def plan_xml() -> str:
+def plan_xml(start: dt.date) -> str:
+    """The plan, starting on ``start`` (a Monday), so that the Gantt opens on it."""
+    days = {f"d{n}": (start + dt.timedelta(days=n)).isoformat() for n in range(60)}
     tasks = []
     for uid, level, name, hours, links, extra in TASKS:
         link_xml = "".join(
@@ -55,7 +58,7 @@ def plan_xml() -> str:
         )
         tasks.append(
             f"<Task><UID>{uid}</UID><ID>{uid}</ID><Name>{name}</Name><OutlineLevel>{level}"
-            f"</OutlineLevel><Duration>PT{hours}H0M0S</Duration>{extra}{link_xml}</Task>"
+            f"</OutlineLevel><Duration>PT{hours}H0M0S</Duration>{extra.format(**days)}{link_xml}</Task>"
         )
     week = "".join(
         f"<WeekDay><DayType>{d}</DayType><DayWorking>1</DayWorking><WorkingTimes>"
@@ -65,17 +68,22 @@ def plan_xml() -> str:
         for d in range(2, 7)
     )
     return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Project xmlns="http://schemas.microsoft.com/project"><Name>network-refresh.xml</Name>'
-        "<Title>Campus network refresh</Title><StartDate>2027-03-01T08:00:00</StartDate>"
-        "<CalendarUID>1</CalendarUID><MinutesPerDay>480</MinutesPerDay><Calendars><Calendar>"
-        "<UID>1</UID><Name>Standard</Name><IsBaseCalendar>1</IsBaseCalendar><WeekDays>"
-        "<WeekDay><DayType>1</DayType><DayWorking>0</DayWorking></WeekDay>"
-        f"<WeekDay><DayType>7</DayType><DayWorking>0</DayWorking></WeekDay>{week}</WeekDays>"
-        "<Exceptions><Exception><TimePeriod><FromDate>2027-03-26T00:00:00</FromDate>"
-        "<ToDate>2027-03-29T23:59:00</ToDate></TimePeriod><Name>Easter</Name><Type>1</Type>"
-        "<DayWorking>0</DayWorking></Exception></Exceptions></Calendar></Calendars>"
-        f"<Tasks>{''.join(tasks)}</Tasks></Project>"
+        (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Project xmlns="http://schemas.microsoft.com/project"><Name>network-refresh.xml</Name>'
+            "<Title>Campus network refresh</Title><StartDate>{d0}T08:00:00</StartDate>"
+            "<CalendarUID>1</CalendarUID><MinutesPerDay>480</MinutesPerDay><Calendars><Calendar>"
+            "<UID>1</UID><Name>Standard</Name><IsBaseCalendar>1</IsBaseCalendar><WeekDays>"
+            "<WeekDay><DayType>1</DayType><DayWorking>0</DayWorking></WeekDay>"
+            f"<WeekDay><DayType>7</DayType><DayWorking>0</DayWorking></WeekDay>{week}</WeekDays>"
+            "<Exceptions><Exception><TimePeriod><FromDate>{d21}T00:00:00</FromDate>"
+            "<ToDate>{d22}T23:59:00</ToDate></TimePeriod><Name>Year-end freeze</Name><Type>1</Type>"
+            "<DayWorking>0</DayWorking></Exception></Exceptions></Calendar></Calendars>"
+            f"<Tasks>{''.join(tasks)}</Tasks></Project>"
+        )
+        .replace("{d0}", days["d0"])
+        .replace("{d21}", days["d21"])
+        .replace("{d22}", days["d22"])
     )
 
 
@@ -88,7 +96,8 @@ def main() -> int:
     base = args.base_url.rstrip("/")
     args.out.mkdir(parents=True, exist_ok=True)
     path = pathlib.Path(tempfile.mkdtemp()) / "network-refresh.xml"
-    path.write_text(plan_xml())
+    today = dt.date.today()  # noqa: DTZ011 - only places the sample plan near today
+    path.write_text(plan_xml(today - dt.timedelta(days=today.weekday() + 7)))
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 760})
@@ -97,7 +106,7 @@ def main() -> int:
         page.fill("input[name=password]", "demo-pass-123")
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/projects/")
-        page.get_by_role("link", name="Import from MS Project").click()
+        page.get_by_role("button", name="Import from MS Project").click()
         page.wait_for_url(f"{base}/projects/import/mspdi/")
         page.set_input_files("input[type=file]", str(path))
         page.fill("input[name=key]", "NETREF")
