@@ -28,4 +28,9 @@ urlpatterns = [
     path("projects/<str:key>/fields/<int:field_id>/", views.field_action, name="field_action"),
     path("projects/<str:key>/tasks/<int:task_id>/documents/", views.task_page, name="task_page"),
     path("projects/<str:key>/tasks/<int:task_id>/fields/", views.task_fields, name="task_fields"),
+    path(
+        "projects/<str:key>/tasks/<int:task_id>/fields/row/",
+        views.task_fields_row,
+        name="task_fields_row",
+    ),
 ]

@@ -282,6 +282,26 @@ def task_page(request: HttpRequest, key: str, task_id: int) -> HttpResponse:
     return render(request, "documents/task_page.html", context)
 
 
+def _row_context(
+    request: HttpRequest, project: Project, task: Task, **extra: Any
+) -> dict[str, Any]:
+    fields = list(selectors.custom_field_list(project=project))
+    values = values_by_task(project).get(task.pk, {})
+    cells = [display(f, values.get(f.key)) for f in fields]
+    return _context(request, project, "fields", task=task, fields=fields, cells=cells, **extra)
+
+
+@login_required
+@require_GET
+def task_fields_row(request: HttpRequest, key: str, task_id: int) -> HttpResponse:
+    """One row of the fields table as inputs (htmx swaps it in; viewers get it as text)."""
+    project = _project(request, key)
+    task = _task(project, task_id)
+    context = _row_context(request, project, task, **_task_fields_context(project, task))
+    template = "_field_row_form.html" if context["can_edit"] else "_field_row.html"
+    return render(request, f"documents/{template}", context)
+
+
 @login_required
 @require_POST
 def task_fields(request: HttpRequest, key: str, task_id: int) -> HttpResponse:
@@ -303,12 +323,18 @@ def task_fields(request: HttpRequest, key: str, task_id: int) -> HttpResponse:
         )  # fmt: skip
     except ServiceError as exc:
         error = exc.detail
+    submitted = (
+        {k: ("on" if v is True else "" if v is False else str(v)) for k, v in values.items()}
+        if error
+        else None
+    )
+    if request.headers.get("HX-Request") and post.get("row"):
+        # A row of the fields table: back to text when saved, inputs and the error if not.
+        extra = _task_fields_context(project, task, submitted)
+        context = _row_context(request, project, task, fields_error=error, **extra)
+        return render(request, f"documents/{'_field_row_form' if error else '_field_row'}.html",
+                      context)  # fmt: skip
     if request.headers.get("HX-Request"):
-        submitted = (
-            {k: ("on" if v is True else "" if v is False else str(v)) for k, v in values.items()}
-            if error
-            else None
-        )
         context = _context(request, project, "documents", task=task, fields_error=error,
                            fields_saved=error is None,
                            **_task_fields_context(project, task, submitted))  # fmt: skip
@@ -318,4 +344,6 @@ def task_fields(request: HttpRequest, key: str, task_id: int) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(request, "Fields saved.")
+    if post.get("row"):
+        return redirect("documents:fields", project.key)
     return redirect("documents:task_page", project.key, task.pk)

@@ -97,6 +97,7 @@ def routes(
         ("POST", "/projects/{key}/fields/{field_id}/"): MANAGE(302, low=302, body=lambda c: {
             "version": _field(c).version, "name": "Location", "action": "save", "position": "1"}, **PAGE),
         ("GET", "/projects/{key}/tasks/{task_id}/documents/"): READ(**PAGE),
+        ("GET", "/projects/{key}/tasks/{task_id}/fields/row/"): READ(**PAGE),
         ("POST", "/projects/{key}/tasks/{task_id}/fields/"): WRITE(302, low=302, body=lambda c: {
             "version": _values_version(c), "cf_site": "Lisbon"}, **PAGE),
     }  # fmt: skip

@@ -284,3 +284,30 @@ def test_a_category_suggests_fields_and_adding_twice_adds_nothing(
     again = api("manager").post(url, {}, content_type="application/json")
     assert again.status_code == 201 and again.json() == []
     assert CustomField.objects.count() == 3
+
+
+def test_the_fields_table_edits_a_row_in_place(
+    client: Client, people: dict[str, Any], tasks: dict[str, Any], fields: dict[str, Any]
+) -> None:
+    code = tasks["code"]
+    row_url = f"/projects/APL/tasks/{code.pk}/fields/row/"
+    client.force_login(people["viewer"])
+    assert "<input" not in client.get(row_url).content.decode()  # viewers get text
+    client.force_login(people["member"])
+    assert (
+        f"/projects/APL/tasks/{code.pk}/fields/row/"
+        in client.get("/projects/APL/fields/").content.decode()
+    )
+    form = client.get(row_url).content.decode()
+    assert 'name="cf_site"' in form and 'name="row"' in form and 'value="1"' in form
+    hx = {"HX-Request": "true"}
+    url = f"/projects/APL/tasks/{code.pk}/fields/"
+    saved = client.post(url, {"version": "1", "row": "1", "cf_site": "Berlin", "cf_cost": "4"},
+                        headers=hx).content.decode()  # fmt: skip
+    assert saved.startswith(f'<tr id="cf-row-{code.pk}">') and "<td>Berlin</td>" in saved
+    assert "<input" not in saved
+    refused = client.post(url, {"version": "2", "row": "1", "cf_site": "Berlin", "cf_cost": "x"},
+                          headers=hx).content.decode()  # fmt: skip
+    assert 'class="cf-editing"' in refused and "values.cost" in refused and 'value="x"' in refused
+    # An unticked yes/no box in a form means "no".
+    assert TaskCustomValues.objects.get().values == {"site": "Berlin", "cost": "4", "onsite": False}

@@ -74,3 +74,20 @@ def test_a_task_page_saves_fields_and_shows_a_refused_value(
     page.wait_for_selector("#task-fields >> text=values.cost")
     assert page.input_value("input[name=cf_cost]") == "a lot"
     assert TaskCustomValues.objects.get().values["cost"] == "12.5"
+
+
+def test_the_fields_table_edits_a_row_inline(page: Any, people: dict[str, Any], tasks: Any) -> None:
+    owner = people["owner"]
+    project = tasks["code"].project
+    services.custom_field_create(actor=owner, project=project, key="site", name="Site",
+                                 field_type="choice", choices=["Berlin", "Lisbon"])  # fmt: skip
+    page.set_default_timeout(30_000)
+    log_in(page, "mia")
+    page.goto("/projects/APL/fields/")
+    row = f"#cf-row-{tasks['code'].pk}"
+    page.click(f"{row} button.icon")
+    page.select_option(f"{row} select[name=cf_site]", "Berlin")
+    page.click(f"{row} button:text('Save')")
+    page.wait_for_selector(f"{row} td:text('Berlin')")
+    assert page.locator(f"{row} select").count() == 0
+    assert TaskCustomValues.objects.get(task=tasks["code"]).values == {"site": "Berlin"}
