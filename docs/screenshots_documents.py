@@ -46,6 +46,12 @@ def main() -> int:
 
         page.goto(f"{base}/projects/NET/fields/")
         page.screenshot(path=str(args.out / "documents-fields.png"), full_page=True)
+        # One row opened for editing in place (nothing is saved).
+        row = page.locator("tr", has=page.get_by_role("link", name="Floor walk and fixes")).nth(2)
+        row.locator("button.icon").click()
+        page.wait_for_selector("tr.cf-editing select")
+        page.locator("tr.cf-editing").scroll_into_view_if_needed()
+        page.screenshot(path=str(args.out / "documents-fields-edit.png"))
 
         link = page.get_by_role("link", name="Core cut-over window")
         href = link.first.get_attribute("href") or ""
@@ -53,7 +59,7 @@ def main() -> int:
         page.screenshot(path=str(args.out / "documents-task.png"), full_page=True)
         assert re.search(r"/tasks/\d+/documents/$", href), href
         browser.close()
-    for name in ("documents-tab", "documents-fields", "documents-task"):
+    for name in ("documents-tab", "documents-fields", "documents-fields-edit", "documents-task"):
         path = args.out / f"{name}.png"
         print(f"{path}  {path.stat().st_size // 1024} KB")
     return 0
