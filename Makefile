@@ -56,5 +56,20 @@ bench: setup
 	$(UV) run python bench/bench_montecarlo.py
 	$(UV) run python bench/bench_leveling.py --quick
 
+# Figures of issue 10 (docs/reliability.md): permissions, fuzzing, lost updates, idempotency,
+# faults, load, scale-out, security. Slow (about an hour on 2 busy cores); every figure is
+# printed even when an earlier one fails, and the target fails if any did.
+proof: setup services
+	@status=0; \
+	DATABASE_URL=$(PG_URL) $(UV) run python bench/proof_matrix.py || status=1; \
+	$(UV) run python bench/proof_fuzz.py || status=1; \
+	$(UV) run python bench/proof_lost_updates.py --cycles 1000 --duplicates 1000 || status=1; \
+	$(UV) run python bench/proof_faults.py --runs 100 || status=1; \
+	$(UV) run python bench/proof_load.py --seed || status=1; \
+	DATABASE_URL=$(PG_URL) $(UV) run pytest -p no:cacheprovider -q tests/reliability/test_scale_out.py || status=1; \
+	if [ -f bench/proof_security.py ]; then $(UV) run python bench/proof_security.py || status=1; fi; \
+	echo "load average $$(cut -d' ' -f1-3 /proc/loadavg) on $$(nproc) cores"; \
+	exit $$status
+
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -63,7 +63,9 @@ def serve(database_url: str, workers: int, port: int) -> subprocess.Popen[bytes]
     process = subprocess.Popen(
         [sys.executable, "-c", "from itpm.cli import main; main()", "serve", "--host",
          "127.0.0.1", "--port", str(port), "--workers", str(workers), "--task-workers", "0"],
-        env={**os.environ, "DATABASE_URL": database_url}, cwd=ROOT, start_new_session=True,
+        # One load user would hit the per-user API write limit at once; see proof_support.
+        env={"ITPM_API_WRITES_PER_MINUTE": "0", **os.environ, "DATABASE_URL": database_url},
+        cwd=ROOT, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 120

@@ -86,13 +86,22 @@ class Server:
     """gunicorn serving itpm (as ``itpm serve`` runs it) in its own process group."""
 
     def __init__(
-        self, env: dict[str, str], workers: int = 2, port: int | None = None, preload: bool = False
+        self,
+        env: dict[str, str],
+        workers: int = 2,
+        port: int | None = None,
+        preload: bool = False,
+        access_log: Path | None = None,
     ) -> None:
-        self.env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "itpm.settings"}
+        # The per-user API write limit (a security figure, bench/proof_security.py) would turn
+        # these single-user workloads into 429s; reliability is measured without it.
+        self.env = {"ITPM_API_WRITES_PER_MINUTE": "0", **os.environ, **env,
+                    "DJANGO_SETTINGS_MODULE": "itpm.settings"}  # fmt: skip
         self.workers = workers
         # --preload imports Django once in the master, so a killed worker is re-forked at once
         # (the fault proof kills hundreds); production's ``itpm serve`` does not need it.
         self.preload = preload
+        self.access_log = access_log
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -102,7 +111,8 @@ class Server:
             [sys.executable, "-m", "gunicorn", "itpm.wsgi:application",
              "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
              "--graceful-timeout", "10", "--timeout", "120",
-             *(["--preload"] if self.preload else [])],
+             *(["--preload"] if self.preload else []),
+             *(["--access-logfile", str(self.access_log)] if self.access_log else [])],
             env=self.env, cwd=ROOT, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
