@@ -201,8 +201,10 @@ def site_backup(*, path: str | Path, progress: Progress | None = None) -> dict[s
     model_list = dumped_models()
     # One read transaction: on PostgreSQL a repeatable snapshot; rows written meanwhile
     # are either all in or all out.
+    # Only the outermost transaction can choose its isolation (a caller may hold one).
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
