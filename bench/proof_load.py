@@ -87,7 +87,10 @@ def locust(
         prefix = Path(tmp) / "run"
         subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "proof_locustfile.py"),
-             "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
+             # Locust's clock starts before it has imported and spawned (several seconds on a
+             # busy machine): run longer, and count only after every user is spawned.
+             "--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds + 10}s",
+             "--reset-stats",
              "--host", url, "--csv", str(prefix), "--only-summary", "--loglevel", "ERROR"],
             env={**os.environ, "PROOF_ENDPOINT": endpoint, "PROOF_DATA": json.dumps(data)},
             cwd=ROOT, capture_output=True, check=False,
