@@ -116,15 +116,21 @@ def security_tests() -> None:
         figure("tests/security", "did not run: " + done.stdout[-300:], False)
         return
     cases: dict[str, list[bool]] = {}
+    reasons: dict[str, str] = {}
     for case in ET.parse(junit).getroot().iter("testcase"):  # noqa: S314 - our own file
         module = case.get("classname", "").rsplit(".", 1)[-1]
-        bad = any(child.tag in ("failure", "error") for child in case)
+        bad = [c for c in case if c.tag in ("failure", "error")]
         cases.setdefault(module, []).append(not bad)
+        if bad:
+            reasons.setdefault(module, f"{case.get('name')}: {bad[0].get('message', '')[:300]}")
     spent = time.monotonic() - started
 
     def passed(module: str) -> tuple[str, bool]:
         results = cases.get(module, [])
-        return f"{sum(results)}/{len(results)} tests pass", bool(results) and all(results)
+        text = f"{sum(results)}/{len(results)} tests pass"
+        if module in reasons:
+            text += f" (first failure: {reasons[module]})"
+        return text, bool(results) and all(results)
 
     text, ok = passed("test_auth")
     figure("auth", "lockout after 5 failures per username / 20 per address for 15 min, "

@@ -42,7 +42,7 @@ def _itpm() -> list[str]:
 
 def test_itpm_check_with_production_settings_has_no_warnings() -> None:
     done = subprocess.run(
-        [*_itpm(), "check"], env=production_env(), capture_output=True, text=True, timeout=120
+        [*_itpm(), "check"], env=production_env(), capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "System check identified no issues (0 silenced)." in done.stdout
@@ -56,7 +56,7 @@ def test_itpm_check_names_what_a_careless_production_setup_lacks() -> None:
         ITPM_CACHE="locmem",
     )
     done = subprocess.run(
-        [*_itpm(), "check"], env=careless, capture_output=True, text=True, timeout=120
+        [*_itpm(), "check"], env=careless, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 1
     for code in ("security.W004", "itpm.W003", "itpm.W005", "itpm.W008"):

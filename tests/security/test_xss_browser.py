@@ -119,7 +119,7 @@ def test_no_payload_runs_on_any_page(
     contexts = {}
     for actor in ("admin", "requester"):
         context = browser.new_context(base_url=live_server.url)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(60_000)  # a busy CI machine is slow, not broken
         context.add_init_script(_WATCH)
         context.add_cookies(
             [
@@ -143,8 +143,9 @@ def test_no_payload_runs_on_any_page(
         except Exception as exc:  # noqa: BLE001 - playwright's Error; a download is no page
             if "Download is starting" in str(exc):
                 report["downloads"] = report.get("downloads", 0) + 1
-                continue
-            raise
+            else:
+                report["problems"].append({"url": url, "problems": [str(exc)[:200]]})
+            continue
         assert response is not None
         report["pages"] += 1
         header = response.headers.get("content-security-policy", "")
