@@ -60,7 +60,7 @@ def test_accept_creates_the_project_in_initiation_and_links_back(
     project = Project.objects.get(key="SSPR")
     assert project.stage == Stage.INITIATION and project.category == "software"
     assert project.memberships.filter(user=people["member"]).exists()  # the requester follows
-    assert people["member"].notifications.exists()
+    assert people["member"].inbox.filter(kind="request").exists()
 
 
 def test_ask_info_merge_and_reject(people: Any, pm: Any) -> None:
