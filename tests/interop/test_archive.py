@@ -189,6 +189,7 @@ def test_api_export_and_import(api: Any, rich: Project) -> None:
 
 def test_pages_download_and_import(client: Any, people: dict[str, User], rich: Project) -> None:
     client.force_login(people["owner"])
+    assert b"/projects/import/" in client.get("/projects/").content
     download = client.get("/projects/APL/export/archive.json")
     assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
     data = b"".join(download.streaming_content) if download.streaming else download.content
