@@ -60,24 +60,27 @@ def run_seed(args: argparse.Namespace, data_file: Path) -> dict[str, object]:
 
 
 def serve(database_url: str, workers: int, port: int) -> subprocess.Popen[bytes]:
+    log = open(ROOT / "var" / "proof_load_serve.log", "wb")  # noqa: SIM115 - the child writes it
     process = subprocess.Popen(
         [sys.executable, "-c", "from itpm.cli import main; main()", "serve", "--host",
          "127.0.0.1", "--port", str(port), "--workers", str(workers), "--task-workers", "0"],
         # One load user would hit the per-user API write limit at once; see proof_support.
         env={"ITPM_API_WRITES_PER_MINUTE": "0", **os.environ, "DATABASE_URL": database_url},
         cwd=ROOT, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    # ``itpm serve`` migrates first; on a busy machine that alone can take minutes.
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
                 return process
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    os.killpg(process.pid, signal.SIGKILL)
-    raise RuntimeError("itpm serve did not come up")
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    raise RuntimeError("itpm serve did not come up; see var/proof_load_serve.log")
 
 
 def locust(
