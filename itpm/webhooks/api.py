@@ -29,6 +29,7 @@ _SUBSCRIPTION_EXAMPLE: dict[str, Any] = {
     "consecutive_failures": 0,
     "disabled_reason": "",
     "disabled_at": None,
+    "previous_secret_until": None,
     "created_at": "2027-01-04T09:00:00Z",
 }
 
@@ -46,6 +47,9 @@ class WebhookSubscriptionOut(Schema):
     consecutive_failures: int
     disabled_reason: str = Field(description="Why it was disabled (empty while active).")
     disabled_at: dt.datetime | None
+    previous_secret_until: dt.datetime | None = Field(
+        description="After a rotation, the old secret also signs until then."
+    )
     created_at: dt.datetime
 
     @staticmethod
@@ -319,7 +323,7 @@ def webhook_delete(request: HttpRequest, subscription_id: int) -> tuple[int, Non
 def webhook_rotate_secret(
     request: HttpRequest, subscription_id: int, payload: WebhookVersionIn
 ) -> Subscription:
-    """A new signing secret, shown this once; the old one stops working at once."""
+    """A new signing secret, shown this once; the old one also signs for 24 hours."""
     subscription = _subscription(request, subscription_id, write=True)
     return services.subscription_rotate_secret(
         actor=request_user(request),

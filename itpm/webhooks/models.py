@@ -24,6 +24,10 @@ class Subscription(VersionedModel):
     event_types = models.JSONField(default=list)
     # "whsec_" + base64 of 32 random bytes (Standard Webhooks); needed in clear to sign.
     secret = models.CharField(max_length=100)
+    # After a rotation the old secret also signs for a while (Standard Webhooks allows
+    # several signatures), so a receiver can switch over without dropping messages.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
     # Indexed: the audit hook asks "is any subscription active?" on every change.
     active = models.BooleanField(default=True, db_index=True)
     consecutive_failures = models.PositiveIntegerField(default=0)

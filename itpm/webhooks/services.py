@@ -26,6 +26,8 @@ RETRY_DELAYS = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600]
 JITTER = 0.1  # each wait is stretched or shrunk by up to 10 %, so retries do not bunch up
 # A delivery still "sending" after this long belongs to a worker that died; send it again.
 STALE_SENDING = dt.timedelta(minutes=10)
+# After a rotation the old secret signs too for this long, so receivers can switch over.
+ROTATION_GRACE = dt.timedelta(hours=24)
 
 
 def _now() -> dt.datetime:
@@ -145,13 +147,15 @@ def subscription_update(
 def subscription_rotate_secret(
     *, actor: Any, subscription: Subscription, version: int | None
 ) -> Subscription:
-    """A new secret; requests from now on are signed with it only (the caller shows it once)."""
+    """A new secret (the caller shows it once); the old one also signs for ROTATION_GRACE."""
     _require_manage(actor, subscription.project)
     with transaction.atomic():
         locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
         check_version(locked, version)
+        locked.previous_secret = locked.secret
+        locked.previous_secret_until = _now() + ROTATION_GRACE
         locked.secret = signing.secret_generate()
-        save_versioned(locked, ["secret"])
+        save_versioned(locked, ["secret", "previous_secret", "previous_secret_until"])
         # The secret itself never goes into the audit trail.
         audit(
             actor=actor,
@@ -323,11 +327,13 @@ def delivery_attempt(*, delivery_id: int) -> str:
         )
         return "cancelled"
     timestamp = int(now.timestamp())
+    rotating = subscription.previous_secret_until and subscription.previous_secret_until > now
     headers = signing.headers(
         secret=subscription.secret,
         message_id=delivery.message_id,
         timestamp=timestamp,
         body=delivery.payload,
+        old_secrets=(subscription.previous_secret,) if rotating else (),
     )
     attempt = DeliveryAttempt.objects.create(
         delivery=delivery,

@@ -32,14 +32,22 @@ def sign(*, secret: str, message_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(digest).decode("ascii")
 
 
-def headers(*, secret: str, message_id: str, timestamp: int, body: str) -> dict[str, str]:
-    """Every header of a delivery request (the signature covers id, timestamp and body)."""
+def headers(
+    *, secret: str, message_id: str, timestamp: int, body: str, old_secrets: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """Every header of a delivery request (the signature covers id, timestamp and body).
+
+    With ``old_secrets`` (during a rotation) the header holds one space-separated signature
+    per secret, the current one first; a receiver accepts the request if any one matches.
+    """
+    signatures = [
+        sign(secret=key, message_id=message_id, timestamp=timestamp, body=body)
+        for key in (secret, *old_secrets)
+    ]
     return {
         "content-type": "application/json",
         "user-agent": "itpm-webhooks/1",
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(
-            secret=secret, message_id=message_id, timestamp=timestamp, body=body
-        ),
+        "webhook-signature": " ".join(signatures),
     }

@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from itpm.accounts.permissions import request_user
@@ -146,6 +147,7 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
         form=form,
         secret=secret,
         deliveries=deliveries,
+        now=timezone.now(),
     )
     return render(request, "webhooks/detail.html", context, status=status)
 
@@ -164,7 +166,9 @@ def subscription_action(request: HttpRequest, subscription_id: int, action: str)
                 actor=actor, subscription=subscription, version=version
             )
             request.session[_SECRET_KEY] = [rotated.pk, rotated.secret]
-            messages.success(request, "New secret made; the old one no longer signs. Copy it now.")
+            messages.success(
+                request, "New secret made; the old one also signs for 24 hours. Copy it now."
+            )
         elif action == "delete":
             services.subscription_delete(actor=actor, subscription=subscription)
             messages.success(request, "Webhook deleted.")

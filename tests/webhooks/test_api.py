@@ -56,6 +56,7 @@ def test_the_secret_is_shown_only_on_create_and_rotate(api: Any, project: Any) -
     assert rotated.status_code == 200
     assert rotated.json()["secret"] not in (created["secret"], None)
     assert rotated.json()["version"] == 2
+    assert rotated.json()["previous_secret_until"] is not None  # the old one signs a day more
     stale = _post(api("manager"), f"/api/v1/webhooks/{ident}/rotate-secret", {"version": 1})
     assert stale.status_code == 409
 

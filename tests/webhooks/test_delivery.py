@@ -321,7 +321,7 @@ def test_redeliver_sends_the_same_message_again(
     Webhook(subscription.secret).verify(two.body, two.headers)
 
 
-def test_rotating_the_secret_signs_with_the_new_one(
+def test_after_a_rotation_both_secrets_sign_until_the_grace_period_ends(
     people: Any, project: Any, receiver: Receiver, django_capture_on_commit_callbacks: Any
 ) -> None:
     subscription = _subscribe(people, project, receiver.url())
@@ -331,6 +331,18 @@ def test_rotating_the_secret_signs_with_the_new_one(
     assert rotated.secret != subscription.secret and rotated.secret.startswith("whsec_")
     assert len(base64.b64decode(rotated.secret[6:])) == 32
     _change(people, project, django_capture_on_commit_callbacks)
-    request = receiver.requests[0]
-    Webhook(rotated.secret).verify(request.body, request.headers)
-    assert not _verify_from_the_spec(subscription.secret, request.headers, request.body)
+    during = receiver.requests[0]
+    assert len(during.headers["webhook-signature"].split()) == 2
+    # A receiver with either secret accepts it: the switch-over loses nothing.
+    Webhook(rotated.secret).verify(during.body, during.headers)
+    Webhook(subscription.secret).verify(during.body, during.headers)
+    assert _verify_from_the_spec(subscription.secret, during.headers, during.body)
+    # After the grace period only the new secret signs.
+    Subscription.objects.filter(pk=subscription.pk).update(
+        previous_secret_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+    _change(people, project, django_capture_on_commit_callbacks, "After")
+    after = receiver.requests[1]
+    assert len(after.headers["webhook-signature"].split()) == 1
+    Webhook(rotated.secret).verify(after.body, after.headers)
+    assert not _verify_from_the_spec(subscription.secret, after.headers, after.body)
