@@ -513,7 +513,6 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/requests/{request_id}/"): ANY_AUTHENTICATED(**PAGE),
     ("POST", "/requests/{request_id}/triage/"): ADMIN_ONLY(
         302,
-        low=302,
         body=lambda c: {
             "action": "reject",
             "note": "Not now",
@@ -526,7 +525,6 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/projects/{key}/business-case/"): READ(**PAGE),
     ("POST", "/projects/{key}/business-case/"): MANAGE(
         302,
-        low=422,
         body=lambda c: {
             "periodicity": "year",
             "discount_rate": "9",
@@ -541,7 +539,6 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/projects/{key}/feasibility/"): READ(**PAGE),
     ("POST", "/projects/{key}/feasibility/"): MANAGE(
         302,
-        low=422,
         body=lambda c: {
             "recommendation": "proceed",
             "technical_score": "4",
@@ -550,21 +547,21 @@ ROUTES: dict[tuple[str, str], Expect] = {
         **PAGE,
     ),  # fmt: skip
     ("GET", "/projects/{key}/gates/"): READ(**PAGE),
-    ("POST", "/projects/{key}/gates/open/"): MANAGE(302, low=302, body=_gate_closed, **PAGE),
-    ("POST", "/projects/{key}/acceptance/"): OWN(302, low=302, body=_acceptance, **PAGE),
+    ("POST", "/projects/{key}/gates/open/"): MANAGE(302, body=_gate_closed, **PAGE),
+    ("POST", "/projects/{key}/acceptance/"): OWN(302, body=_acceptance, **PAGE),
     ("POST", "/projects/{key}/acceptors/"): MANAGE(
         302, body=lambda c: {"acceptors": [c.world.users["viewer"].pk]}, **PAGE
     ),
-    ("POST", "/projects/{key}/lessons/"): WRITE(302, low=302, body=lambda c: _LESSON, **PAGE),
+    ("POST", "/projects/{key}/lessons/"): WRITE(302, body=lambda c: _LESSON, **PAGE),
     ("POST", "/projects/{key}/handoff/"): OWN(
-        302, low=302, body=lambda c: {"operations_team": _handoff_ready(c).pk}, **PAGE
+        302, body=lambda c: {"operations_team": _handoff_ready(c).pk}, **PAGE
     ),
     ("GET", "/gates/{gate_id}/"): READ(**PAGE),
     ("POST", "/gates/{gate_id}/approve/"): MANAGE(
-        302, low=302, body=lambda c: {"decision": "approve"}, **PAGE
+        302, body=lambda c: {"decision": "approve"}, **PAGE
     ),
-    ("POST", "/gates/{gate_id}/decide/"): MANAGE(302, low=302, body=_decision, **PAGE),
-    ("POST", "/gate-items/{item_id}/toggle/"): WRITE(302, low=302, body=_tick, **PAGE),
+    ("POST", "/gates/{gate_id}/decide/"): MANAGE(302, body=_decision, **PAGE),
+    ("POST", "/gate-items/{item_id}/toggle/"): WRITE(302, body=_tick, **PAGE),
     # --- API: planning
     ("GET", f"{V1}/projects/{{key}}/tasks"): READ(),
     ("POST", f"{V1}/projects/{{key}}/tasks"): WRITE(201, body=lambda c: {"name": "New task"}),
@@ -711,47 +708,42 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/projects/{key}/plan/"): READ(**PAGE),
     ("GET", "/projects/{key}/gantt/"): READ(**PAGE),
     ("POST", "/projects/{key}/plan/tasks/"): WRITE(
-        302, low=422, body=lambda c: {"name": "New task", "duration_hours": "8"}, **PAGE
+        302, body=lambda c: {"name": "New task", "duration_hours": "8"}, **PAGE
     ),
     ("POST", "/projects/{key}/plan/dependencies/"): WRITE(
-        302, low=422, body=lambda c: {**_new_link(c), "type": "FS", "lag_hours": "0"}, **PAGE
+        302, body=lambda c: {**_new_link(c), "type": "FS", "lag_hours": "0"}, **PAGE
     ),
     ("GET", "/projects/{key}/activity/"): READ(**PAGE),
     ("GET", "/projects/{key}/settings/"): READ(**PAGE),
-    ("POST", "/projects/{key}/settings/"): MANAGE(302, low=200, body=_project_form, **PAGE),
-    ("POST", "/projects/{key}/archive/"): OWN(302, low=302, body=lambda c: {}, **PAGE),
+    ("POST", "/projects/{key}/settings/"): MANAGE(302, body=_project_form, **PAGE),
+    ("POST", "/projects/{key}/archive/"): OWN(302, body=lambda c: {}, **PAGE),
     ("POST", "/projects/{key}/members/"): MANAGE(
-        302, low=302, body=lambda c: {"username": "newbie", "role": "viewer"}, **PAGE
+        302, body=lambda c: {"username": "newbie", "role": "viewer"}, **PAGE
     ),
-    ("POST", "/projects/{key}/members/{username}/remove/"): MANAGE(
-        302, low=302, body=lambda c: {}, **PAGE
-    ),
+    ("POST", "/projects/{key}/members/{username}/remove/"): MANAGE(302, body=lambda c: {}, **PAGE),
     # --- resource planning pages; refused page forms redirect with a message (or show it)
     ("GET", "/projects/{key}/resources/"): READ(**PAGE),
     ("POST", "/projects/{key}/resources/level/"): MANAGE(
-        302, low=302, body=lambda c: {"solver": "heuristic", "time_limit": "1"}, **PAGE
+        302, body=lambda c: {"solver": "heuristic", "time_limit": "1"}, **PAGE
     ),
     ("GET", "/projects/{key}/resources/level/status/"): READ(**PAGE),
     # Without an open preview these answer with a message and change nothing.
     ("POST", "/projects/{key}/resources/level/apply/"): MANAGE(
-        302, low=302, body=lambda c: {}, changes_data=False, **PAGE
+        302, body=lambda c: {}, changes_data=False, **PAGE
     ),
     ("POST", "/projects/{key}/resources/level/discard/"): MANAGE(
-        302, low=302, body=lambda c: {}, changes_data=False, **PAGE
+        302, body=lambda c: {}, changes_data=False, **PAGE
     ),
     ("POST", "/projects/{key}/resources/level/clear/"): MANAGE(
-        302, low=302, body=lambda c: {}, changes_data=False, **PAGE
+        302, body=lambda c: {}, changes_data=False, **PAGE
     ),
     ("POST", "/projects/{key}/assignments/"): WRITE(
-        302, low=302, body=lambda c: {**_new_assignment(c), "units": "50"}, **PAGE
+        302, body=lambda c: {**_new_assignment(c), "units": "50"}, **PAGE
     ),
-    ("POST", "/assignments/{assignment_id}/delete/"): WRITE(
-        302, low=302, body=lambda c: {}, **PAGE
-    ),
+    ("POST", "/assignments/{assignment_id}/delete/"): WRITE(302, body=lambda c: {}, **PAGE),
     ("GET", "/projects/{key}/calendar/"): READ(**PAGE),
     ("POST", "/projects/{key}/calendar/"): MANAGE(
         302,
-        low=422,
         body=lambda c: {
             "working_days": ["0", "1", "2", "3"],
             "working_hours": "09:00-17:00",
@@ -761,26 +753,23 @@ ROUTES: dict[tuple[str, str], Expect] = {
         **PAGE,
     ),  # fmt: skip
     ("POST", "/projects/{key}/calendar/exceptions/"): MANAGE(
-        302, low=302, body=lambda c: {"date": "2027-01-06", "name": "Shutdown"}, **PAGE
+        302, body=lambda c: {"date": "2027-01-06", "name": "Shutdown"}, **PAGE
     ),
     ("POST", "/projects/{key}/calendar/exceptions/remove/"): MANAGE(
-        302, low=302, body=lambda c: {"date": "2027-02-15"}, **PAGE
+        302, body=lambda c: {"date": "2027-02-15"}, **PAGE
     ),
     ("GET", "/projects/{key}/baselines/"): READ(**PAGE),
-    ("POST", "/projects/{key}/baselines/"): MANAGE(
-        302, low=422, body=lambda c: {"name": "Matrix"}, **PAGE
-    ),
+    ("POST", "/projects/{key}/baselines/"): MANAGE(302, body=lambda c: {"name": "Matrix"}, **PAGE),
     ("POST", "/projects/{key}/baselines/activate/"): MANAGE(
-        302, low=302, body=lambda c: {"baseline": str(c.site.extra["baseline_id"])}, **PAGE
+        302, body=lambda c: {"baseline": str(c.site.extra["baseline_id"])}, **PAGE
     ),
     ("GET", "/resources/"): ANY_AUTHENTICATED(**PAGE),
     ("POST", "/resources/"): ANY_MANAGER(
-        302, low=422, body=lambda c: {"name": "Matrix rack", "kind": "hardware"}, **PAGE
+        302, body=lambda c: {"name": "Matrix rack", "kind": "hardware"}, **PAGE
     ),
     ("GET", "/resources/{resource_id}/"): ANY_AUTHENTICATED(**PAGE),
     ("POST", "/resources/{resource_id}/"): ANY_MANAGER(
         302,
-        low=422,
         body=lambda c: {
             "version": str(_resource(c).version),
             "name": "Rack 2",
@@ -791,10 +780,10 @@ ROUTES: dict[tuple[str, str], Expect] = {
         **PAGE,
     ),  # fmt: skip
     ("POST", "/resources/{resource_id}/absences/"): ANY_MANAGER(
-        302, low=302, body=lambda c: {"start": "2027-02-01", "finish": "2027-02-05"}, **PAGE
+        302, body=lambda c: {"start": "2027-02-01", "finish": "2027-02-05"}, **PAGE
     ),
     ("POST", "/resources/{resource_id}/rates/"): ANY_MANAGER(
-        302, low=302, body=lambda c: {"valid_from": "2027-01-01", "rate": "80"}, **PAGE
+        302, body=lambda c: {"valid_from": "2027-01-01", "rate": "80"}, **PAGE
     ),
     ("GET", "/tasks/{task_id}/row/"): READ(**PAGE),
     # --- execution pages: cycles, board, my work
@@ -802,48 +791,45 @@ ROUTES: dict[tuple[str, str], Expect] = {
     # Anyone logged in may post; a task they cannot see is a 404, a viewer's change is
     # refused on the row (200 with the message) and changes nothing.
     ("POST", "/my-work/tasks/{task_id}/status/"): WRITE(
-        302, low=302, body=_versioned("test", status="in_progress"), **PAGE
+        302, body=_versioned("test", status="in_progress"), **PAGE
     ),
     ("GET", "/projects/{key}/cycles/"): READ(**PAGE),
-    ("POST", "/projects/{key}/cycles/new/"): MANAGE(302, low=422, body=_cycle_form, **PAGE),
+    ("POST", "/projects/{key}/cycles/new/"): MANAGE(302, body=_cycle_form, **PAGE),
     ("POST", "/projects/{key}/cycles/packages/"): WRITE(
-        302, low=302, body=lambda c: {"task": c.site.tasks["test"].pk}, **PAGE
+        302, body=lambda c: {"task": c.site.tasks["test"].pk}, **PAGE
     ),
     ("POST", "/projects/{key}/cycles/packages/{task_id}/break-down/"): WRITE(
         302,
-        low=422,
         body=_versioned("package", lines="Part; 8"),
         params={"task_id": "package"},
         **PAGE,
     ),
     ("GET", "/projects/{key}/cycles/{cycle_id}/"): READ(**PAGE),
     ("POST", "/projects/{key}/cycles/{cycle_id}/edit/"): MANAGE(
-        302, low=422, body=lambda c: {**_cycle_form(c), **_cycle_version(c)}, **PAGE
+        302, body=lambda c: {**_cycle_form(c), **_cycle_version(c)}, **PAGE
     ),
     ("POST", "/projects/{key}/cycles/{cycle_id}/commit/"): WRITE(
-        302, low=302, body=lambda c: {"tasks": [c.site.tasks["test"].pk]}, **PAGE
+        302, body=lambda c: {"tasks": [c.site.tasks["test"].pk]}, **PAGE
     ),
     ("POST", "/projects/{key}/cycles/{cycle_id}/{action}/"): MANAGE(
-        302, low=302, body=_cycle_version, params={"action": "start"}, **PAGE
+        302, body=_cycle_version, params={"action": "start"}, **PAGE
     ),
     ("GET", "/projects/{key}/board/"): READ(**PAGE),
     ("POST", "/projects/{key}/board/wip/"): MANAGE(
-        302, low=302, body=lambda c: {"version": c.project.version, "in_progress": "3"}, **PAGE
+        302, body=lambda c: {"version": c.project.version, "in_progress": "3"}, **PAGE
     ),
     ("POST", "/projects/{key}/board/labels/"): WRITE(
-        302, low=302, body=lambda c: {"name": "urgent", "color": "#dc2626"}, **PAGE
+        302, body=lambda c: {"name": "urgent", "color": "#dc2626"}, **PAGE
     ),
     ("POST", "/projects/{key}/board/cards/{task_id}/"): WRITE(
-        302, low=302, body=_versioned("test", status="in_progress"), **PAGE
+        302, body=_versioned("test", status="in_progress"), **PAGE
     ),
     ("GET", "/tasks/{task_id}/edit/{field}/"): READ(**PAGE),
     ("POST", "/tasks/{task_id}/edit/{field}/"): WRITE(
-        200, low=200, body=_versioned("test", name="Renamed"), **PAGE
+        200, body=_versioned("test", name="Renamed"), **PAGE
     ),
-    ("POST", "/tasks/{task_id}/{action}/"): WRITE(302, low=302, body=_versioned("test"), **PAGE),
-    ("POST", "/dependencies/{dependency_id}/delete/"): WRITE(
-        302, low=302, body=lambda c: {}, **PAGE
-    ),
+    ("POST", "/tasks/{task_id}/{action}/"): WRITE(302, body=_versioned("test"), **PAGE),
+    ("POST", "/dependencies/{dependency_id}/delete/"): WRITE(302, body=lambda c: {}, **PAGE),
 }
 
 
@@ -1017,7 +1003,6 @@ HELPDESK_ROUTES: dict[tuple[str, str], Expect] = {
     # A bulk action names tickets; those the caller may not work on are not found.
     ("POST", "/helpdesk/tickets/bulk/"): AGENT(
         302,
-        low=302,
         body=lambda c: {"ticket": str(_helpdesk(c)["ticket"].pk), "action": "close"},
         **PAGE,
     ),
@@ -1074,14 +1059,13 @@ HELPDESK_ROUTES: dict[tuple[str, str], Expect] = {
     # --- pages: assets and services (a refused form answers 422 with the error)
     ("GET", "/assets/"): ANY_AUTHENTICATED(**PAGE),
     ("GET", "/assets/new/"): ANY_AUTHENTICATED(**PAGE),
-    ("POST", "/assets/new/"): AGENT(302, low=422, body=_asset_form, **PAGE),
+    ("POST", "/assets/new/"): AGENT(302, body=_asset_form, **PAGE),
     ("GET", "/assets/import/"): ANY_AUTHENTICATED(**PAGE),
-    ("POST", "/assets/import/"): AGENT(302, low=422, body=_import_file, **PAGE),
+    ("POST", "/assets/import/"): AGENT(302, body=_import_file, **PAGE),
     ("GET", "/assets/{asset_id}/"): ANY_AUTHENTICATED(**PAGE),
     ("GET", "/assets/{asset_id}/edit/"): ANY_AUTHENTICATED(**PAGE),
     ("POST", "/assets/{asset_id}/edit/"): AGENT(
         302,
-        low=422,
         body=lambda c: _asset_form(
             c, tag="MX-001", version=str(_helpdesk(c)["asset"].version), status="retired"
         ),
@@ -1091,7 +1075,6 @@ HELPDESK_ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/services/new/"): ANY_AUTHENTICATED(**PAGE),
     ("POST", "/services/new/"): AGENT(
         302,
-        low=422,
         body=lambda c: {"name": "Svc", "owner_team": str(_helpdesk(c)["team"].pk)},
         **PAGE,
     ),  # fmt: skip
@@ -1192,39 +1175,30 @@ TRACKING_ROUTES: dict[tuple[str, str], Expect] = {
     ("POST", f"{V1}/projects/{{key}}/status-reports/{{report_id}}/send"): MANAGE(202),
     ("GET", f"{V1}/projects/{{key}}/status-reports/{{report_id}}.pdf"): READ(),
     ("GET", "/projects/{key}/budget/"): READ(**PAGE),
-    ("POST", "/projects/{key}/budget/lines/"): MANAGE(302, low=302, body=tm.line_form, **PAGE),
-    ("POST", "/projects/{key}/budget/expenses/"): MANAGE(
-        302, low=302, body=tm.expense_body, **PAGE
-    ),
-    ("POST", "/projects/{key}/budget/purchase-requests/"): WRITE(
-        302, low=302, body=tm.request_form, **PAGE
-    ),
+    ("POST", "/projects/{key}/budget/lines/"): MANAGE(302, body=tm.line_form, **PAGE),
+    ("POST", "/projects/{key}/budget/expenses/"): MANAGE(302, body=tm.expense_body, **PAGE),
+    ("POST", "/projects/{key}/budget/purchase-requests/"): WRITE(302, body=tm.request_form, **PAGE),
     ("POST", "/purchase-requests/{pr_id}/{action}/"): WRITE(
-        302, low=302, body=lambda c: {}, params={"pr_id": "draft", "action": "submit"}, **PAGE
+        302, body=lambda c: {}, params={"pr_id": "draft", "action": "submit"}, **PAGE
     ),
     ("GET", "/purchase-orders/{po_id}/"): READ(**PAGE),
     ("POST", "/purchase-orders/{po_id}/{action}/"): WRITE(
-        302, low=302, body=tm.receive_form, params={"action": "receive"}, **PAGE
+        302, body=tm.receive_form, params={"action": "receive"}, **PAGE
     ),
     ("GET", "/projects/{key}/reports/"): READ(**PAGE),
     ("POST", "/projects/{key}/reports/"): MANAGE(
-        302, low=302, body=lambda c: {"status_date": "2027-01-29"}, **PAGE
+        302, body=lambda c: {"status_date": "2027-01-29"}, **PAGE
     ),
     ("GET", "/projects/{key}/reports/{report_id}/"): READ(**PAGE),
-    ("POST", "/projects/{key}/reports/{report_id}/"): MANAGE(
-        302, low=302, body=tm.report_patch, **PAGE
-    ),
+    ("POST", "/projects/{key}/reports/{report_id}/"): MANAGE(302, body=tm.report_patch, **PAGE),
     ("GET", "/projects/{key}/reports/{report_id}.pdf"): READ(**PAGE),
-    ("POST", "/projects/{key}/reports/{report_id}/send/"): MANAGE(
-        302, low=302, body=lambda c: {}, **PAGE
-    ),
+    ("POST", "/projects/{key}/reports/{report_id}/send/"): MANAGE(302, body=lambda c: {}, **PAGE),
     ("GET", "/timesheet/"): ANY_AUTHENTICATED(**PAGE),
     ("POST", "/timesheet/"): ANY_AUTHENTICATED(302, body=tm.grid_form, **PAGE),
     ("GET", "/timesheet/approvals/"): ANY_AUTHENTICATED(**PAGE),
     ("POST", "/timesheets/{sheet_id}/{action}/"): ByActor(
         "custom",
         302,
-        low=302,
         body=tm.sheet_body,
         params={"action": "approve"},
         own=(("member", "low"), ("manager", "ok"), ("owner", "ok"), ("admin", "ok")),
@@ -1234,7 +1208,6 @@ TRACKING_ROUTES: dict[tuple[str, str], Expect] = {
     ("POST", "/timer/stop/"): ByActor(
         "custom",
         302,
-        low=302,
         body=tm.running_timer,
         own=(
             ("outsider", "low"),
@@ -1248,9 +1221,9 @@ TRACKING_ROUTES: dict[tuple[str, str], Expect] = {
     ),  # fmt: skip
     ("GET", "/tasks/{task_id}/time/"): READ(**PAGE),
     ("POST", "/tasks/{task_id}/time/progress/"): WRITE(
-        302, low=302, body=lambda c: {"percent_complete": "10"}, **PAGE
+        302, body=lambda c: {"percent_complete": "10"}, **PAGE
     ),
-    ("POST", "/tasks/{task_id}/time/timer/"): WRITE(302, low=302, body=lambda c: {}, **PAGE),
+    ("POST", "/tasks/{task_id}/time/timer/"): WRITE(302, body=lambda c: {}, **PAGE),
     ("GET", "/dashboard/"): ANY_AUTHENTICATED(**PAGE),
 }
 ROUTES.update(TRACKING_ROUTES)

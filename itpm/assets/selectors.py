@@ -31,6 +31,12 @@ def can_edit_team(user: Any, team_id: int | None) -> bool:
     return bool(user.teams.filter(pk=team_id).exists())
 
 
+def may_import(user: Any) -> bool:
+    """Whether ``user`` may import assets at all: site admins and members of some team (each
+    row is then checked against its owner team)."""
+    return is_admin(user) or (_internal(user) and bool(user.teams.exists()))
+
+
 def asset_list(
     *,
     user: Any,

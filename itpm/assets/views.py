@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +23,7 @@ from itpm.core.errors import NotFound, ServiceError
 from itpm.core.models import AuditEvent
 from itpm.core.uploads import TABLE_TYPES, check_upload
 from itpm.helpdesk.models import Queue, is_portal_only
+from itpm.web.guards import deny_if_forbidden
 
 
 def _add_errors(form: forms.Form, exc: ServiceError) -> None:
@@ -103,6 +105,7 @@ def asset_create(request: HttpRequest) -> HttpResponse:
                 actor=request_user(request), **_asset_data(request, form.cleaned_data)
             )
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(request, f"Asset {asset.tag} added.")
@@ -148,6 +151,7 @@ def asset_edit(request: HttpRequest, asset_id: int) -> HttpResponse:
                 data=_asset_data(request, form.cleaned_data),
             )  # fmt: skip
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(request, f"Asset {asset.tag} saved.")
@@ -163,6 +167,8 @@ def asset_edit(request: HttpRequest, asset_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def asset_import(request: HttpRequest) -> HttpResponse:
     _internal(request)
+    if request.method == "POST" and not selectors.may_import(request.user):
+        raise PermissionDenied("importing assets needs membership of an owner team")
     form = asset_forms.ImportForm(request.POST or None, request.FILES or None)
     report = None
     status = 200
@@ -179,6 +185,7 @@ def asset_import(request: HttpRequest) -> HttpResponse:
                 actor=request_user(request), rows=rows, dry_run=not form.cleaned_data["apply"]
             )
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
             status = 422
         else:
@@ -227,6 +234,7 @@ def service_create(request: HttpRequest) -> HttpResponse:
                 runbook_links=links, **data,
             )  # fmt: skip
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(request, f"Service {service.name} created.")

@@ -64,6 +64,7 @@ def _attempt(request: HttpRequest, call: Callable[[], Any], done: str = "") -> A
     try:
         result = call()
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
         return None
     if done:
@@ -519,6 +520,7 @@ def forecast_estimates(request: HttpRequest, key: str) -> HttpResponse:
             services.task_estimate_set(actor=actor, task=task, optimistic=o, most_likely=m,
                                        pessimistic=p)  # fmt: skip
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             messages.error(request, f"{task.wbs_code} {task.name}: {exc.detail}")
             continue
         saved += 1

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -30,6 +31,7 @@ from itpm.helpdesk.models import (
     TicketType,
 )
 from itpm.helpdesk.sla import ticket_clocks
+from itpm.web.guards import deny_if_forbidden
 
 FILTER_KEYS = ("queue", "status", "priority", "ticket_type", "assignee", "q", "open", "breached")
 
@@ -139,6 +141,7 @@ def filter_save(request: HttpRequest) -> HttpResponse:
             query=request.POST.get("query", ""),
         )
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
         return redirect("helpdesk:tickets")
     messages.success(request, f"Filter “{saved.name}” saved.")
@@ -168,6 +171,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
                 actor=request_user(request), queue=queue, requester=requester, **data
             )
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(request, f"Ticket {ticket.ref} raised ({ticket.priority}).")
@@ -241,6 +245,7 @@ def ticket_update(request: HttpRequest, ticket_id: int) -> HttpResponse:
         except NotFound:
             form.add_error("problem", "no such ticket")
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(request, f"{ticket.ref} saved.")
@@ -271,6 +276,7 @@ def ticket_comment(request: HttpRequest, ticket_id: int) -> HttpResponse:
                         public=public, comment=comment,
                     )  # fmt: skip
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(request, "Reply sent." if public else "Internal note added.")
@@ -293,6 +299,7 @@ def ticket_escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
             name=request.POST.get("name", ""),
         )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"{ticket.ref} escalated.")
@@ -302,6 +309,8 @@ def ticket_escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def ticket_bulk(request: HttpRequest) -> HttpResponse:
+    if not selectors.is_any_agent(request.user):
+        raise PermissionDenied("bulk actions are for help-desk agents")
     ids = [int(i) for i in request.POST.getlist("ticket") if i.isdigit()]
     tickets = list(
         selectors.visible_tickets(request.user).filter(pk__in=ids).select_related("queue")
@@ -320,6 +329,7 @@ def ticket_bulk(request: HttpRequest) -> HttpResponse:
             actor=request_user(request), tickets=tickets, assignee=assignee, close=action == "close"
         )
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"{count} ticket(s) updated.")

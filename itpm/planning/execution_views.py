@@ -25,6 +25,7 @@ from itpm.planning import cycle_services as services
 from itpm.planning.models import Cycle, CycleKind, CycleState, Task, TaskStatus
 from itpm.planning.services import task_update
 from itpm.portfolio.models import Project
+from itpm.web.guards import deny_if_forbidden
 from itpm.web.views import _add_errors, _context, _project, _task
 
 PACKAGE_LOOKAHEAD_WEEKS = 3
@@ -231,6 +232,7 @@ def cycle_create(request: HttpRequest, key: str) -> HttpResponse:
                 actor=request_user(request), project=project, **form.cleaned_data
             )
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(request, f"{cycle.name} planned.")
@@ -299,6 +301,7 @@ def cycle_edit(request: HttpRequest, key: str, cycle_id: int) -> HttpResponse:
                 version=_int(request.POST.get("version")), data=dict(form.cleaned_data),
             )  # fmt: skip
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(request, f"{form.cleaned_data['name']} saved.")
@@ -327,6 +330,7 @@ def cycle_commit(request: HttpRequest, key: str, cycle_id: int) -> HttpResponse:
                 actor=request_user(request), cycle=cycle, task_ids=_task_ids(request)
             )
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         verb = "taken out of" if remove else "committed to"
@@ -366,6 +370,7 @@ def cycle_transition(request: HttpRequest, key: str, cycle_id: int, action: str)
         else:
             raise Http404("no such action")
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     return redirect("execution:cycle_detail", key=project.key, cycle_id=cycle.pk)
 
@@ -385,6 +390,7 @@ def package_mark(request: HttpRequest, key: str) -> HttpResponse:
             planning_package=request.POST.get("planning_package", "1") == "1",
         )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"{task.wbs_code} {task.name} is a planning package.")
@@ -406,6 +412,7 @@ def package_break_down(request: HttpRequest, key: str, task_id: int) -> HttpResp
                 version=_int(request.POST.get("version")), items=form.cleaned_data["lines"],
             )  # fmt: skip
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(
@@ -480,6 +487,7 @@ def board_wip(request: HttpRequest, key: str) -> HttpResponse:
                 version=_int(request.POST.get("version")), limits=dict(form.cleaned_data),
             )  # fmt: skip
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             messages.error(request, exc.detail)
         else:
             messages.success(request, "WIP limits saved.")
@@ -496,6 +504,7 @@ def label_create(request: HttpRequest, key: str) -> HttpResponse:
             color=request.POST.get("color", "#6b7280"),
         )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"Label {label.name} created.")
@@ -526,6 +535,7 @@ def card_update(request: HttpRequest, key: str, task_id: int) -> HttpResponse:
                 label_ids=[int(v) for v in request.POST.getlist("labels") if v.isdigit()],
             )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"{task.wbs_code} {task.name} saved.")
@@ -560,6 +570,7 @@ def my_work_status(request: HttpRequest, task_id: int) -> HttpResponse:
             version=_int(request.POST.get("version")), data={"status": status},
         )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         error = exc.detail
     if not request.headers.get("HX-Request"):
         if error:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from itpm.accounts.models import Team, User
+from itpm.accounts.models import Role, Team, User
 from itpm.accounts.permissions import request_user
 from itpm.core.errors import Invalid, NotFound, ServiceError
 from itpm.planning import resource_selectors as selectors
@@ -26,6 +26,7 @@ from itpm.planning import resource_services as services
 from itpm.planning.models import LevelingRunStatus, ResourceKind, Task
 from itpm.planning.selectors import task_in_project
 from itpm.portfolio.models import Project
+from itpm.web.guards import deny_if_forbidden, require_page_role
 
 # The project page frame (tabs, role, can_edit) is shared by every project page.
 from itpm.web.views import _context, _project
@@ -154,6 +155,7 @@ def leveling_preview(request: HttpRequest, key: str) -> HttpResponse:
             time_limit=time_limit, background=background,
         )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     return _level_redirect(project)
 
@@ -183,12 +185,14 @@ def leveling_status(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 def leveling_apply(request: HttpRequest, key: str) -> HttpResponse:
     project = _project(request, key)
+    require_page_role(request.user, project, Role.MANAGER)
     run = selectors.leveling_run_latest(project=project)
     try:
         if run is None:
             raise NotFound("no leveling preview to apply; preview first")
         result = services.leveling_apply(actor=request_user(request), project=project, run=run)
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"Leveling applied: {result['tasks_changed']} tasks changed.")
@@ -202,6 +206,7 @@ def leveling_discard(request: HttpRequest, key: str) -> HttpResponse:
     try:
         services.leveling_discard(actor=request_user(request), project=project)
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     return _level_redirect(project)
 
@@ -213,6 +218,7 @@ def leveling_clear(request: HttpRequest, key: str) -> HttpResponse:
     try:
         count = services.leveling_clear(actor=request_user(request), project=project)
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"Leveling cleared from {count} tasks.")
@@ -241,6 +247,7 @@ def assignment_create(request: HttpRequest, key: str) -> HttpResponse:
     except ValueError:
         messages.error(request, "Choose a task and a resource.")
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"{resource.name} assigned to {task.wbs_code} {task.name}.")
@@ -266,6 +273,7 @@ def assignment_delete(request: HttpRequest, assignment_id: int) -> HttpResponse:
     try:
         services.assignment_delete(actor=request_user(request), assignment=assignment)
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(
@@ -368,6 +376,7 @@ def project_calendar(request: HttpRequest, key: str) -> HttpResponse:
                 version=int(version) if version.isdigit() else None, data=data,
             )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         errors = {e.field: e.message for e in exc.errors} or {"general": exc.detail}
         return render(
             request,
@@ -406,6 +415,7 @@ def calendar_exception_add(request: HttpRequest, key: str) -> HttpResponse:
             working_hours=_parse_hours_text(request.POST.get("working_hours", "")) if working else None,
         )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         kind = "Working day" if working else "Day off"
@@ -427,6 +437,7 @@ def calendar_exception_remove(request: HttpRequest, key: str) -> HttpResponse:
             actor=request_user(request), calendar=project.calendar, date=day
         )
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"Exception on {day.isoformat()} removed.")
@@ -446,6 +457,7 @@ def project_baselines(request: HttpRequest, key: str) -> HttpResponse:
                 name=request.POST.get("name", ""), active=request.POST.get("active") == "on" or None,
             )  # fmt: skip
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             error = exc.detail
         else:
             messages.success(request, f"Baseline {baseline.name!r} saved.")
@@ -500,6 +512,7 @@ def baseline_activate(request: HttpRequest, key: str) -> HttpResponse:
         )
         services.baseline_set_active(actor=request_user(request), baseline=baseline)
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
         return redirect("planning:project_baselines", key=project.key)
     messages.success(request, f"{baseline.name!r} is now the active baseline.")
@@ -541,6 +554,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
                 actor=request_user(request), **_resource_form_data(request)
             )
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             error = exc.detail
         else:
             messages.success(request, f"Resource {resource.name} created.")
@@ -597,6 +611,7 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
                 version=int(version) if version.isdigit() else None, data=data,
             )  # fmt: skip
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             error = exc.detail
         else:
             messages.success(request, "Resource saved.")
@@ -640,6 +655,7 @@ def resource_absence_add(request: HttpRequest, resource_id: int) -> HttpResponse
                 reason=request.POST.get("reason", ""),
             )  # fmt: skip
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             messages.error(request, exc.detail)
         else:
             messages.success(request, f"Absence {start}–{finish} recorded.")
@@ -660,6 +676,7 @@ def resource_rate_set(request: HttpRequest, resource_id: int) -> HttpResponse:
                 rate=services.parse_decimal(request.POST.get("rate") or "", "rate"),
             )  # fmt: skip
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             messages.error(request, exc.detail)
         else:
             messages.success(request, f"Rate from {valid_from} saved.")

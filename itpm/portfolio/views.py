@@ -186,6 +186,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
         try:
             req = intake.request_submit(actor=request_user(request), **form.cleaned_data)
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(request, f"Request {req} submitted; the portfolio managers triage it.")
@@ -263,6 +264,7 @@ def request_triage(request: HttpRequest, request_id: int) -> HttpResponse:
         try:
             req = triage(request_user(request), req, form.cleaned_data)
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             messages.error(request, exc.detail)
         else:
             messages.success(request, f"{req}: {req.get_status_display()}.")
@@ -310,6 +312,7 @@ def business_case(request: HttpRequest, key: str) -> HttpResponse:
                 cases.business_case_save(actor=request_user(request), project=project,
                                          version=version, data=data, lines=rows)  # fmt: skip
             except ServiceError as exc:
+                deny_if_forbidden(exc)
                 _add_errors(form, exc)
             else:
                 messages.success(request, "Business case saved.")
@@ -378,6 +381,7 @@ def feasibility_page(request: HttpRequest, key: str) -> HttpResponse:
                     scores=scores,
                 )  # fmt: skip
             except ServiceError as exc:
+                deny_if_forbidden(exc)
                 _add_errors(form, exc)
             else:
                 messages.success(request, "Feasibility study saved.")
@@ -470,6 +474,7 @@ def gate_open(request: HttpRequest, key: str) -> HttpResponse:
     try:
         gate = gates.gate_open(actor=request_user(request), project=project)
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"Gate review to {gate.get_to_stage_display()} opened; "
@@ -504,6 +509,7 @@ def gate_approve(request: HttpRequest, gate_id: int) -> HttpResponse:
         gates.gate_approve(actor=request_user(request), gate=gate, approve=approve,
                            comment=request.POST.get("comment", ""))  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, "Approved." if approve else "Rejected; the manager is told.")
@@ -521,6 +527,7 @@ def gate_decide(request: HttpRequest, gate_id: int) -> HttpResponse:
     try:
         gates.gate_decide(actor=request_user(request), gate=gate, **form.cleaned_data)
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"Gate decided: {form.cleaned_data['decision']}.")
@@ -545,6 +552,7 @@ def gate_item_toggle(request: HttpRequest, item_id: int) -> HttpResponse:
             data={"done": request.POST.get("done") == "1"},
         )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     return _back(request, item.gate)
 
@@ -563,6 +571,7 @@ def acceptance(request: HttpRequest, key: str) -> HttpResponse:
             comment=request.POST.get("comment", ""),
         )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, "Sign-off recorded.")
@@ -603,6 +612,7 @@ def lesson_create(request: HttpRequest, key: str) -> HttpResponse:
         try:
             closing.lesson_create(actor=request_user(request), project=project, **data)
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             messages.error(request, exc.detail)
         else:
             messages.success(request, "Lesson recorded.")
@@ -638,6 +648,7 @@ def handoff(request: HttpRequest, key: str) -> HttpResponse:
             hypercare_until=data["hypercare_until"], notes=data["notes"],
         )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"{project.key} handed over to operations and archived.")

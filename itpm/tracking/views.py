@@ -34,6 +34,7 @@ from itpm.tracking.models import (
     Timer,
 )
 from itpm.tracking.money import week_start
+from itpm.web.guards import deny_if_forbidden
 from itpm.web.views import _context, _project
 
 
@@ -129,6 +130,7 @@ def budget_line_create(request: HttpRequest, key: str) -> HttpResponse:
             change_request=services.change_request_get(project, request.POST.get("change_request")),
         )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         _fail(request, exc)
     else:
         messages.success(request, "Budget line added.")
@@ -151,6 +153,7 @@ def expense_create(request: HttpRequest, key: str) -> HttpResponse:
             amount=request.POST.get("amount", ""), description=request.POST.get("description", ""),
         )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         _fail(request, exc)
     else:
         messages.success(request, "Expense recorded.")
@@ -184,6 +187,7 @@ def purchase_request_create(request: HttpRequest, key: str) -> HttpResponse:
             submit=request.POST.get("submit") == "on",
         )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         _fail(request, exc)
     else:
         messages.success(request, f"{created.number} created ({created.get_state_display()}).")
@@ -216,6 +220,7 @@ def purchase_request_action(request: HttpRequest, pr_id: int, action: str) -> Ht
             messages.success(request, f"{order.number} issued to {order.vendor}.")
             return redirect("tracking:order_detail", po_id=order.pk)
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         _fail(request, exc)
     else:
         messages.success(request, f"{found.number}: {action} done.")
@@ -288,6 +293,7 @@ def order_action(request: HttpRequest, po_id: int, action: str) -> HttpResponse:
                     messages.warning(request, "Invoice flagged: " + "; ".join(
                         m["message"] for m in invoice.mismatches))  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         _fail(request, exc)
     else:
         messages.success(request, f"{order.number}: {action} recorded.")
@@ -305,6 +311,7 @@ def project_reports(request: HttpRequest, key: str) -> HttpResponse:
                 status_date=_parse_date(request.POST.get("status_date"), timezone.localdate()),
             )  # fmt: skip
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _fail(request, exc)
             return redirect("tracking:project_reports", key=project.key)
         messages.success(request, "Report generated: confirm or override the proposed RAG.")
@@ -350,6 +357,7 @@ def report_detail(request: HttpRequest, key: str, report_id: int) -> HttpRespons
                                          version=int(request.POST.get("version") or 0) or None,
                                          data=data)  # fmt: skip
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _fail(request, exc)
         else:
             messages.success(request, "Report saved.")
@@ -378,6 +386,7 @@ def report_send(request: HttpRequest, key: str, report_id: int) -> HttpResponse:
     try:
         reports.status_report_send(actor=request_user(request), report=report)
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         _fail(request, exc)
     else:
         messages.success(
@@ -417,6 +426,7 @@ def my_timesheet(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Saved ({count} change{'s' if count != 1 else ''}).")
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _fail(request, exc)
         return redirect(reverse("tracking:my_timesheet") + f"?week={monday.isoformat()}")
     grid = selectors.week_grid(user=user, monday=monday)
@@ -472,6 +482,7 @@ def timesheet_action(request: HttpRequest, sheet_id: int, action: str) -> HttpRe
             timesheets.timesheet_reject(actor=request_user(request), sheet=sheet, version=version,
                                         comment=request.POST.get("comment", ""))  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         _fail(request, exc)
     else:
         messages.success(request, f"Timesheet of {sheet.user.display_name}: {action}d.")
@@ -516,6 +527,7 @@ def task_progress(request: HttpRequest, task_id: int) -> HttpResponse:
             ev_method=request.POST.get("ev_method") or None,
         )  # fmt: skip
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         _fail(request, exc)
     else:
         messages.success(request, "Progress saved.")
@@ -529,6 +541,7 @@ def timer_start(request: HttpRequest, task_id: int) -> HttpResponse:
     try:
         timesheets.timer_start(actor=request_user(request), task=task)
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         _fail(request, exc)
     else:
         messages.success(request, f"Timer started on {task}.")
@@ -543,6 +556,7 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
             actor=request_user(request), notes=request.POST.get("notes", "")
         )
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         _fail(request, exc)
         return redirect("tracking:my_timesheet")
     messages.success(request, f"{entry.hours} h logged on {entry.task}.")

@@ -30,6 +30,7 @@ from itpm.portfolio import templates as project_templates
 from itpm.portfolio.models import Category, Project, Stage
 from itpm.tracking.dashboards import project_dashboard
 from itpm.web import forms as web_forms
+from itpm.web.guards import deny_if_forbidden
 
 
 def _project(request: HttpRequest, key: str) -> Project:
@@ -110,6 +111,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
                 actor=request_user(request), **form.cleaned_data
             )
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(request, f"Project {project.key} created.")
@@ -168,6 +170,7 @@ def project_settings(request: HttpRequest, key: str) -> HttpResponse:
                 data=data,
             )
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(request, "Project saved.")
@@ -193,6 +196,7 @@ def project_archive(request: HttpRequest, key: str) -> HttpResponse:
     try:
         portfolio_services.project_archive(actor=request_user(request), project=project)
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"{project.key} is archived and now read-only.")
@@ -217,6 +221,7 @@ def member_set(request: HttpRequest, key: str) -> HttpResponse:
                     role=form.cleaned_data["role"],
                 )
             except ServiceError as exc:
+                deny_if_forbidden(exc)
                 messages.error(request, exc.detail)
             else:
                 messages.success(request, f"{user.username} is now {form.cleaned_data['role']}.")
@@ -237,6 +242,7 @@ def member_remove(request: HttpRequest, key: str, username: str) -> HttpResponse
             actor=request_user(request), project=project, user=membership.user
         )
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"{username} removed.")
@@ -308,6 +314,7 @@ def task_create(request: HttpRequest, key: str) -> HttpResponse:
                 **data,
             )
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(request, f"Task {task.wbs_code} {task.name} added.")
@@ -370,6 +377,7 @@ def task_edit_field(request: HttpRequest, task_id: int, field: str) -> HttpRespo
             data=_field_change(field, form.cleaned_data[field]),
         )
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         return _row(request, task, error=exc.detail)
     return _row(request, task)
 
@@ -414,6 +422,7 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
         else:
             raise Http404("no such action")
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     return redirect("web:project_plan", key=task.project.key)
 
@@ -439,6 +448,7 @@ def dependency_create(request: HttpRequest, key: str) -> HttpResponse:
                 lag_hours=data["lag_hours"],
             )
         except ServiceError as exc:
+            deny_if_forbidden(exc)
             _add_errors(form, exc)
         else:
             messages.success(request, "Dependency added.")
@@ -463,6 +473,7 @@ def dependency_delete(request: HttpRequest, dependency_id: int) -> HttpResponse:
     try:
         planning_services.dependency_delete(actor=request_user(request), dependency=dependency)
     except ServiceError as exc:
+        deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
         messages.success(request, "Dependency removed.")

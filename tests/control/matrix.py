@@ -152,39 +152,39 @@ def routes(
         ("POST", f"{P}/deliverables/{{deliverable_id}}/defects"): WRITE(201, body=lambda c: {"title": "Bug"}),
         # --- pages; refused forms redirect with the message and change nothing
         ("GET", "/projects/{key}/risks/"): READ(**PAGE),
-        ("POST", "/projects/{key}/risks/"): WRITE(302, low=302, body=lambda c: {
+        ("POST", "/projects/{key}/risks/"): WRITE(302, body=lambda c: {
             "title": "Paged risk", "category": "cost", "probability": "2", "impact": "2"}, **PAGE),
         ("GET", "/projects/{key}/risks/{risk_id}/"): READ(**PAGE),
-        ("POST", "/projects/{key}/risks/{risk_id}/"): WRITE(302, low=302, body=lambda c: {
+        ("POST", "/projects/{key}/risks/{risk_id}/"): WRITE(302, body=lambda c: {
             "version": _get(c, "risk").version, "title": "Renamed", "category": "vendor",
             "probability": "3", "impact": "3", "chance": "0.200", "delay_hours": "8",
             "delay_tasks": [c.site.tasks["test"].pk]}, **PAGE),
-        ("POST", "/projects/{key}/risks/{risk_id}/action/"): WRITE(302, low=302, body=lambda c: {
+        ("POST", "/projects/{key}/risks/{risk_id}/action/"): WRITE(302, body=lambda c: {
             "action": "response_task", "name": "Mitigate"}, **PAGE),
         ("GET", "/projects/{key}/issues/"): READ(**PAGE),
-        ("POST", "/projects/{key}/issues/"): WRITE(302, low=302, body=lambda c: {"title": "Paged"}, **PAGE),
-        ("POST", "/projects/{key}/issues/{issue_id}/"): WRITE(302, low=302, body=lambda c: {
+        ("POST", "/projects/{key}/issues/"): WRITE(302, body=lambda c: {"title": "Paged"}, **PAGE),
+        ("POST", "/projects/{key}/issues/{issue_id}/"): WRITE(302, body=lambda c: {
             "version": _get(c, "issue").version, "status": "in_progress"}, **PAGE),
         ("GET", "/projects/{key}/changes/"): READ(**PAGE),
-        ("POST", "/projects/{key}/changes/"): WRITE(302, low=302, body=lambda c: {
+        ("POST", "/projects/{key}/changes/"): WRITE(302, body=lambda c: {
             "title": "Paged change", "operations": "[]"}, **PAGE),
         ("GET", "/projects/{key}/changes/{cr_id}/"): READ(**PAGE),
-        ("POST", "/projects/{key}/changes/{cr_id}/action/"): WRITE(302, low=302, body=lambda c: {
+        ("POST", "/projects/{key}/changes/{cr_id}/action/"): WRITE(302, body=lambda c: {
             "action": "submit"}, **PAGE),
         ("GET", "/projects/{key}/decisions/"): READ(**PAGE),
-        ("POST", "/projects/{key}/decisions/"): WRITE(302, low=302, body=lambda c: {
+        ("POST", "/projects/{key}/decisions/"): WRITE(302, body=lambda c: {
             "date": "2027-01-05", "decision": "Go", "made_by": "Board"}, **PAGE),
         ("GET", "/projects/{key}/decisions/{decision_id}/edit/"): WRITE(200, **PAGE),
         ("POST", "/projects/{key}/decisions/{decision_id}/edit/"): WRITE(302, body=lambda c: {
             "version": _get(c, "decision").version, "date": "2027-01-06", "decision": "Go on",
             "made_by": "Board", "rationale": "", "links": ""}, **PAGE),
         ("GET", "/projects/{key}/forecast/"): READ(**PAGE),
-        ("POST", "/projects/{key}/forecast/"): WRITE(302, low=302, body=lambda c: {
+        ("POST", "/projects/{key}/forecast/"): WRITE(302, body=lambda c: {
             "iterations": "100", "seed": "3"}, **PAGE),
-        ("POST", "/projects/{key}/forecast/estimates/"): WRITE(302, low=302, body=estimate_form, **PAGE),
+        ("POST", "/projects/{key}/forecast/estimates/"): WRITE(302, body=estimate_form, **PAGE),
         ("GET", "/projects/{key}/forecast/{run_id}/"): READ(**PAGE),
         ("GET", "/projects/{key}/quality/"): READ(**PAGE),
-        ("POST", "/projects/{key}/quality/"): WRITE(302, low=302, body=lambda c: {"name": "Paged"}, **PAGE),
+        ("POST", "/projects/{key}/quality/"): WRITE(302, body=lambda c: {"name": "Paged"}, **PAGE),
         ("POST", "/projects/{key}/quality/{deliverable_id}/action/"): WRITE(302, body=lambda c: {
             "action": "check", "result": "passed", "kind": "Review"}, **PAGE),
         ("GET", "/projects/{key}/quality/{deliverable_id}/edit/"): WRITE(200, **PAGE),
