@@ -492,9 +492,10 @@ def asset_create_from_receipt(
 ) -> list[Asset]:
     """One asset record per unit of received hardware, in stock (status received).
 
-    Called by the goods-receipt service inside its transaction, after it checked that the
-    actor may record receipts on ``project`` (a member); an error here rolls the receipt
-    back. Tags are ``<project key>-<order number>-<n>``, numbered on from the order's assets.
+        Called by the goods-receipt service inside its transaction, after it checked that the
+        actor may record receipts on ``project`` (a member); an error here rolls the receipt
+        back. Tags are ``<order number>-<n>`` (the project key put in front when the number lacks
+    it), numbered on from the order's assets.
     """
     role = project_role(actor, project)
     if role is None or ROLE_RANK[role] < ROLE_RANK[Role.MEMBER]:
@@ -502,7 +503,10 @@ def asset_create_from_receipt(
     units = int(quantity)  # a fraction of a server is not a server: whole units only
     if units > MAX_UNITS_PER_RECEIPT_LINE:
         raise Invalid.field("quantity", f"at most {MAX_UNITS_PER_RECEIPT_LINE} assets per line")
-    prefix = f"{project.key}-{purchase_order}"[:58]
+    # Order numbers usually carry the project key already (PO-HWDC-001); else prefix it.
+    prefix = (
+        purchase_order if project.key in purchase_order else f"{project.key}-{purchase_order}"
+    )[:58]
     with transaction.atomic():
         taken = Asset.objects.filter(tag__startswith=f"{prefix}-").count()
         created = []
