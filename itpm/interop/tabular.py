@@ -210,13 +210,20 @@ def _read_xlsx(data: bytes) -> Table:
         raise Invalid.field(
             "file", f"not a readable XLSX workbook ({type(exc).__name__})"
         ) from None
+    rows: list[list[Any]] = []
     try:
-        sheet = workbook.worksheets[0]
-        rows: list[list[Any]] = []
-        for values in sheet.iter_rows(values_only=True):
+        # Read-only sheets are parsed while iterating: a damaged or hostile sheet (a DTD,
+        # entities: defusedxml refuses them) fails here, not at opening.
+        for values in workbook.worksheets[0].iter_rows(values_only=True):
             if len(rows) > MAX_ROWS + 1:
                 raise Invalid.field("file", f"more than {MAX_ROWS} rows")
             rows.append(list(values))
+    except Invalid:
+        raise
+    except Exception as exc:  # openpyxl and the XML parser raise many kinds
+        raise Invalid.field(
+            "file", f"not a readable XLSX workbook ({type(exc).__name__})"
+        ) from None
     finally:
         workbook.close()
     return _table(rows)

@@ -200,6 +200,23 @@ def test_macro_workbook_and_garbage_are_refused(empty: Any, people: Any) -> None
         )
 
 
+def test_xlsx_with_entities_is_refused(project: Any, tasks: Any, empty: Any, people: Any) -> None:
+    """A sheet with a DTD and an entity (billion laughs, external files) is refused whole."""
+    source = zipfile.ZipFile(io.BytesIO(tabular.tasks_export_xlsx(project=project)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">]>' + data
+            target.writestr(item, data)
+    with pytest.raises(Invalid, match="not a readable XLSX"):
+        tabular.tasks_import(
+            actor=people["manager"], project=empty, data=buffer.getvalue(), filename="e.xlsx"
+        )
+    assert not Task.objects.filter(project=empty).exists()
+
+
 def test_member_may_not_import(empty: Any, people: Any) -> None:
     from itpm.core.errors import Forbidden
 
