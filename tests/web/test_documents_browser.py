@@ -91,3 +91,57 @@ def test_the_fields_table_edits_a_row_inline(page: Any, people: dict[str, Any], 
     page.wait_for_selector(f"{row} td:text('Berlin')")
     assert page.locator(f"{row} select").count() == 0
     assert TaskCustomValues.objects.get(task=tasks["code"]).values == {"site": "Berlin"}
+
+
+def test_the_xss_corpus_in_custom_values_and_choices_never_runs(
+    page: Any, people: dict[str, Any], tasks: Any, settings: Any, tmp_path: Any
+) -> None:
+    """Custom values are JSON (the corpus fixture poisons text columns only): put every
+    payload into values, choices, field and document names, then look at every page."""
+    from tests.security.xss import PAYLOADS, SHORT
+
+    settings.MEDIA_ROOT = tmp_path
+    owner = people["owner"]
+    project = tasks["code"].project
+    services.custom_field_create(actor=owner, project=project, key="note", name=SHORT[0],
+                                 field_type="text")  # fmt: skip
+    choices = list(dict.fromkeys(p.strip()[:80] for p in SHORT))
+    services.custom_field_create(actor=owner, project=project, key="pick", name=SHORT[1],
+                                 field_type="choice", choices=choices)  # fmt: skip
+    leaves = [tasks["design"], tasks["code"], tasks["launch"]]
+    for n, payload in enumerate(PAYLOADS):
+        task = leaves[n % len(leaves)]
+        version = TaskCustomValues.objects.filter(task=task).values_list("version", flat=True)
+        services.task_custom_values_set(
+            actor=owner, task=task, version=version.first(),
+            values={"note": payload, "pick": choices[n % len(choices)]},
+        )  # fmt: skip
+    services.document_upload(actor=owner, project=project, task=tasks["code"], subject=PAYLOADS[0],
+                             upload=_named(SHORT[2] + ".txt", b"XSS"))  # fmt: skip
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.set_default_timeout(30_000)
+    log_in(page, "olivia")
+    urls = ["/projects/APL/fields/", "/projects/APL/documents/"]
+    urls += [f"/projects/APL/tasks/{t.pk}/documents/" for t in leaves]
+    # The CSP would stop most payloads anyway, so also look for markup that got through.
+    dangerous = "main [onerror], main [onload], main [onfocus], main [ontoggle], main iframe, "
+    dangerous += "main object, main script, main svg, main [hx-on\\:load]"
+    for url in urls:
+        page.goto(url)
+        assert "XSS" in page.content(), url
+        assert page.evaluate("window.__xss") is None, url
+        assert page.locator(dangerous).count() == 0, url
+    page.goto("/projects/APL/fields/")
+    assert PAYLOADS[0] in page.locator("main").inner_text()  # shown as text, not markup
+    page.goto("/projects/APL/fields/")
+    page.click(f"#cf-row-{tasks['code'].pk} button.icon")  # the row form with payload values
+    page.wait_for_selector("tr.cf-editing")
+    assert page.evaluate("window.__xss") is None
+    assert dialogs == []
+
+
+def _named(name: str, content: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="text/plain")
