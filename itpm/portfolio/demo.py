@@ -461,6 +461,9 @@ def load_demo(*, password: str, progress: bool = False) -> bool:
         from itpm.documents.demo import load_documents_demo
 
         load_documents_demo(users)
+        from itpm.accounts.demo import load_accounts_demo
+
+        load_accounts_demo(users)
     return True
 
 

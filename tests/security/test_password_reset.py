@@ -98,3 +98,12 @@ def test_a_link_for_an_old_address_or_a_forged_one_verifies_nothing(
     assert "Link not valid" in Client().get(f"/login/email/{forged}/").content.decode()
     assert User.objects.get(pk=manager.pk).email_verified_at is None
     assert Client().login(username="manny", password=PASSWORD)
+
+
+def test_the_demo_people_can_reset_their_passwords(people: dict[str, User]) -> None:
+    from itpm.accounts.demo import load_accounts_demo
+
+    load_accounts_demo({"pm": people["manager"]})
+    _ask("manny@example.com")
+    _ask("olivia@example.com")  # not a demo person here: not verified
+    assert [m.to for m in mail.outbox] == [["manny@example.com"]]
