@@ -114,3 +114,7 @@ def load_lifecycle_demo(users: dict[str, User]) -> None:
     for title, well, badly, recommend, tags in M365_LESSONS:
         closing.lesson_create(actor=pm, project=m365, title=title, went_well=well,
                               went_badly=badly, recommendations=recommend, tags=tags)  # fmt: skip
+    # SDESK is closing: its sponsor and the operations lead are the named acceptors.
+    sdesk = Project.objects.filter(key="SDESK").first()
+    if sdesk is not None:
+        closing.closure_acceptors_set(actor=admin, project=sdesk, users=[cio, users["ops"]])
