@@ -34,7 +34,12 @@ def figure(name: str, value: str, ok: bool) -> None:
 
 
 def production_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ITPM_")}
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE must not leak into a "production" check.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ITPM_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         ITPM_PRODUCTION="true",
         ITPM_SECRET_KEY=secrets.token_urlsafe(50),

@@ -23,7 +23,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def production_env(**extra: str) -> dict[str, str]:
     """The environment of a production server (as docs/security.md describes it)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ITPM_")}
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE must not leak into a "production" check.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ITPM_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         ITPM_PRODUCTION="true",
         ITPM_SECRET_KEY=secrets.token_urlsafe(50),
