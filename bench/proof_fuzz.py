@@ -101,7 +101,10 @@ def main() -> int:
     statuses = [int(m.group(1)) for line in api_lines if (m := re.search(r'" (\d{3}) ', line))]
     server_errors = sum(1 for s in statuses if s >= 500)
     output = run.stdout + run.stderr
-    summary = output[output.rfind("SUMMARY") :] if "SUMMARY" in output else output[-3000:]
+    # The failures section names each failing operation and its reproduction; the summary
+    # only counts them.
+    start = output.find("FAILURES") if "FAILURES" in output else output.rfind("SUMMARY")
+    summary = output[start:] if start >= 0 else output[-3000:]
     links = re.search(r"(\d+) links? (?:inferred|found|discovered)", output)
     ok = run.returncode == 0 and server_errors == 0 and len(statuses) >= MIN_REQUESTS
     print(f"fuzz: schemathesis (examples, coverage, fuzzing, stateful"
@@ -110,7 +113,7 @@ def main() -> int:
           f"schemathesis exit {run.returncode} ({'no failures' if run.returncode == 0 else 'FAILURES'})"
           f"{'' if len(statuses) >= MIN_REQUESTS else f'; fewer than {MIN_REQUESTS} requests'}")  # fmt: skip
     if run.returncode != 0 or os.environ.get("PROOF_VERBOSE"):
-        print(summary[-4000:])
+        print(summary[-12000:])
     return 0 if ok else 1
 
 

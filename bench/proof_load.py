@@ -59,11 +59,21 @@ def run_seed(args: argparse.Namespace, data_file: Path) -> dict[str, object]:
     return data
 
 
-def serve(database_url: str, workers: int, port: int) -> subprocess.Popen[bytes]:
+def serve(
+    database_url: str, workers: int, port: int, plain: bool = False
+) -> subprocess.Popen[bytes]:
     log = open(ROOT / "var" / "proof_load_serve.log", "wb")  # noqa: SIM115 - the child writes it
+    # ``--gunicorn``: the same gunicorn with a 120 s worker timeout, for a machine so busy that
+    # a worker's first request (building the URL conf and API schemas) takes over 30 s.
+    command = (
+        ["-m", "gunicorn", "itpm.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--timeout", "120"]
+        if plain
+        else ["-c", "from itpm.cli import main; main()", "serve", "--host", "127.0.0.1",
+              "--port", str(port), "--workers", str(workers), "--task-workers", "0"]
+    )  # fmt: skip
     process = subprocess.Popen(
-        [sys.executable, "-c", "from itpm.cli import main; main()", "serve", "--host",
-         "127.0.0.1", "--port", str(port), "--workers", str(workers), "--task-workers", "0"],
+        [sys.executable, *command],
         # One load user would hit the per-user API write limit at once; see proof_support.
         env={"ITPM_API_WRITES_PER_MINUTE": "0", **os.environ, "DATABASE_URL": database_url},
         cwd=ROOT, start_new_session=True,
@@ -141,6 +151,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=15, help="per step")
     parser.add_argument("--endpoints", default=",".join(ENDPOINTS))
     parser.add_argument("--data", default=str(ROOT / "var" / "proof_load.json"))
+    parser.add_argument("--gunicorn", action="store_true", help="plain gunicorn, --timeout 120")
     args = parser.parse_args()
     data_file = Path(args.data)
     data_file.parent.mkdir(parents=True, exist_ok=True)
@@ -150,9 +161,9 @@ def main() -> int:
         data = json.loads(data_file.read_text())
     database_url = str(data.pop("database_url", f"{PG_BASE}/itpm_proof_load"))
     port = free_port()
-    server = serve(database_url, args.workers, port)
+    server = serve(database_url, args.workers, port, plain=args.gunicorn)
     steps = [int(u) for u in args.users.split(",")]
-    print(f"[PostgreSQL, {data['counts']}, itpm serve --workers {args.workers}, locust "
+    print(f"[PostgreSQL, {data['counts']}, {'gunicorn' if args.gunicorn else 'itpm serve'} --workers {args.workers}, locust "
           f"{args.seconds} s per step at {steps} users; load average before "
           f"{load_average()}]")  # fmt: skip
     results: dict[str, dict[str, float] | None] = {}
