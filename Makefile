@@ -42,6 +42,8 @@ lint: deps
 	$(UV) run ruff format --check .
 	$(UV) run lint-imports
 	$(UV) run mypy itpm
+	$(UV) run bandit -r itpm -q --severity-level high
+	SEMGREP_ENABLE_VERSION_CHECK=0 $(UV) run semgrep scan --metrics=off --disable-version-check --quiet --error --config .semgrep/itpm.yml itpm
 
 test: setup browser services lint test-sqlite test-postgres
 
