@@ -1208,6 +1208,7 @@ TRACKING_ROUTES: dict[tuple[str, str], Expect] = {
     ("POST", "/timer/stop/"): ByActor(
         "custom",
         302,
+        low=302,  # no timer of one's own running: back to the page with a message
         body=tm.running_timer,
         own=(
             ("outsider", "low"),
