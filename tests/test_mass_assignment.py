@@ -47,6 +47,7 @@ from itpm.portfolio.models import (
 )
 from itpm.tracking import models as tr
 from tests.control import matrix as cm
+from tests.documents import matrix as dm
 from tests.notifications import matrix as nm
 from tests.test_permission_matrix import ROUTES, V1, Case, client_for, fill, send
 from tests.webhooks import matrix as wm
@@ -193,6 +194,7 @@ WRITES: dict[tuple[str, str], type[models.Model]] = {
     **cm.writes(V1),
     **nm.writes(V1),
     **wm.writes(V1),
+    **dm.writes(V1),
 }
 
 # Fields an attacker would try on any body, whatever the model.

@@ -25,6 +25,7 @@ from itpm.accounts.models import ROLE_RANK, Role
 from itpm.api import api
 from itpm.portfolio.models import Project
 from tests.control import matrix as cm
+from tests.documents import matrix as dm
 from tests.interop import matrix as im
 from tests.notifications import matrix as nm
 from tests.tracking import matrix as tm
@@ -1233,14 +1234,17 @@ ROUTES.update(TRACKING_ROUTES)
 # Control (issue 7): risks, forecast, issues, change requests, decisions, quality.
 ROUTES.update(cm.routes(V1, READ, WRITE, MANAGE, Expect, PAGE))
 
-# Interop (issue 9): task CSV/XLSX import and export, project archive, MS Project XML.
-ROUTES.update(im.routes(V1, READ, WRITE, MANAGE, Expect, PAGE))
-
 # Notifications, calendar feeds and task comments (issue 9).
 ROUTES.update(nm.routes(V1, READ, WRITE, Expect, PAGE))
 
 # Webhooks (issue 9): subscriptions, the delivery log, redelivery.
 ROUTES.update(wm.routes(V1, MANAGE, ADMIN_ONLY, ANY_AUTHENTICATED, PAGE))
+
+# Documents and custom fields: attachments with versions, task fields.
+ROUTES.update(dm.routes(V1, READ, WRITE, MANAGE, Expect, PAGE))
+
+# Interop (issue 9): task CSV/XLSX import and export, project JSON archive.
+ROUTES.update(im.routes(V1, READ, WRITE, MANAGE, Expect, PAGE))
 
 
 # ---------------------------------------------------------------------------- discovery

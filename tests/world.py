@@ -136,6 +136,9 @@ def build_world() -> World:
     from tests.notifications.matrix import build_notifications
 
     build_notifications(world)
+    from tests.documents.matrix import build_documents
+
+    build_documents(world)
     from tests.webhooks.matrix import build_webhooks
 
     build_webhooks(world)
@@ -157,6 +160,9 @@ def destroy_world() -> None:
     from tests.webhooks.matrix import destroy_webhooks
 
     destroy_webhooks()
+    from tests.documents.matrix import destroy_documents
+
+    destroy_documents()
     ApiToken.objects.all().delete()
     Dependency.objects.all().delete()
     Task.objects.all().delete()
