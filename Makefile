@@ -47,11 +47,16 @@ lint: deps
 
 test: setup browser services lint test-sqlite test-postgres
 
+# Two pytest workers (pytest-xdist; each worker has its own test database), one file per
+# worker at a time. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+PYTEST = $(UV) run pytest -p no:cacheprovider -q -n $(PYTEST_WORKERS) --dist loadfile
+
 test-sqlite:
-	$(UV) run pytest -p no:cacheprovider -q
+	$(PYTEST)
 
 test-postgres:
-	DATABASE_URL=$(PG_URL) $(UV) run pytest -p no:cacheprovider -q
+	DATABASE_URL=$(PG_URL) $(PYTEST)
 
 bench: setup
 	$(UV) run python bench/bench_cpm.py
