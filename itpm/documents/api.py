@@ -206,9 +206,9 @@ def document_add_version(
     openapi_extra={
         "responses": {
             "200": {
-                "description": "The file, as an attachment (`Content-Disposition: attachment`).",
-                "content": {"application/octet-stream": {"schema": {"type": "string",
-                                                                    "format": "binary"}}},
+                "description": "The file, as an attachment (`Content-Disposition: attachment`),"
+                               " with the content type it was uploaded as.",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },

@@ -118,7 +118,9 @@ def task_import(
     "/projects/{key}/tasks/export",
     response={200: None, 404: ErrorOut, 422: ErrorOut},
     openapi_extra={"responses": {"200": {"description": "The tasks as a CSV or XLSX file.",
-                                         "content": {CONTENT_TYPES["csv"]: {"example": "ID,WBS,...\r\n"}}}}},
+                                         "content": {CONTENT_TYPES["csv"]: {"example": "ID,WBS,...\r\n"},
+                                                     CONTENT_TYPES["xlsx"]: {"schema": {
+                                                         "type": "string", "format": "binary"}}}}}},
 )  # fmt: skip
 def task_export(
     request: HttpRequest, key: str, format: Literal["csv", "xlsx"] = "csv"
