@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from itpm.accounts.models import User
 from itpm.accounts.permissions import visible_projects
@@ -28,6 +29,15 @@ def task_get(*, user: Any, task_id: int) -> Task:
     return task
 
 
+_child_count = (
+    Task.objects.filter(parent=OuterRef("pk"))
+    .order_by()
+    .values("parent")
+    .annotate(n=Count("pk"))
+    .values("n")
+)
+
+
 def task_list(
     *,
     project: Project,
@@ -45,7 +55,10 @@ def task_list(
             Prefetch("assignees", queryset=User.objects.order_by("username")),
             Prefetch("assignments", queryset=Assignment.objects.select_related("resource")),
         )
-        .annotate(child_count=Count("children"))
+        # A correlated subquery, not Count("children"): the aggregate grouped every task of
+        # the project for each page and for its count (100 ms on a 2,000-task project); the
+        # subquery runs for the rows of the page only and count() leaves it out.
+        .annotate(child_count=Coalesce(Subquery(_child_count), 0))
         .order_by("wbs_sort")
     )
     if status:
