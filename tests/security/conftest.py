@@ -19,6 +19,3 @@ def limits(settings: Any) -> Any:
 
 # The help-desk people (agents, a requester) for the upload tests.
 from tests.helpdesk.conftest import desk  # noqa: E402, F401
-
-# One headless chromium for the browser tests (Debian's, never a downloaded one).
-from tests.web.conftest import browser  # noqa: E402, F401

@@ -8,7 +8,6 @@ Content-Security-Policy violation fails the test, unless the test said it expect
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,8 +15,9 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# The session's one chromium (``browser``) is defined in tests/conftest.py, so that every
+# folder with browser tests shares it: two sync Playwright instances cannot live in one
+# process (with pytest-xdist, one worker may run tests/web and tests/security).
 
 # Records CSP violations in the page, in case a future chromium stops logging them.
 _WATCH_CSP = """
@@ -41,22 +41,6 @@ class PageProblems:
 
     def unexpected(self) -> list[str]:
         return [e for e in self.errors if not any(p.search(e) for p in self.expected)]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from
-    # a thread with a running loop unless told that this is deliberate. Tests call the ORM
-    # only between browser steps, never at the same time, so it is safe here.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
