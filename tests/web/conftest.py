@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 # The session's one chromium (``browser``) is defined in tests/conftest.py, so that every
 # folder with browser tests shares it: two sync Playwright instances cannot live in one
 # process (with pytest-xdist, one worker may run tests/web and tests/security).
@@ -69,3 +71,13 @@ def page(browser: Any, problems: PageProblems, live_server: Any) -> Iterator[Any
     context.close()
     assert not violations, f"CSP violations: {violations}"
     assert not problems.unexpected(), "browser console errors:\n" + "\n".join(problems.unexpected())
+
+
+def log_in(page: Any, username: str) -> None:
+    """Log in through the form as ``username`` (the shared test password), from any state."""
+    page.context.clear_cookies()
+    page.goto("/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()

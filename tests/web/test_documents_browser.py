@@ -11,18 +11,9 @@ import pytest
 from itpm.documents import services
 from itpm.documents.models import Document, TaskCustomValues
 from itpm.documents.samples import png_bytes
-from tests.conftest import PASSWORD
+from tests.web.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Any, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_htmx_upload_lists_the_file_and_keeps_labels_as_text(

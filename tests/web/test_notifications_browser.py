@@ -10,18 +10,9 @@ import pytest
 from itpm.collab.models import TaskComment
 from itpm.notifications.models import Notification
 from itpm.notifications.services import notification_send
-from tests.conftest import PASSWORD
+from tests.web.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Any, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_the_bell_and_marking_a_notice_read(page: Any, people: Any, project: Any) -> None:

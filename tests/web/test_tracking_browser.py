@@ -17,17 +17,9 @@ from itpm.assets.models import Asset, AssetStatus
 from itpm.tracking.models import BudgetCategory, PurchaseOrder, TimeEntry, Timesheet
 from itpm.tracking.services import budget_line_create
 from tests.conftest import PASSWORD
+from tests.web.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Any, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_the_timesheet_grid_saves_and_submits_a_week(
