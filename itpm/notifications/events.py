@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_save
 
 from itpm.accounts.models import Membership, Role, User
 from itpm.core.models import AuditEvent
@@ -168,17 +167,21 @@ HANDLERS: dict[str, Callable[[AuditEvent], None]] = {
 }
 
 
-def on_audit_event(sender: Any, instance: AuditEvent, created: bool, **kwargs: Any) -> None:
-    handler = HANDLERS.get(instance.action)
-    if not created or handler is None:
+def on_audit_event(event: AuditEvent) -> None:
+    handler = HANDLERS.get(event.action)
+    if handler is None:
         return
     try:
         # A savepoint: a failure here never breaks the use case that wrote the event.
         with transaction.atomic():
-            handler(instance)
+            handler(event)
     except Exception:  # noqa: BLE001 - a notice is not worth failing someone's change
-        log.exception("notifications for %s %s failed", instance.action, instance.object_id)
+        log.exception("notifications for %s %s failed", event.action, event.object_id)
 
 
 def connect() -> None:
-    post_save.connect(on_audit_event, sender=AuditEvent, dispatch_uid="notifications-audit")
+    """Listen to ``audit()`` the way the webhooks app does (core.services.AUDIT_LISTENERS)."""
+    from itpm.core.services import AUDIT_LISTENERS
+
+    if on_audit_event not in AUDIT_LISTENERS:
+        AUDIT_LISTENERS.append(on_audit_event)
