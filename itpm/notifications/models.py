@@ -63,6 +63,9 @@ class Notification(models.Model):
     )
     # Set when the mail (or the digest holding it) went out: a re-run sends nothing twice.
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Committed before the mail is handed to the mail server: a rerun that finds an old
+    # claim without ``emailed_at`` knows the mail may have gone out already (and says so).
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
     # False when the person turned the in-app channel off for this kind (mail only).
     in_app = models.BooleanField(default=True)
 

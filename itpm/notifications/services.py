@@ -17,12 +17,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from itpm.accounts.models import User
 from itpm.core.errors import Invalid, NotFound
+from itpm.core.mail import stable_message_id
 from itpm.core.services import audit, check_version, save_versioned
 from itpm.notifications.models import (
     Channel,
@@ -114,37 +115,103 @@ def notification_send(
 
 
 # ---------------------------------------------------------------------------- e-mail
+# A claim older than this belongs to a worker that died: sending takes at most the SMTP
+# timeout (``ITPM_SMTP_TIMEOUT``, 20 s by default), so a live worker is long done by then.
+EMAIL_CLAIM_LEASE = dt.timedelta(minutes=10)
+
+
+def notification_message_id(notice: Notification) -> str:
+    """The notice mail's ``Message-ID``: the same on every send of this notice."""
+    return stable_message_id(
+        kind="notification", key=str(notice.pk),
+        seed=f"{notice.recipient_id}:{notice.created.isoformat()}",
+    )  # fmt: skip
+
+
+def digest_message_id(user: User, local_date: dt.date) -> str:
+    """The daily digest's ``Message-ID``: one per person and local date."""
+    return stable_message_id(kind="digest", key=f"{user.pk}.{local_date.isoformat()}")
+
+
+def _claim_email(pk: int, now: dt.datetime) -> Notification | None:
+    """Record, committed before any SMTP, that this worker is mailing the notice.
+
+    A compare-and-set on the claim lets one worker win. A notice claimed less than
+    ``EMAIL_CLAIM_LEASE`` ago is being mailed by someone else and is skipped. A claim older
+    than that was left by a worker killed while sending: the mail is sent again (with the
+    same Message-ID) and a warning says it may have gone out already.
+    """
+    row = (
+        Notification.objects.filter(pk=pk, email_mode=EmailMode.NOW, emailed_at__isnull=True)
+        .select_related("recipient")
+        .first()
+    )
+    if row is None or not row.recipient.email:
+        return None
+    earlier = row.email_claimed_at
+    if earlier is not None and earlier > now - EMAIL_CLAIM_LEASE:
+        return None
+    won = Notification.objects.filter(
+        pk=pk, emailed_at__isnull=True, email_claimed_at=earlier
+    ).update(email_claimed_at=now)
+    if won != 1:
+        return None
+    if earlier is not None:
+        log.warning(
+            "mail of notification %s may have been sent already: an attempt at %s did not "
+            "finish; sending again with the same Message-ID %s",
+            pk, earlier.isoformat(), notification_message_id(row),
+        )  # fmt: skip
+    row.email_claimed_at = now
+    return row
+
+
+def _mark_emailed(pk: int, now: dt.datetime) -> None:
+    Notification.objects.filter(pk=pk).update(emailed_at=now)
+
+
 def notification_emails_send(*, ids: list[int]) -> int:
     """Mail each notice of ``ids`` that is due to go out at once and has not; idempotent.
 
-    Each notice is claimed under a row lock and marked in the same transaction as its mail is
-    handed to the backend: a second run (or a second worker) finds it marked and skips it.
-    A mail server that fails rolls that notice's mark back and the others go on; the
-    periodic ``pending_emails_job`` sends it later.
+    Each notice is first claimed (committed), then mailed, then marked mailed. A second run
+    or a second worker finds it claimed or marked and skips it. A mail server that fails
+    releases the claim and the others go on; the periodic ``pending_emails_job`` sends it
+    later. A worker killed between the mail server's acceptance and the mark sends it again
+    on the rerun: that cannot be avoided (SMTP has no two-phase commit), so every send of a
+    notice carries the same ``Message-ID``, which mail servers and clients deduplicate, and
+    the rerun logs a warning.
     """
     sent = 0
     for pk in ids:
+        now = _now()
+        row = None
         try:
             with transaction.atomic():
-                row = (
-                    Notification.objects.select_for_update(skip_locked=True)
-                    .filter(pk=pk, email_mode=EmailMode.NOW, emailed_at__isnull=True)
-                    .select_related("recipient")
-                    .first()
-                )
-                if row is None or not row.recipient.email:
-                    continue
-                body = f"{row.text}\n\n{absolute_url(row.url)}\n" if row.url else f"{row.text}\n"
-                body += (
-                    "\nChoose what you are told about: "
-                    f"{absolute_url('/notifications/settings/')}\n"
-                )
-                send_mail(f"[itpm] {row.text[:120]}", body, settings.DEFAULT_FROM_EMAIL,
-                          [row.recipient.email])  # fmt: skip
-                Notification.objects.filter(pk=row.pk).update(emailed_at=_now())
-                sent += 1
+                row = _claim_email(pk, now)
+            if row is None:
+                continue
+            body = f"{row.text}\n\n{absolute_url(row.url)}\n" if row.url else f"{row.text}\n"
+            body += (
+                f"\nChoose what you are told about: {absolute_url('/notifications/settings/')}\n"
+            )
+            message = EmailMessage(
+                f"[itpm] {row.text[:120]}", body, settings.DEFAULT_FROM_EMAIL,
+                [row.recipient.email], headers={"Message-ID": notification_message_id(row)},
+            )  # fmt: skip
+        except Exception:  # noqa: BLE001 - one bad row must not stop the rest
+            log.exception("mail of notification %s could not be prepared", pk)
+            continue
+        try:
+            message.send()
         except Exception:  # noqa: BLE001 - one bad address or a down server must not stop the rest
             log.exception("mail of notification %s failed; it is retried later", pk)
+            # Not accepted by the mail server: release the claim so the retry job may send it.
+            Notification.objects.filter(
+                pk=pk, emailed_at__isnull=True, email_claimed_at=now
+            ).update(email_claimed_at=None)
+            continue
+        _mark_emailed(row.pk, _now())
+        sent += 1
     return sent
 
 
@@ -173,7 +240,10 @@ def notification_digest_send(*, now: dt.datetime | None = None) -> int:
     """Send each person's daily digest once their local clock passes ``ITPM_DIGEST_HOUR``.
 
     One mail a day at most (``digest_sent_on`` is the person's local date of the last one),
-    holding every notice collected for the digest since. Returns the number of mails.
+    holding every notice collected for the digest before that day's digest hour; later ones
+    wait for the next digest. The cut-off makes a rerun of the day's digest (a worker killed
+    after the mail server accepted it and before the commit) the same mail with the same
+    ``Message-ID``, which mail servers and clients deduplicate. Returns the number of mails.
     """
     now = now or _now()
     mails = 0
@@ -186,6 +256,7 @@ def notification_digest_send(*, now: dt.datetime | None = None) -> int:
         local = _local(user, now)
         if local.hour < settings.ITPM_DIGEST_HOUR:
             continue
+        cutoff = local.replace(hour=settings.ITPM_DIGEST_HOUR, minute=0, second=0, microsecond=0)
         with transaction.atomic():
             prefs = NotificationSettings.objects.select_for_update().filter(user=user).first()
             if prefs is None:
@@ -194,18 +265,20 @@ def notification_digest_send(*, now: dt.datetime | None = None) -> int:
                 continue
             rows = list(
                 Notification.objects.select_for_update(skip_locked=True)
-                .filter(recipient=user, email_mode=EmailMode.DIGEST, emailed_at__isnull=True)
+                .filter(recipient=user, email_mode=EmailMode.DIGEST, emailed_at__isnull=True,
+                        created__lt=cutoff)
                 .order_by("created", "id")
-            )
+            )  # fmt: skip
             if not rows or not user.email:
                 continue
             lines = [f"- {n.text}" + (f"\n  {absolute_url(n.url)}" if n.url else "") for n in rows]
-            send_mail(
+            EmailMessage(
                 f"[itpm] Your daily digest: {len(rows)} notification{'s' * (len(rows) != 1)}",
                 "What happened since your last digest:\n\n" + "\n".join(lines) + "\n",
                 settings.DEFAULT_FROM_EMAIL,
                 [user.email],
-            )
+                headers={"Message-ID": digest_message_id(user, local.date())},
+            ).send()
             Notification.objects.filter(pk__in=[n.pk for n in rows]).update(emailed_at=now)
             NotificationSettings.objects.filter(pk=prefs.pk).update(digest_sent_on=local.date())
             mails += 1

@@ -249,9 +249,11 @@ def status_report_send(*, actor: User, report: StatusReport) -> StatusReport:
             "nobody to send to: add report recipients or e-mail addresses to the managers"
         )
     with transaction.atomic():
-        audit(actor=actor, action="status_report.send", obj=report, project=project,
-              changes={"to": [None, to]})  # fmt: skip
-        transaction.on_commit(lambda: send_status_report_job.enqueue(report.pk, to))
+        event = audit(actor=actor, action="status_report.send", obj=report, project=project,
+                      changes={"to": [None, to]})  # fmt: skip
+        # The audit event names this send: its mail's Message-ID stays the same if the job
+        # reruns, and differs when the manager sends the report again.
+        transaction.on_commit(lambda: send_status_report_job.enqueue(report.pk, to, event.pk))
     return report
 
 

@@ -8,6 +8,8 @@ from django.core.mail import EmailMessage
 from django.utils import timezone
 from django_tasks import task
 
+from itpm.core.mail import stable_message_id
+
 
 @task()
 def evm_snapshot_job(status_date: str | None = None) -> int:
@@ -19,8 +21,13 @@ def evm_snapshot_job(status_date: str | None = None) -> int:
 
 
 @task()
-def send_status_report_job(report_id: int, to: list[str]) -> None:
-    """Render the report's PDF and e-mail it; the report notes when and to whom."""
+def send_status_report_job(report_id: int, to: list[str], event_id: int | None = None) -> None:
+    """Render the report's PDF and e-mail it; the report notes when and to whom.
+
+    ``event_id`` (the ``status_report.send`` audit event) gives the mail a stable
+    ``Message-ID``: a rerun of this job after a crash sends the same id, which mail servers
+    and clients deduplicate (SMTP cannot be rolled back with the database).
+    """
     from itpm.tracking.models import StatusReport
     from itpm.tracking.reports import status_report_pdf
 
@@ -35,6 +42,13 @@ def send_status_report_job(report_id: int, to: list[str]) -> None:
             "attached.\n\n" + (report.summary or "")
         ),
         to=to,
+        headers={
+            "Message-ID": stable_message_id(
+                kind="status-report",
+                key=f"{report.pk}.{event_id or 0}",
+                seed=f"{report.status_date.isoformat()}:{','.join(sorted(to))}",
+            )
+        },
     )
     message.attach(
         f"{project.key}-status-{report.status_date.isoformat()}.pdf",

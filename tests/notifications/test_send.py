@@ -172,3 +172,94 @@ def test_mail_that_failed_is_sent_by_the_retry_job_once(people: Any, settings: A
     assert notification_emails_retry(now=later) == 2
     assert notification_emails_retry(now=later) == 0
     assert sorted(m.to[0] for m in mail.outbox) == ["mia@example.com", "vic@example.com"]
+
+
+def _message_id(message: Any) -> str:
+    """The Message-ID header as it goes on the wire."""
+    return str(message.message()["Message-ID"])
+
+
+class _AcceptThenDieBackend(locmem.EmailBackend):
+    """The mail server accepts the message, then the worker is killed before it commits."""
+
+    die = True
+
+    def send_messages(self, messages: Any) -> int:
+        count = int(super().send_messages(messages))
+        if _AcceptThenDieBackend.die:
+            raise SystemExit("worker killed")
+        return count
+
+
+def test_a_rerun_after_a_crash_between_send_and_commit_sends_the_same_message_id(
+    people: Any, settings: Any, caplog: Any, monkeypatch: Any
+) -> None:
+    from itpm.notifications import services
+
+    settings.EMAIL_BACKEND = f"{__name__}._AcceptThenDieBackend"
+    _AcceptThenDieBackend.die = True
+    notices = notification_send(recipients=[people["member"]], kind="approval", text="Approve")
+    ids = [n.pk for n in notices]
+    with pytest.raises(SystemExit):
+        notification_emails_send(ids=ids)
+    assert len(mail.outbox) == 1
+    notice = Notification.objects.get(pk=ids[0])
+    assert notice.emailed_at is None and notice.email_claimed_at is not None
+    # Another worker within the lease leaves the claimed notice alone.
+    _AcceptThenDieBackend.die = False
+    assert notification_emails_send(ids=ids) == 0
+    assert notification_emails_retry(now=timezone.now() + dt.timedelta(minutes=6)) == 0
+    # After the lease the rerun sends again, with the same Message-ID, and says so.
+    later = timezone.now() + services.EMAIL_CLAIM_LEASE + dt.timedelta(seconds=1)
+    monkeypatch.setattr(services, "_now", lambda: later)
+    with caplog.at_level("WARNING", logger="itpm.notifications.services"):
+        assert notification_emails_send(ids=ids) == 1
+    assert "may have been sent already" in caplog.text
+    first, rerun = mail.outbox
+    assert _message_id(first) == _message_id(rerun) == services.notification_message_id(notice)
+    assert _message_id(first).startswith(f"<itpm.notification.{notice.pk}.")
+    assert _message_id(first).endswith("@127.0.0.1>")
+    assert first.body == rerun.body
+    assert notification_emails_send(ids=ids) == 0  # marked now: never a third time
+    assert len(mail.outbox) == 2
+
+
+def test_a_normal_send_logs_no_warning_and_each_notice_has_its_own_message_id(
+    people: Any, settings: Any, caplog: Any
+) -> None:
+    settings.TASKS = IMMEDIATE
+    notices = notification_send(recipients=[people["member"], people["viewer"]],
+                                kind="mention", text="Hi")  # fmt: skip
+    more = notification_send(recipients=[people["member"]], kind="mention", text="Hi again")
+    with caplog.at_level("WARNING", logger="itpm.notifications.services"):
+        assert notification_emails_send(ids=[n.pk for n in [*notices, *more]]) == 3
+    assert "may have been sent already" not in caplog.text
+    ids = [_message_id(m) for m in mail.outbox]
+    assert len(set(ids)) == 3 and all(i.startswith("<itpm.notification.") for i in ids)
+
+
+def test_a_rerun_of_the_digest_after_a_crash_is_the_same_mail_with_the_same_message_id(
+    people: Any, settings: Any
+) -> None:
+    settings.ITPM_DIGEST_HOUR = 7
+    settings.EMAIL_BACKEND = f"{__name__}._AcceptThenDieBackend"
+    member = people["member"]
+    notification_settings_update(actor=member, version=None, daily_digest=True)
+    notification_send(recipients=[member], kind="mention", text="First")
+    morning = dt.datetime(2027, 3, 1, 7, 5, tzinfo=dt.UTC)
+    _AcceptThenDieBackend.die = True
+    with pytest.raises(SystemExit):
+        notification_digest_send(now=morning)
+    # Written after the day's digest hour: it waits for tomorrow's digest, so the rerun of
+    # today's is the same mail as the one that may have gone out.
+    late = notification_send(recipients=[member], kind="mention", text="Late")[0]
+    Notification.objects.filter(pk=late.pk).update(created=morning - dt.timedelta(minutes=1))
+    _AcceptThenDieBackend.die = False
+    assert notification_digest_send(now=morning + dt.timedelta(minutes=50)) == 1
+    first, rerun = mail.outbox
+    assert _message_id(first) == _message_id(rerun)
+    assert _message_id(first).startswith(f"<itpm.digest.{member.pk}.2027-03-01.")
+    assert first.body == rerun.body and "Late" not in rerun.body
+    assert notification_digest_send(now=morning + dt.timedelta(days=1)) == 1
+    tomorrow = mail.outbox[2]
+    assert "- Late" in tomorrow.body and _message_id(tomorrow) != _message_id(first)

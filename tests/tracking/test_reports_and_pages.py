@@ -127,6 +127,35 @@ def test_report_is_emailed_by_the_background_job(
     assert reported.emailed_at is not None
 
 
+def _message_id(message):
+    """The Message-ID header as it goes on the wire."""
+    return str(message.message()["Message-ID"])
+
+
+def test_a_rerun_of_the_report_mail_job_sends_the_same_message_id(
+    reported, api, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from itpm.core.models import AuditEvent
+    from itpm.tracking.tasks import send_status_report_job
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        api("manager").post(f"{V1}/projects/APL/status-reports/{reported.pk}/send",
+                            content_type="application/json")  # fmt: skip
+    event = AuditEvent.objects.filter(action="status_report.send").latest("id")
+    to = event.changes["to"][1]
+    # The worker died before the job was marked done: the queue runs it again.
+    send_status_report_job.call(reported.pk, to, event.pk)
+    first, rerun = mailoutbox
+    assert _message_id(first) == _message_id(rerun)
+    assert _message_id(first).startswith(f"<itpm.status-report.{reported.pk}.{event.pk}.")
+    # The manager sending the report again is a new mail with a new id.
+    with django_capture_on_commit_callbacks(execute=True):
+        api("manager").post(f"{V1}/projects/APL/status-reports/{reported.pk}/send",
+                            content_type="application/json")  # fmt: skip
+    assert _message_id(mailoutbox[2]) != _message_id(first)
+
+
 def test_evm_api_returns_money_as_strings(reported, api):
     body = api("viewer").get(f"{V1}/projects/APL/evm?date=2027-01-31").json()
     assert body["planned_value"] == "40000.00" and body["earned_value"] == "35000.00"
