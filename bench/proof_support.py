@@ -106,6 +106,11 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 
+    def _log(self) -> Any:
+        """gunicorn's own log (worker deaths, boot errors), kept for when a run goes wrong."""
+        (ROOT / "var").mkdir(exist_ok=True)
+        return open(ROOT / "var" / f"proof_server_{self.port}.log", "wb")  # noqa: SIM115 - the child writes it
+
     def start(self, timeout: float = 60) -> Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "itpm.wsgi:application",
@@ -114,7 +119,7 @@ class Server:
              *(["--preload"] if self.preload else []),
              *(["--access-logfile", str(self.access_log)] if self.access_log else [])],
             env=self.env, cwd=ROOT, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=self._log(),
         )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -20,7 +20,9 @@ Two methods:
     OR-Tools CP-SAT: an interval per task, a cumulative constraint per resource, the
     capacity changes as fixed intervals that take capacity away, the heuristic schedule as a
     hint and its makespan as the horizon. Reports the proven lower bound and the gap, and
-    ``optimal`` when the solver proves it within the time limit.
+    ``optimal`` when the solver proves it within the time limit. Above 100 tasks most of the
+    time goes to a large neighbourhood search with CP-SAT around the best schedule
+    (``_lns``), which shortens hard plans far more than the whole model does in seconds.
 
 Every dependency becomes a minimum distance between two starts, ``start[successor] >=
 start[predecessor] + delta`` (see ``_start_to_start_delta``). With a negative delta (SS, FF,
@@ -42,12 +44,14 @@ Decisions, in full:
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from itpm.engine.errors import EngineError, PlanError
 from itpm.engine.model import (
@@ -58,6 +62,9 @@ from itpm.engine.model import (
     Task,
 )
 from itpm.engine.network import build_network
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 # Units are floats (0.5 of a person); sums of floats drift by ~1e-15, so a fit test
 # allows this much slack rather than rejecting a task over rounding noise.
@@ -775,16 +782,10 @@ def _finish(solver: _Solver) -> tuple[list[int], int]:
 # --------------------------------------------------------------------------------------
 
 
-def _exact(
-    problem: _Problem,
-    hint: list[int],
-    horizon: int,
-    *,
-    time_limit: float,
-    seed: int,
-    workers: int,
-) -> tuple[list[int], int, int, bool]:
-    """Returns (start, makespan, lower bound, optimal)."""
+def _cp_model(
+    problem: _Problem, hint: list[int], horizon: int
+) -> tuple[cp_model.CpModel, list[cp_model.IntVar], cp_model.IntVar]:
+    """The CP-SAT model of ``problem`` within ``horizon``: (model, starts, makespan)."""
     from ortools.sat.python import cp_model
 
     n = problem.n
@@ -839,6 +840,22 @@ def _exact(
         model.add_hint(starts[j], hint[j])
     model.add_hint(makespan, horizon)
     model.minimize(makespan)
+    return model, starts, makespan
+
+
+def _exact(
+    problem: _Problem,
+    hint: list[int],
+    horizon: int,
+    *,
+    time_limit: float,
+    seed: int,
+    workers: int,
+) -> tuple[list[int], int, int, bool]:
+    """Returns (start, makespan, lower bound, optimal)."""
+    from ortools.sat.python import cp_model
+
+    model, starts, _ = _cp_model(problem, hint, horizon)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = workers
@@ -850,6 +867,109 @@ def _exact(
     value = int(solver.objective_value)
     bound = int(math.ceil(solver.best_objective_bound - 1e-6))
     return start, value, bound, status == cp_model.OPTIMAL
+
+
+def _resource_users(problem: _Problem) -> list[list[int]]:
+    """For each resource, the tasks that take time on it."""
+    users: list[list[int]] = [[] for _ in problem.profiles]
+    for j in range(problem.n):
+        if problem.duration[j] > 0:
+            for r, _ in problem.raw_demands[j]:
+                users[r].append(j)
+    return users
+
+
+def _kept_order(
+    users: list[list[int]], start: list[int], duration: list[int], free: set[int]
+) -> set[tuple[int, int]]:
+    """The pairs (i, j) of fixed tasks on one resource where j starts after i finishes in
+    ``start``, without those a chain of others implies: on each resource only the tasks
+    that start before the first fixed follower of ``i`` finishes (a few per task instead
+    of every pair, which made CP-SAT's presolve the slowest part of a neighbourhood)."""
+    order: set[tuple[int, int]] = set()
+    for tasks in users:
+        fixed = sorted((j for j in tasks if j not in free), key=lambda j: start[j])
+        starts = [start[j] for j in fixed]
+        # first_finish[k]: the earliest finish among fixed[k:].
+        first_finish = [start[j] + duration[j] for j in fixed] + [math.inf]
+        for k in range(len(fixed) - 1, -1, -1):
+            first_finish[k] = min(first_finish[k], first_finish[k + 1])
+        for i in fixed:
+            first = bisect.bisect_left(starts, start[i] + duration[i])
+            horizon = first_finish[first]
+            for j in fixed[first:]:
+                if start[j] >= horizon:
+                    break
+                order.add((i, j))
+    return order
+
+
+# Each neighbourhood solve gets at most this long; tuned on the 20 hardest of every 10th
+# PSPLIB j120 instance (0.25 s and 1 s were worse or no better).
+_LNS_SUB_LIMIT = 0.5
+# Plans up to this size get the neighbourhood search in exact mode; above it, building the
+# whole model again for each neighbourhood costs more than the short solve it serves.
+_LNS_MAX_TASKS = 2000
+# Share of the exact mode's CP-SAT time spent on the whole model (for the lower bound and,
+# on easier plans, a proof of optimality) before the neighbourhood search takes the rest.
+_LNS_FULL_SHARE = 0.2
+
+
+def _lns(
+    problem: _Problem,
+    start: list[int],
+    *,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    lower_bound: int = 0,
+) -> list[int]:
+    """Large neighbourhood search with CP-SAT around ``start`` (after Godard, Laborie &
+    Nuijten 2005): free the tasks of one window of the schedule, keep the order the
+    current schedule gives every other pair of tasks that share a resource, let CP-SAT
+    reschedule with a short time limit, and keep the result when it is no longer; repeat
+    until the time is up or the makespan reaches ``lower_bound``.
+
+    A window is the tasks that start nearest to a random task. Its size grows when CP-SAT
+    proves a window optimal without a gain and shrinks when it runs out of time, so each
+    solve stays short. (Random sets of tasks instead of windows did markedly worse on
+    PSPLIB j120.) Returns the best schedule, never longer than ``start``."""
+    from ortools.sat.python import cp_model
+
+    deadline = time.perf_counter() + time_limit
+    rng = random.Random(seed)  # noqa: S311 -- neighbourhood choice, not cryptography
+    d = problem.duration
+    users = _resource_users(problem)
+    best = list(start)
+    best_span = max(best[j] + d[j] for j in range(problem.n))
+    movable = [j for j in range(problem.n) if problem.pinned[j] is None]
+    size = max(5.0, min(30.0, len(movable) / 5))
+    round_number = 0
+    while movable and best_span > lower_bound:
+        left = deadline - time.perf_counter()
+        if left < 0.05:
+            break
+        round_number += 1
+        k = max(2, min(len(movable), round(size)))
+        anchor = rng.choice(movable)
+        free = set(sorted(movable, key=lambda j: abs(best[j] - best[anchor]))[:k])
+        model, starts, _ = _cp_model(problem, best, best_span)
+        for i, j in _kept_order(users, best, d, free):
+            model.add(starts[j] >= starts[i] + d[i])
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = min(left, _LNS_SUB_LIMIT)
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = seed + round_number
+        status = solver.solve(model)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            value = int(solver.objective_value)
+            if value <= best_span:
+                # Ties are kept too: a walk along the plateau.
+                best = [int(solver.value(s)) for s in starts]
+                best_span = value
+        # Proven optimal without a gain: look wider; out of time: look narrower.
+        size = min(len(movable), size * 1.1) if status == cp_model.OPTIMAL else max(2.0, size * 0.9)
+    return best
 
 
 def _unit_scale(values: Sequence[float]) -> int:
@@ -918,11 +1038,12 @@ def level(
         elif problem.n <= _EXACT_SMALL:
             heuristic_budget = time_limit / 10
         else:
-            # On larger plans CP-SAT rarely improves a hard instance within seconds, while
-            # the sampling heuristic keeps finding shorter schedules: it gets 40 % of the time
-            # and samples until then (PSPLIB j120, every 20th instance, 10 s: 33.6 % above
-            # the critical path against 34.0 % with a tenth and 300 samples).
-            heuristic_budget = time_limit * 0.4
+            # On larger plans CP-SAT on the whole model rarely improves a hard instance within
+            # seconds. The sampling heuristic gets 30 % of the time (1,000 samples at most),
+            # CP-SAT on the whole model a fifth of the rest (its bound, and a proof on the
+            # easier plans), the neighbourhood search (``_lns``) the remainder. PSPLIB j120,
+            # every 10th instance, 10 s: see docs/benchmarks.md.
+            heuristic_budget = time_limit * 0.3
             exact_samples = None
     start, tried = _heuristic(
         problem,
@@ -946,13 +1067,32 @@ def level(
         from ortools.sat.python import cp_model  # noqa: F401
 
         remaining = max(0.1, time_limit - (time.perf_counter() - began))
+        search = _EXACT_SMALL < problem.n <= _LNS_MAX_TASKS
         exact_start, exact_makespan, exact_bound, optimal = _exact(
-            problem, start, makespan, time_limit=remaining, seed=seed, workers=workers
+            problem,
+            start,
+            makespan,
+            time_limit=remaining * _LNS_FULL_SHARE if search else remaining,
+            seed=seed,
+            workers=workers,
         )
         bound = max(bound, exact_bound)
         if exact_makespan <= makespan:
             start, makespan = exact_start, exact_makespan
         optimal = optimal or makespan <= bound
+        if search and not optimal:
+            # CP-SAT on the whole model rarely shortens a plan of this size within seconds;
+            # a neighbourhood search with it does (PSPLIB j120: see docs/benchmarks.md).
+            start = _lns(
+                problem,
+                start,
+                time_limit=time_limit - (time.perf_counter() - began),
+                seed=seed,
+                workers=workers,
+                lower_bound=bound,
+            )
+            makespan = max(start[j] + duration[j] for j in range(problem.n))
+            optimal = makespan <= bound
     if progress is not None:
         progress(f"{method}: makespan {makespan}, bound {bound}, {tried} schedules")
     gap = (makespan - bound) / bound if bound > 0 else 0.0

@@ -427,3 +427,68 @@ def test_each_scheme_alone_is_feasible(
         tasks, deps, resources, rules=(rule,), schemes=(scheme,), samples=0, justify=False
     )
     assert_feasible(result, tasks, deps, resources)
+
+
+# --- the neighbourhood search of exact mode above 100 tasks ------------------------------
+
+
+def _wide_plan(count: int = 130) -> tuple[list[Task], list[Dependency], list[Resource]]:
+    """130 tasks in 13 chains of 10 over three scarce resources, with every link type and
+    a vacation: large enough for exact mode's neighbourhood search, hard enough to move."""
+    kinds = [FS, SS, FF, SF]
+    tasks = [
+        task(f"T{i}", 1 + (i * 7) % 9, (f"R{i % 3}", 1 + i % 2), (f"R{(i + 1) % 3}", 1))
+        for i in range(count)
+    ]
+    dependencies = [
+        Dependency(f"T{i - 1}", f"T{i}", kinds[i % 4] if i % 5 else FS, (i % 3) - 1)
+        for i in range(1, count)
+        if i % 10
+    ]
+    resources = [
+        Resource("R0", 3),
+        Resource("R1", 2, (CapacityChange(10, 1), CapacityChange(25, 2))),
+        Resource("R2", 3),
+    ]
+    return tasks, dependencies, resources
+
+
+def test_exact_above_a_hundred_tasks_searches_neighbourhoods_and_stays_feasible() -> None:
+    tasks, deps, resources = _wide_plan()
+    heuristic = level(tasks, deps, resources, time_limit=1, samples=50)
+    exact = level(tasks, deps, resources, method="exact", time_limit=4)
+    assert_feasible(exact, tasks, deps, resources)
+    assert exact.lower_bound is not None
+    assert exact.lower_bound <= exact.makespan <= heuristic.makespan
+    assert exact.optimal == (exact.makespan <= exact.lower_bound)
+
+
+def test_neighbourhood_search_shortens_a_poor_schedule_and_never_lengthens_one() -> None:
+    from itpm.engine import leveling
+
+    tasks, deps, resources = _wide_plan()
+    problem, _, order = leveling._build_problem(tasks, deps, resources)
+    # A deliberately poor start: the serial scheme in reverse order of the LFT rule.
+    keys = leveling._rule_keys(problem, order, [t.priority for t in tasks], 1)["lft"]
+    solver = leveling._Solver(problem, order, 0, float("inf"), lambda: 0.0)
+    poor = solver.forward([-k for k in keys])
+    span = max(s + d for s, d in zip(poor, problem.duration, strict=True))
+    better = leveling._lns(problem, poor, time_limit=2.0, seed=1, workers=2)
+    new_span = max(s + d for s, d in zip(better, problem.duration, strict=True))
+    assert new_span < span
+    result = LevelResult(
+        start={t.id: better[j] for j, t in enumerate(tasks)},
+        finish={t.id: better[j] + t.duration for j, t in enumerate(tasks)},
+        makespan=new_span,
+        moved={},
+        lower_bound=None,
+        gap=None,
+        optimal=False,
+        method="exact",
+    )
+    assert_feasible(result, tasks, deps, resources)
+    # From an optimal-looking start at the bound it returns at once, unchanged.
+    assert (
+        leveling._lns(problem, better, time_limit=2.0, seed=1, workers=2, lower_bound=new_span)
+        == better
+    )
