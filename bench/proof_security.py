@@ -143,7 +143,8 @@ def security_tests() -> None:
            f"sessions, SHA-256 tokens that expire (90 d) and revoke: {text}", ok)  # fmt: skip
     text, ok = passed("test_password_reset")
     figure("password reset", "only to the account's verified address, same answer for "
-           f"unknown addresses, one-time link: {text}", ok)  # fmt: skip
+           "unknown addresses, one-time link, 3 requests per address / 10 per client an hour "
+           f"(same page, no mail beyond): {text}", ok)  # fmt: skip
     text, ok = passed("test_uploads")
     figure("uploads", "size 413, type by content 422, count 422, 16 hostile names sanitized, 14 uploaded -> 0 files "
            f"outside MEDIA_ROOT: {text}", ok)  # fmt: skip

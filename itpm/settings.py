@@ -236,6 +236,11 @@ ITPM_LOGIN_MAX_FAILURES_PER_IP = envint("ITPM_LOGIN_MAX_FAILURES_PER_IP", 20)
 ITPM_LOGIN_LOCKOUT_SECONDS = envint("ITPM_LOGIN_LOCKOUT_SECONDS", 15 * 60)
 # API writes (POST/PUT/PATCH/DELETE) one user may make a minute; 0 turns the limit off.
 ITPM_API_WRITES_PER_MINUTE = envint("ITPM_API_WRITES_PER_MINUTE", 300)
+# Password-reset requests: at most this many per target address and per client address in
+# ITPM_PASSWORD_RESET_LIMIT_SECONDS; more get the same page and no mail. 0 turns one off.
+ITPM_PASSWORD_RESETS_PER_ADDRESS = envint("ITPM_PASSWORD_RESETS_PER_ADDRESS", 3)
+ITPM_PASSWORD_RESETS_PER_IP = envint("ITPM_PASSWORD_RESETS_PER_IP", 10)
+ITPM_PASSWORD_RESET_LIMIT_SECONDS = envint("ITPM_PASSWORD_RESET_LIMIT_SECONDS", 60 * 60)
 # API tokens expire this many days after they are made (0: never).
 ITPM_API_TOKEN_DAYS = envint("ITPM_API_TOKEN_DAYS", 90)
 # A password-reset link works this long, and only once.

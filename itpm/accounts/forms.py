@@ -7,9 +7,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.http import HttpRequest
 
 from itpm.accounts.models import User
-from itpm.core.security import login_lockout
+from itpm.core.security import login_lockout, password_reset_allowed
 
 
 class LockoutAuthenticationForm(AuthenticationForm):
@@ -52,3 +53,11 @@ class VerifiedPasswordResetForm(PasswordResetForm):
         for user in super().get_users(email):
             if isinstance(user, User) and user.email_verified_at is not None:
                 yield user
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Over the per-address or per-client limit: no mail, and the view answers exactly as
+        # for any other request, so the limit tells nobody whether the address has an account.
+        request: HttpRequest | None = kwargs.get("request")
+        if not password_reset_allowed(email=self.cleaned_data["email"], request=request):
+            return
+        super().save(*args, **kwargs)

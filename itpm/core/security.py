@@ -1,4 +1,5 @@
-"""Protections against guessing and flooding: login lockout, API write limits, session expiry.
+"""Protections against guessing and flooding: login lockout, API write and password-reset
+limits, session expiry.
 
 State lives in Django's cache framework (``ITPM_CACHE``: the database by default, so every
 web process shares it and nothing is held in process memory). Passwords are never logged:
@@ -258,6 +259,38 @@ class ApiWriteRateLimitMiddleware:
                 response["Retry-After"] = str(retry_after)
                 return response
         return self.get_response(request)
+
+
+# --- Rate limits on password-reset requests ----------------------------------------------------
+
+
+def password_reset_allowed(*, email: str, request: HttpRequest | None) -> bool:
+    """Count one password-reset request against the target address and the client's address;
+    False when either is over its limit for the window (``ITPM_PASSWORD_RESET_LIMIT_SECONDS``).
+
+    Without a limit, anyone could fill a person's mailbox with reset links, or use the form
+    to send mail to thousands of addresses. Both counters count every request, refused ones
+    too, so a flood stays refused until it stops for a whole window.
+    """
+    window = settings.ITPM_PASSWORD_RESET_LIMIT_SECONDS
+    ip = client_ip(request)
+    checks = [
+        ("address", f"reset-email:{email.strip().lower()}",
+         settings.ITPM_PASSWORD_RESETS_PER_ADDRESS),
+        ("client", f"reset-ip:{ip}", settings.ITPM_PASSWORD_RESETS_PER_IP),
+    ]  # fmt: skip
+    over = [
+        reason
+        for reason, who, limit in checks
+        if limit > 0 and window > 0 and rate_limit_hit(who=who, limit=limit, period=window)
+    ]
+    if over:
+        log.warning(
+            "password reset refused (no mail sent): %s limit, address %r from %s",
+            " and ".join(over), email, ip,
+        )  # fmt: skip
+        return False
+    return True
 
 
 class RequestSizeLimitMiddleware:

@@ -107,3 +107,76 @@ def test_the_demo_people_can_reset_their_passwords(people: dict[str, User]) -> N
     _ask("manny@example.com")
     _ask("olivia@example.com")  # not a demo person here: not verified
     assert [m.to for m in mail.outbox] == [["manny@example.com"]]
+
+
+@pytest.fixture
+def reset_limits(settings: Any) -> Any:
+    settings.ITPM_PASSWORD_RESETS_PER_ADDRESS = 3
+    settings.ITPM_PASSWORD_RESETS_PER_IP = 10
+    settings.ITPM_PASSWORD_RESET_LIMIT_SECONDS = 3600
+    return settings
+
+
+def _ask_from(email: str, ip: str) -> Any:
+    return Client(REMOTE_ADDR=ip).post("/login/reset/", {"email": email})
+
+
+def _same_answer(one: Any, other: Any) -> bool:
+    return (one.status_code, one.get("Location"), one.content) == (
+        other.status_code,
+        other.get("Location"),
+        other.content,
+    )
+
+
+def test_reset_requests_for_one_address_are_limited_and_the_page_does_not_change(
+    people: dict[str, User], reset_limits: Any, caplog: Any
+) -> None:
+    _verify(people["owner"])
+    _verify(people["manager"])
+    # From different clients, so only the per-address limit is in play.
+    under = [_ask_from("olivia@example.com", f"10.0.0.{n}") for n in range(1, 4)]
+    assert [m.to for m in mail.outbox] == [["olivia@example.com"]] * 3
+    with caplog.at_level("WARNING", logger="itpm.security"):
+        over = _ask_from("olivia@example.com", "10.0.0.4")
+    assert len(mail.outbox) == 3  # no fourth link
+    assert "password reset refused (no mail sent): address limit" in caplog.text
+    assert "olivia@example.com" in caplog.text
+    assert all(_same_answer(over, answer) for answer in under)
+    assert over.status_code == 302 and over["Location"] == "/login/reset/sent/"
+    # Someone else's address is not affected, from the same client.
+    other = _ask_from("manny@example.com", "10.0.0.4")
+    assert [m.to for m in mail.outbox][-1] == ["manny@example.com"]
+    assert _same_answer(other, over)
+    # The address in another case is the same address.
+    _ask_from("OLIVIA@example.com", "10.0.0.5")
+    assert len(mail.outbox) == 4
+
+
+def test_reset_requests_from_one_client_are_limited(
+    people: dict[str, User], reset_limits: Any, caplog: Any
+) -> None:
+    reset_limits.ITPM_PASSWORD_RESETS_PER_IP = 5
+    _verify(people["owner"])
+    # Four unknown addresses and one real one: five requests, within the client's limit.
+    for n in range(4):
+        _ask_from(f"guess{n}@example.com", "203.0.113.7")
+    _ask_from("olivia@example.com", "203.0.113.7")
+    assert len(mail.outbox) == 1
+    with caplog.at_level("WARNING", logger="itpm.security"):
+        refused = _ask_from("olivia@example.com", "203.0.113.7")
+    assert len(mail.outbox) == 1
+    assert "client limit" in caplog.text and "203.0.113.7" in caplog.text
+    assert _same_answer(refused, _ask_from("nobody@example.com", "198.51.100.1"))
+    # Another client asking for the same address still gets the mail through.
+    _ask_from("olivia@example.com", "198.51.100.1")
+    assert [m.to for m in mail.outbox] == [["olivia@example.com"]] * 2
+
+
+def test_the_reset_limits_can_be_turned_off(people: dict[str, User], reset_limits: Any) -> None:
+    reset_limits.ITPM_PASSWORD_RESETS_PER_ADDRESS = 0
+    reset_limits.ITPM_PASSWORD_RESETS_PER_IP = 0
+    _verify(people["owner"])
+    for _ in range(12):
+        _ask("olivia@example.com")
+    assert len(mail.outbox) == 12
