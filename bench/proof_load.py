@@ -67,7 +67,7 @@ def serve(
     # a worker's first request (building the URL conf and API schemas) takes over 30 s.
     command = (
         ["-m", "gunicorn", "itpm.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--timeout", "120"]
+         "--workers", str(workers), "--timeout", "120", "--no-control-socket"]
         if plain
         else ["-c", "from itpm.cli import main; main()", "serve", "--host", "127.0.0.1",
               "--port", str(port), "--workers", str(workers), "--task-workers", "0"]

@@ -115,7 +115,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "itpm.wsgi:application",
              "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--graceful-timeout", "10", "--timeout", "120",
+             "--graceful-timeout", "10", "--timeout", "120", "--no-control-socket",
              *(["--preload"] if self.preload else []),
              *(["--access-logfile", str(self.access_log)] if self.access_log else [])],
             env=self.env, cwd=ROOT, start_new_session=True,

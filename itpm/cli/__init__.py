@@ -101,6 +101,8 @@ def serve(
             sys.executable, "-m", "gunicorn", "itpm.wsgi:application",
             "--bind", f"{host}:{port}", "--workers", str(workers),
             "--access-logfile", "-", "--graceful-timeout", "10",
+            # No control socket: its default path is shared by every gunicorn of the user.
+            "--no-control-socket",
         ],
         env=env,
     )  # fmt: skip
