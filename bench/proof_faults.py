@@ -132,6 +132,12 @@ def _post_apply(url: str, token: str, project: Any, change: Any, answer: list[An
         answer.append(type(exc).__name__)
 
 
+def _progress(name: str, done: int, runs: int, detail: str) -> None:
+    """A line on stderr every 10 runs: 100 runs take a while."""
+    if done and done % 10 == 0 and done < runs:
+        print(f"  faults/{name}: {done}/{runs} runs, {detail}", file=sys.stderr, flush=True)
+
+
 def _wait_healthy(server: Server, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -158,6 +164,7 @@ def apply_scenario(
         apply_seconds = time.monotonic() - began
         assert answer == [200], answer
         for run in range(1, runs + 1):
+            _progress("apply", run - 1, runs, f"{dict(outcomes)}, problems {len(problems)}")
             project, change = _change_request(team["owner"], run)
             before = _state(project, change)
             answer = []
@@ -236,6 +243,7 @@ def import_scenario(
     outcomes: Counter[str] = Counter()
     problems: list[str] = []
     for run in range(1, runs + 1):
+        _progress("import", run - 1, runs, f"{dict(outcomes)}, problems {len(problems)}")
         project = project_create(actor=team["owner"], key=f"IMP{run}", name=f"Import run {run}")
         before = state(project)
         process = start(project.key)
@@ -314,6 +322,7 @@ def job_scenario(env: dict[str, str], team: dict[str, Any], runs: int, rng: rand
     killed_mid_job = 0
     problems: list[str] = []
     for run in range(runs):
+        _progress("job", run, runs, f"killed mid-job {killed_mid_job}, problems {len(problems)}")
         week = first_week + dt.timedelta(days=7 * run)
         result = evm_snapshot_job.enqueue(status_date=week.isoformat())
         _wait_status(result.id, {"RUNNING", "SUCCESSFUL", "FAILED"})
