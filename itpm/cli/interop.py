@@ -120,7 +120,7 @@ def import_command(
         str | None,
         typer.Option(
             "--project",
-            help="CSV/XLSX: the project to add the tasks to (required). "
+            help="CSV/XLSX: the project whose tasks the file adds or updates (required). "
             "JSON/XML: the key of the new project.",
         ),
     ] = None,
@@ -167,8 +167,14 @@ def import_command(
                 if dry_run:
                     for error in report.errors:
                         typer.echo(f"row {error.row}, {error.column}: {error.message}", err=True)
-                    typer.echo(f"{target.key}: {len(report.tasks)} tasks, {report.links} links, "
-                               f"{len(report.errors)} problems (dry run, nothing written)")  # fmt: skip
+                    for row in report.plan:
+                        if row["action"] == "update":
+                            fields = ", ".join(row["changes"])
+                            typer.echo(f"row {row['row']}: update {row['name']} ({fields})")
+                    typer.echo(f"{target.key}: {len(report.tasks)} tasks ({report.created} to "
+                               f"create, {report.updated} to update, {report.unchanged} unchanged), "
+                               f"{report.links} links, {len(report.errors)} problems "
+                               "(dry run, nothing written)")  # fmt: skip
                     if report.errors:
                         raise typer.Exit(code=2)
                     return

@@ -34,12 +34,28 @@ class TaskImportRowErrorOut(Schema):
     message: str = Field(examples=["'three days': a duration like 3d, 4h, 2w or 1.5 days"])
 
 
+class TaskImportRowPlanOut(Schema):
+    row: int = Field(description="Spreadsheet row number (the header is row 1).", examples=[3])
+    action: Literal["create", "update", "unchanged"] = Field(examples=["update"])
+    key: int | None = Field(
+        description="The task the row updates (its Key); null for a new task.", examples=[812]
+    )
+    name: str = Field(examples=["Design"])
+    changes: list[str] = Field(
+        description="The task fields an update changes.",
+        examples=[["duration_hours", "predecessors"]],
+    )
+
+
 class TaskImportOut(Schema):
     dry_run: bool
     applied: bool = Field(description="True when every row was written (never only some).")
     ok: bool = Field(description="True when the file has no problem.")
     rows: int = Field(examples=[42])
     tasks: int = Field(examples=[42])
+    created: int = Field(description="Rows without a Key: new tasks.", examples=[2])
+    updated: int = Field(description="Keyed rows that change their task.", examples=[5])
+    unchanged: int = Field(description="Keyed rows equal to their task.", examples=[35])
     links: int = Field(examples=[37])
     assignments: int = Field(examples=[12])
     mapping: dict[str, str] = Field(
@@ -47,15 +63,29 @@ class TaskImportOut(Schema):
         examples=[{"Name": "name", "Duration": "duration", "Start": ""}],
     )
     preview: list[dict[str, str]] = Field(description="The first 20 rows as read.")
+    plan: list[TaskImportRowPlanOut] = Field(
+        description="Per task row: create, update (with the changed fields) or unchanged."
+    )
     errors: list[TaskImportRowErrorOut]
 
     model_config = {
         "json_schema_extra": {
             "examples": [{
-                "dry_run": True, "applied": False, "ok": False, "rows": 3, "tasks": 3, "links": 1,
-                "assignments": 0, "mapping": {"Name": "name", "Duration": "duration"},
-                "preview": [{"Name": "Design", "Duration": "3d"}],
-                "errors": [{"row": 4, "column": "Duration", "message": "'x': a duration like 3d"}],
+                "dry_run": True, "applied": False, "ok": False, "rows": 3, "tasks": 3,
+                "created": 1, "updated": 1, "unchanged": 1, "links": 1, "assignments": 0,
+                "mapping": {"Key": "key", "Version": "version", "Name": "name",
+                            "Duration": "duration"},
+                "preview": [{"Key": "812", "Version": "4", "Name": "Design", "Duration": "3d"}],
+                "plan": [
+                    {"row": 2, "action": "update", "key": 812, "name": "Design",
+                     "changes": ["duration_hours"]},
+                    {"row": 3, "action": "unchanged", "key": 813, "name": "Build",
+                     "changes": []},
+                    {"row": 4, "action": "create", "key": None, "name": "Test", "changes": []},
+                ],
+                "errors": [{"row": 3, "column": "Version",
+                            "message": "Build was changed since the export (version 2 in the "
+                                       "file, 3 now); export again"}],
             }]
         }
     }  # fmt: skip
@@ -64,8 +94,10 @@ class TaskImportOut(Schema):
 def _report_out(report: tabular.ImportReport, *, dry_run: bool) -> dict[str, Any]:
     return {
         "dry_run": dry_run, "applied": report.applied, "ok": not report.errors,
-        "rows": report.total_rows, "tasks": len(report.tasks), "links": report.links,
+        "rows": report.total_rows, "tasks": len(report.tasks), "created": report.created,
+        "updated": report.updated, "unchanged": report.unchanged, "links": report.links,
         "assignments": report.assignments, "mapping": report.mapping, "preview": report.preview,
+        "plan": report.plan,
         "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in report.errors],
     }  # fmt: skip
 
@@ -95,10 +127,13 @@ def task_import(
     dry_run: Form[bool] = True,
     mapping: Form[str] = "",
 ) -> dict[str, Any]:
-    """Add tasks from a CSV or XLSX file (managers and above).
+    """Add or update tasks from a CSV or XLSX file (managers and above).
 
     Headers are recognised by name (see `mapping` in the answer); `mapping` (JSON,
-    e.g. `{"Task": "name", "Days": "duration"}`) overrides them. `dry_run=true` (the default)
+    e.g. `{"Task": "name", "Days": "duration"}`) overrides them. A row with a `Key` (as the
+    export writes) updates that task of this project; a row without one creates a task; a
+    key of no task of this project, or a `Version` older than the task's, is a row error.
+    `plan` says per row what would happen. "3d" counts in the project calendar's working day. `dry_run=true` (the default)
     only checks and reports every problem by row and column; otherwise the file is written
     whole in one transaction, or refused (422) with the same report when any row is wrong."""
     project = get_visible_project(request.user, key)

@@ -7,6 +7,16 @@ every row is checked first (the dry run gives row, column and message for each p
 and only a file without a single error is written, in one transaction, followed by one
 reschedule of the project.
 
+Export also writes each task's ``Key`` (its database id) and ``Version``. On import, a row
+whose key names a task of the same project updates that task (only from the columns the
+file has); a row without a key creates a task; a key of no task of this project is a row
+error, whatever another project holds. A ``Version`` older than the task's is a row error
+too, so a spreadsheet edited while someone changed the plan cannot overwrite their work.
+
+"3d" and "2w" count in the project calendar's working day (the sum of its daily periods)
+and week (its working days), and export writes days in the same unit, so a round trip is
+lossless; "h" is always exact.
+
 Cells are protected from formula injection on the way out: a text cell that a spreadsheet
 would run as a formula (it starts with ``= + - @``, a tab or a carriage return) gets a
 leading apostrophe. The import removes that apostrophe again, so a round trip is lossless.
@@ -31,8 +41,9 @@ from django.utils import timezone
 
 from itpm.accounts.models import Role, User
 from itpm.accounts.permissions import require_role
-from itpm.core.errors import FieldError, Invalid
+from itpm.core.errors import Conflict, FieldError, Invalid
 from itpm.core.models import AuditEvent
+from itpm.core.services import apply_changes, audit, save_versioned
 from itpm.planning.models import (
     DATED_CONSTRAINTS,
     Assignment,
@@ -47,9 +58,9 @@ from itpm.planning.scheduling import deferred_rescheduling
 from itpm.planning.services import MAX_DURATION_HOURS, MAX_LAG_HOURS, wbs_renumber
 from itpm.portfolio.models import Project
 
-# A working day and week in the duration notation ("3d", "2w"), as MS Project's defaults.
+# A working day when nothing better is known (a task's default duration, a calendar
+# without periods). Import and export use the project calendar's day instead.
 HOURS_PER_DAY = 8
-HOURS_PER_WEEK = 40
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
 # An XLSX is a zip: refuse one that would unpack to far more than it weighs (a zip bomb).
@@ -77,6 +88,9 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "status": ("Status", ("state",)),
     "priority": ("Priority", ()),
     "notes": ("Notes", ("description", "note", "comments")),
+    # Identify an existing task of the project (its database id) and the version exported.
+    "key": ("Key", ("uid", "task key", "itpm key")),
+    "version": ("Version", ("row version",)),
 }
 FIELD_KEYS = tuple(COLUMNS)
 # Start and finish are exported for people to read; the schedule is computed from
@@ -86,6 +100,36 @@ IMPORTED_BY_DEFAULT = set(FIELD_KEYS) - {"start", "finish"}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x09", "\x0d")
 _TRUE = {"yes", "y", "true", "1", "x", "ja", "oui"}
 _FALSE = {"no", "n", "false", "0", "", "nein", "non"}
+
+
+# ---------------------------------------------------------------------------- working time
+@dataclass(frozen=True)
+class WorkingTime:
+    """What "1d" and "1w" mean in a project: its calendar's working minutes per day
+    (minutes, so a 7.5-hour day stays exact) and working days per week."""
+
+    minutes_per_day: int = HOURS_PER_DAY * 60
+    days_per_week: int = 5
+
+
+STANDARD_TIME = WorkingTime()
+
+
+def project_working_time(project: Project) -> WorkingTime:
+    """The working day and week of the project's calendar (the default one when it has none)."""
+    from itpm.planning.scheduling import DEFAULT_WORKING_DAYS, DEFAULT_WORKING_HOURS
+
+    calendar = project.calendar
+    periods = (calendar.working_hours if calendar else None) or DEFAULT_WORKING_HOURS
+    days = (calendar.working_days if calendar else None) or DEFAULT_WORKING_DAYS
+    minutes = 0
+    for start, finish in periods:
+        start_h, start_m = (int(x) for x in str(start).split(":"))
+        finish_h, finish_m = (int(x) for x in str(finish).split(":"))
+        minutes += (finish_h * 60 + finish_m) - (start_h * 60 + start_m)
+    if minutes <= 0:
+        return STANDARD_TIME
+    return WorkingTime(minutes_per_day=minutes, days_per_week=len(days))
 
 
 # ---------------------------------------------------------------------------- cells
@@ -102,17 +146,18 @@ def _unneutralize(value: str) -> str:
     return value
 
 
-def format_duration(hours: int) -> str:
-    if hours and hours % HOURS_PER_DAY == 0:
-        return f"{hours // HOURS_PER_DAY}d"
+def format_duration(hours: int, working: WorkingTime = STANDARD_TIME) -> str:
+    """Whole working days of the project's calendar when exact, else hours (lossless)."""
+    if hours and (hours * 60) % working.minutes_per_day == 0:
+        return f"{hours * 60 // working.minutes_per_day}d"
     return f"{hours}h"
 
 
-def format_lag(hours: int) -> str:
+def format_lag(hours: int, working: WorkingTime = STANDARD_TIME) -> str:
     if not hours:
         return ""
     sign = "+" if hours > 0 else "-"
-    return sign + format_duration(abs(hours))
+    return sign + format_duration(abs(hours), working)
 
 
 _DURATION = re.compile(
@@ -120,18 +165,26 @@ _DURATION = re.compile(
     r"m|mins?|minutes?)?\??\s*$",
     re.IGNORECASE,
 )
-_UNIT_HOURS = {"h": 1, "d": HOURS_PER_DAY, "w": HOURS_PER_WEEK}
 
 
-def parse_duration(text: str) -> int:
-    """Working hours from "3d", "4h", "2w", "1.5 days", "90 mins" (a bare number is days)."""
+def parse_duration(text: str, working: WorkingTime = STANDARD_TIME) -> int:
+    """Working hours from "3d", "4h", "2w", "1.5 days", "90 mins" (a bare number is days).
+
+    Days and weeks are the project calendar's (``working``); the schedule counts whole
+    hours, so a result between two is rounded (halves to even, as before: 3d of 7.5 h = 22 h).
+    """
     match = _DURATION.match(text)
     if not match:
         raise ValueError("a duration like 3d, 4h, 2w or 1.5 days")
     number = Decimal(match["number"].replace(",", "."))
-    unit = (match["unit"] or "d").lower()
-    hours = number / 60 if unit.startswith("m") else number * _UNIT_HOURS[unit[0]]
-    return int(hours.to_integral_value())
+    unit = (match["unit"] or "d").lower()[0]
+    minutes = {
+        "m": Decimal(1),
+        "h": Decimal(60),
+        "d": Decimal(working.minutes_per_day),
+        "w": Decimal(working.minutes_per_day * working.days_per_week),
+    }[unit]
+    return int((number * minutes / 60).to_integral_value())
 
 
 _LINK = re.compile(
@@ -141,7 +194,7 @@ _LINK = re.compile(
 )
 
 
-def parse_links(text: str) -> list[tuple[str, str, int]]:
+def parse_links(text: str, working: WorkingTime = STANDARD_TIME) -> list[tuple[str, str, int]]:
     """``"3FS+2d; 5; 7SS-4h"`` → ``[("3", "FS", 16), ("5", "FS", 0), ("7", "SS", -4)]``."""
     links: list[tuple[str, str, int]] = []
     for part in re.split(r"[;,]", text):
@@ -152,7 +205,7 @@ def parse_links(text: str) -> list[tuple[str, str, int]]:
             raise ValueError(f"{part.strip()!r} is not a link like 3FS+2d")
         lag = 0
         if match["lag"]:
-            lag = parse_duration(match["lag"])
+            lag = parse_duration(match["lag"], working)
             if match["sign"] == "-":
                 lag = -lag
         links.append((match["ref"], (match["type"] or "FS").upper(), lag))
@@ -312,6 +365,15 @@ class ParsedTask:
     notes: str = ""
     links: list[tuple[str, str, int]] = field(default_factory=list)
     resources: list[tuple[Resource, Decimal]] = field(default_factory=list)
+    # Field keys whose cell was not empty (an update changes only those, see _update_data).
+    given: set[str] = field(default_factory=set)
+    # The constraint date as written, before an ASAP type drops it (an update may keep
+    # the task's dated constraint type and only move its date).
+    written_constraint_date: dt.datetime | None = None
+    key: int | None = None  # the existing task this row updates
+    version: int | None = None
+    action: str = "create"  # create, update or unchanged (after the plan)
+    changes: list[str] = field(default_factory=list)  # fields an update changes
 
 
 @dataclass
@@ -325,6 +387,30 @@ class ImportReport:
     links: int = 0
     assignments: int = 0
     applied: bool = False
+    columns: set[str] = field(default_factory=set)  # the field keys mapped to a column
+
+    def count(self, action: str) -> int:
+        return sum(1 for task in self.tasks if task.action == action)
+
+    @property
+    def created(self) -> int:
+        return self.count("create")
+
+    @property
+    def updated(self) -> int:
+        return self.count("update")
+
+    @property
+    def unchanged(self) -> int:
+        return self.count("unchanged")
+
+    @property
+    def plan(self) -> list[dict[str, Any]]:
+        """Per row: what the import does with it (create, update with the fields, unchanged)."""
+        return [
+            {"row": t.row, "action": t.action, "key": t.key, "name": t.name, "changes": t.changes}
+            for t in self.tasks
+        ]
 
     @property
     def preview_cells(self) -> list[list[str]]:
@@ -409,11 +495,16 @@ _CONVERTED = ("duration", "milestone", "percent_complete", "notes", "deadline", 
 
 
 def _convert(
-    task: ParsedTask, key: str, value: Any, zone: dt.tzinfo, known: dict[str, Resource]
+    task: ParsedTask,
+    key: str,
+    value: Any,
+    zone: dt.tzinfo,
+    known: dict[str, Resource],
+    working: WorkingTime,
 ) -> None:
     """Set one field of ``task`` from a non-empty cell; ValueError says what was expected."""
     if key == "duration":
-        task.duration_hours = parse_duration(_text(value))
+        task.duration_hours = parse_duration(_text(value), working)
     elif key == "milestone":
         task.milestone = _bool(value)
     elif key == "percent_complete":
@@ -423,7 +514,7 @@ def _convert(
     elif key == "deadline":
         task.deadline = _aware(value, zone, end_of_day=True)
     elif key == "predecessors":
-        task.links = parse_links(_text(value))
+        task.links = parse_links(_text(value), working)
     elif key == "resources":
         task.resources = _resources(_text(value), known)
 
@@ -451,6 +542,7 @@ def parse_table(
     column_of = {key: table.headers.index(header) for header, key in mapping.items() if key}
     label_of = {key: table.headers[index] for key, index in column_of.items()}
     zone = zoneinfo.ZoneInfo(project.time_zone or "UTC")
+    working = project_working_time(project)
     known = {r.name.lower(): r for r in Resource.objects.filter(active=True)}
     errors: list[RowError] = []
     tasks: list[ParsedTask] = []
@@ -483,14 +575,20 @@ def parse_table(
         for key in _CONVERTED:
             value = cell(key)
             if key in column_of and _text(value) != "":
+                task.given.add(key)
                 try:
-                    _convert(task, key, value, zone, known)
+                    _convert(task, key, value, zone, known, working)
                 except ValueError as exc:
                     fail(key, f"{_text(value)!r}: {exc}")
+        for key in ("constraint_type", "constraint_date", "start", "finish", "status", "priority",
+                    "key", "version"):  # fmt: skip
+            if _text(cell(key)):
+                task.given.add(key)
         if task.duration_hours > MAX_DURATION_HOURS:
             fail("duration", f"at most {MAX_DURATION_HOURS} hours")
         if _text(cell("duration")) in ("0", "0d", "0h") and "milestone" not in column_of:
             task.milestone = True
+            task.given.add("milestone")
         if task.milestone:
             task.duration_hours = 0
         for text_key, choices, attr in (
@@ -526,6 +624,7 @@ def parse_table(
                 fail("finish", str(exc))
         if task.constraint_type in DATED_CONSTRAINTS and task.constraint_date is None:
             fail("constraint_date", f"required for a {task.constraint_type} constraint")
+        task.written_constraint_date = task.constraint_date
         if task.constraint_type in ("ASAP", "ALAP"):
             task.constraint_date = None
         if _text(cell("priority")):
@@ -537,6 +636,16 @@ def parse_table(
                 fail("priority", "a whole number from 0 to 1000")
         if task.status == TaskStatus.DONE and not _text(cell("percent_complete")):
             task.percent_complete = 100
+            task.given.add("percent_complete")
+        if _text(cell("key")):
+            # Not a number is the same answer as a number of no task: "unknown task".
+            text = _text(cell("key"))
+            task.key = int(text) if text.isdigit() and len(text) < 19 else -1
+        if _text(cell("version")):
+            try:
+                task.version = int(_text(cell("version")))
+            except ValueError:
+                fail("version", "a whole number (the Version an export wrote)")
         # The tree: an outline level (as MS Project writes), else the WBS code.
         index = len(tasks)
         if "outline_level" in column_of:
@@ -566,11 +675,12 @@ def parse_table(
         tasks.append(task)
 
     _check_tree_and_links(tasks, refs, errors, label_of)
-    errors.sort(key=lambda e: e.row)
     report = ImportReport(
         headers=table.headers, mapping=mapping, preview=preview, tasks=tasks, errors=errors,
-        total_rows=len(table.rows),
+        total_rows=len(table.rows), columns=set(column_of),
     )  # fmt: skip
+    _plan(project, report, label_of)
+    errors.sort(key=lambda e: e.row)
     report.links = sum(len(t.links) for t in tasks)
     report.assignments = sum(len(t.resources) for t in tasks)
     return report
@@ -651,7 +761,7 @@ def tasks_import(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Add the file's tasks (with their tree, links and assignments) to the project.
+    """Add the file's new tasks and update its keyed ones (tree, links, assignments).
 
     A dry run only checks. A real run refuses a file with any problem (Invalid naming the
     rows) and otherwise writes everything in one transaction, then reschedules once: a
@@ -677,20 +787,29 @@ def tasks_import(
 
 def _write(actor: User, project: Project, report: ImportReport, progress: Progress | None) -> None:
     total = len(report.tasks)
+    # Read the updated tasks again under lock: one changed since the check (a stale
+    # Version, or deleted) refuses the whole import with a 409.
+    existing = _locked_tasks(project, report)
+    # Row -> task, for every row: the existing task of a keyed row, the new one otherwise.
+    task_of_row: dict[int, Task] = {
+        parsed.row: existing[parsed.key] for parsed in report.tasks if parsed.key is not None
+    }
     created: dict[int, Task] = {}
-    roots = Task.objects.filter(project=project, parent=None).count()
     positions: dict[int | None, int] = defaultdict(int)
-    positions[None] = roots
+    for parent_id in Task.objects.filter(project=project).values_list("parent_id", flat=True):
+        positions[parent_id] += 1
     done = 0
     by_depth: dict[int, list[ParsedTask]] = defaultdict(list)
     depth: dict[int, int] = {}
     for parsed in report.tasks:
         depth[parsed.row] = depth[parsed.parent_row] + 1 if parsed.parent_row else 0
-        by_depth[depth[parsed.row]].append(parsed)
+        if parsed.key is None:
+            by_depth[depth[parsed.row]].append(parsed)
     for level in sorted(by_depth):
         batch: list[Task] = []
         for parsed in by_depth[level]:
-            parent = created[parsed.parent_row] if parsed.parent_row else None
+            # A new row's summary task may be a new row or an existing task of the file.
+            parent = task_of_row[parsed.parent_row] if parsed.parent_row else None
             key = parent.pk if parent else None
             positions[key] += 1
             batch.append(Task(
@@ -710,19 +829,82 @@ def _write(actor: User, project: Project, report: ImportReport, progress: Progre
                 progress("writing tasks", done, total)
         for parsed, task in zip(by_depth[level], batch, strict=True):
             created[parsed.row] = task
-    wbs_renumber(project)
+            task_of_row[parsed.row] = task
+    if created:
+        wbs_renumber(project)
     row_of_ref = {t.ref: t.row for t in report.tasks}
-    links = [
-        Dependency(project=project, predecessor=created[row_of_ref[ref]],
-                   successor=created[parsed.row], type=kind, lag_hours=lag)
-        for parsed in report.tasks for ref, kind, lag in parsed.links
-    ]  # fmt: skip
-    Dependency.objects.bulk_create(links, batch_size=WRITE_CHUNK)
-    assignments = [
-        Assignment(project=project, task=created[parsed.row], resource=resource, units=units)
-        for parsed in report.tasks for resource, units in parsed.resources
-    ]  # fmt: skip
-    Assignment.objects.bulk_create(assignments, batch_size=WRITE_CHUNK)
+    links_now = _links_by_successor(project)
+    resources_now = _assignments_by_task(project)
+    new_links: list[Dependency] = []
+    new_assignments: list[Assignment] = []
+    updated = 0
+    for parsed in report.tasks:
+        task = task_of_row[parsed.row]
+        wanted_links = {
+            task_of_row[row_of_ref[ref]].pk: (kind, lag) for ref, kind, lag in parsed.links
+        }
+        wanted_resources = {resource.pk: (resource, units) for resource, units in parsed.resources}
+        if parsed.key is None:
+            new_links += [
+                Dependency(project=project, predecessor_id=pk, successor=task, type=kind,
+                           lag_hours=lag)
+                for pk, (kind, lag) in wanted_links.items()
+            ]  # fmt: skip
+            new_assignments += [
+                Assignment(project=project, task=task, resource=resource, units=units)
+                for resource, units in wanted_resources.values()
+            ]
+            continue
+        changes = apply_changes(task, _update_data(parsed, task, report.columns))
+        if "status" in changes:
+            # As task_update: when work was done feeds burndown and velocity.
+            finished = timezone.now() if task.status == TaskStatus.DONE else None
+            changes.update(apply_changes(task, {"completed_at": finished}))
+        if "predecessors" in report.columns:
+            current = links_now.get(task.pk, {})
+            if _link_state(current) != wanted_links:
+                changes["predecessors"] = [_link_json(current), _wanted_json(wanted_links)]
+                for pk, dep in current.items():
+                    if pk not in wanted_links:
+                        dep.delete()
+                    elif (dep.type, dep.lag_hours) != wanted_links[pk]:
+                        dep.type, dep.lag_hours = wanted_links[pk]
+                        save_versioned(dep, ["type", "lag_hours"])
+                new_links += [
+                    Dependency(project=project, predecessor_id=pk, successor=task, type=kind,
+                               lag_hours=lag)
+                    for pk, (kind, lag) in wanted_links.items() if pk not in current
+                ]  # fmt: skip
+        if "resources" in report.columns:
+            held = resources_now.get(task.pk, {})
+            wanted_units = {pk: units for pk, (_, units) in wanted_resources.items()}
+            if {pk: a.units for pk, a in held.items()} != wanted_units:
+                changes["resources"] = [
+                    sorted(a.resource.name for a in held.values()),
+                    sorted(resource.name for resource, _ in wanted_resources.values()),
+                ]
+                for pk, assignment in held.items():
+                    if pk not in wanted_units:
+                        assignment.delete()
+                    elif assignment.units != wanted_units[pk]:
+                        assignment.units = wanted_units[pk]
+                        save_versioned(assignment, ["units"])
+                new_assignments += [
+                    Assignment(project=project, task=task, resource=resource, units=units)
+                    for pk, (resource, units) in wanted_resources.items() if pk not in held
+                ]  # fmt: skip
+        if not changes:
+            continue
+        # The version goes up for a change of links or resources too: the row changed.
+        save_versioned(task, [name for name in changes if name not in _RELATED_CHANGES])
+        audit(actor=actor, action="task.update", obj=task, project=project,
+              changes={**changes, "source": [None, "import"]})  # fmt: skip
+        updated += 1
+        done += 1
+        if progress and done % WRITE_CHUNK == 0:
+            progress("updating tasks", done, total)
+    Dependency.objects.bulk_create(new_links, batch_size=WRITE_CHUNK)
+    Assignment.objects.bulk_create(new_assignments, batch_size=WRITE_CHUNK)
     if progress:
         progress("links and assignments", total, total)
     # One audit event per created task (as task_create leaves), plus one for the import.
@@ -736,8 +918,9 @@ def _write(actor: User, project: Project, report: ImportReport, progress: Progre
     AuditEvent.objects.create(
         actor=actor, project=project, action="tasks.import", object_type="project",
         object_id=str(project.pk), object_repr=str(project)[:300],
-        changes={"tasks": [None, total], "links": [None, len(links)],
-                 "assignments": [None, len(assignments)]},
+        changes={"tasks": [None, total], "created": [None, len(created)],
+                 "updated": [None, updated], "links": [None, report.links],
+                 "assignments": [None, report.assignments]},
     )  # fmt: skip
     # Leaving deferred_rescheduling() reschedules the project once (a cycle rolls back).
     from itpm.planning.scheduling import project_reschedule
@@ -745,16 +928,159 @@ def _write(actor: User, project: Project, report: ImportReport, progress: Progre
     project_reschedule(project)
 
 
+# ---------------------------------------------------------------------------- updates
+UNKNOWN_TASK = "unknown task: no task of this project has this key"
+_RELATED_CHANGES = ("predecessors", "resources")
+
+
+def _same(before: Any, after: Any) -> bool:
+    # The export writes dates to the minute: seconds in the stored value are no change.
+    if isinstance(before, dt.datetime) and isinstance(after, dt.datetime):
+        return before.replace(second=0, microsecond=0) == after.replace(second=0, microsecond=0)
+    return bool(before == after)
+
+
+def _update_data(parsed: ParsedTask, task: Task, columns: set[str]) -> dict[str, Any]:
+    """The model fields a row changes on its task.
+
+    Only the file's columns count. An empty cell keeps the task's value, except Notes,
+    Deadline, Predecessors and Resources, where empty means none (as the export writes).
+    """
+    given = parsed.given
+    data: dict[str, Any] = {"name": parsed.name}
+    if "duration" in given or (parsed.milestone and "milestone" in given):
+        data["duration_hours"] = parsed.duration_hours
+    if "milestone" in given:
+        data["milestone"] = parsed.milestone
+    for key in ("percent_complete", "status", "priority"):
+        if key in given:
+            data[key] = getattr(parsed, key)
+    if "notes" in columns:
+        data["description"] = parsed.notes
+    if "deadline" in columns:
+        data["deadline"] = parsed.deadline
+    if given & {"constraint_type", "start", "finish"}:
+        data["constraint_type"] = parsed.constraint_type
+        data["constraint_date"] = parsed.constraint_date
+    elif "constraint_date" in given and task.constraint_type in DATED_CONSTRAINTS:
+        data["constraint_date"] = parsed.written_constraint_date
+    return {name: value for name, value in data.items() if not _same(getattr(task, name), value)}
+
+
+def _links_by_successor(project: Project) -> dict[int, dict[int, Dependency]]:
+    links: dict[int, dict[int, Dependency]] = defaultdict(dict)
+    for dep in Dependency.objects.filter(project=project):
+        links[dep.successor_id][dep.predecessor_id] = dep
+    return links
+
+
+def _assignments_by_task(project: Project) -> dict[int, dict[int, Assignment]]:
+    held: dict[int, dict[int, Assignment]] = defaultdict(dict)
+    for assignment in Assignment.objects.filter(project=project).select_related("resource"):
+        held[assignment.task_id][assignment.resource_id] = assignment
+    return held
+
+
+def _link_state(current: dict[int, Dependency]) -> dict[int, tuple[str, int]]:
+    return {pk: (dep.type, dep.lag_hours) for pk, dep in current.items()}
+
+
+def _link_json(current: dict[int, Dependency]) -> list[list[Any]]:
+    return sorted([pk, dep.type, dep.lag_hours] for pk, dep in current.items())
+
+
+def _wanted_json(wanted: dict[int, tuple[str, int]]) -> list[list[Any]]:
+    return sorted([pk, kind, lag] for pk, (kind, lag) in wanted.items())
+
+
+def _locked_tasks(project: Project, report: ImportReport) -> dict[int, Task]:
+    keys = {parsed.key for parsed in report.tasks if parsed.key is not None}
+    if not keys:
+        return {}
+    existing = {t.pk: t for t in Task.objects.select_for_update().filter(project=project)}
+    for parsed in report.tasks:
+        if parsed.key is None:
+            continue
+        task = existing.get(parsed.key)
+        if task is None:
+            raise Conflict(f"row {parsed.row}: the task was deleted meanwhile; export again")
+        if parsed.version is not None and parsed.version != task.version:
+            raise Conflict(
+                f"row {parsed.row}: {task.name} was changed by someone else (you had version "
+                f"{parsed.version}, it is now {task.version}); export again"
+            )
+    return existing
+
+
+def _plan(project: Project, report: ImportReport, label_of: dict[str, str]) -> None:
+    """Match keyed rows to the project's tasks and say per row what the import would do.
+
+    Only this project's tasks are looked up, so a key of another project's task gets the
+    same answer as a key of no task at all: nothing about other projects leaks.
+    """
+    keyed = [parsed for parsed in report.tasks if parsed.key is not None]
+    if not keyed:
+        return
+    existing = {t.pk: t for t in Task.objects.filter(project=project)}
+    summaries = {t.parent_id for t in existing.values() if t.parent_id}
+    links_now = _links_by_successor(project)
+    resources_now = _assignments_by_task(project)
+    key_label = label_of.get("key", COLUMNS["key"][0])
+    version_label = label_of.get("version", COLUMNS["version"][0])
+    row_of_ref = {t.ref: t.row for t in report.tasks}
+    row_of_key: dict[int, int] = {}
+    pk_of_row: dict[int, int] = {}
+    for parsed in keyed:
+        task = existing.get(parsed.key or 0)
+        if task is None:
+            report.errors.append(RowError(parsed.row, key_label, UNKNOWN_TASK))
+            continue
+        if task.pk in row_of_key:
+            report.errors.append(RowError(parsed.row, key_label,
+                                          f"the same task as row {row_of_key[task.pk]}"))  # fmt: skip
+            continue
+        row_of_key[task.pk] = parsed.row
+        pk_of_row[parsed.row] = task.pk
+        if parsed.version is not None and parsed.version != task.version:
+            report.errors.append(RowError(parsed.row, version_label,
+                f"{task.name} was changed since the export (version {parsed.version} in the "
+                f"file, {task.version} now); export again"))  # fmt: skip
+    for parsed in keyed:
+        if parsed.row not in pk_of_row:
+            continue
+        task = existing[pk_of_row[parsed.row]]
+        data = _update_data(parsed, task, report.columns)
+        if data.get("milestone") and task.pk in summaries:
+            report.errors.append(RowError(parsed.row, label_of.get("milestone", "Milestone"),
+                                          "a summary task cannot be a milestone"))  # fmt: skip
+        changes = list(data)
+        if "predecessors" in report.columns:
+            # A link from a new row is a change; refs were checked by _check_tree_and_links.
+            wanted = {
+                pk_of_row.get(row_of_ref.get(ref, 0), -row_of_ref.get(ref, 0)): (kind, lag)
+                for ref, kind, lag in parsed.links
+            }
+            if _link_state(links_now.get(task.pk, {})) != wanted:
+                changes.append("predecessors")
+        if "resources" in report.columns:
+            held = {pk: a.units for pk, a in resources_now.get(task.pk, {}).items()}
+            if held != {resource.pk: units for resource, units in parsed.resources}:
+                changes.append("resources")
+        parsed.action = "update" if changes else "unchanged"
+        parsed.changes = changes
+
+
 # ---------------------------------------------------------------------------- export
 def export_rows(*, project: Project) -> tuple[list[str], list[list[Any]]]:
     """Header and rows of the project's tasks in WBS order (cells not yet neutralized)."""
     tasks = list(Task.objects.filter(project=project).order_by("wbs_sort"))
     ids = {task.pk: number for number, task in enumerate(tasks, start=1)}
+    working = project_working_time(project)
     links: dict[int, list[str]] = defaultdict(list)
     for dep in Dependency.objects.filter(project=project).order_by("id"):
         kind = dep.type
         links[dep.successor_id].append(
-            f"{ids[dep.predecessor_id]}{kind}{format_lag(dep.lag_hours)}"
+            f"{ids[dep.predecessor_id]}{kind}{format_lag(dep.lag_hours, working)}"
         )
     resources: dict[int, list[str]] = defaultdict(list)
     for a in Assignment.objects.filter(project=project).select_related("resource"):
@@ -769,11 +1095,11 @@ def export_rows(*, project: Project) -> tuple[list[str], list[list[Any]]]:
     rows = [
         [
             ids[task.pk], task.wbs_code, task.wbs_code.count(".") + 1, task.name,
-            format_duration(task.duration_hours), when(task.planned_start),
+            format_duration(task.duration_hours, working), when(task.planned_start),
             when(task.planned_finish), "yes" if task.milestone else "no", task.constraint_type,
             when(task.constraint_date), when(task.deadline), "; ".join(links[task.pk]),
             "; ".join(resources[task.pk]), task.percent_complete, task.status, task.priority,
-            task.description,
+            task.description, task.pk, task.version,
         ]
         for task in tasks
     ]  # fmt: skip

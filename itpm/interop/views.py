@@ -148,7 +148,9 @@ def import_check(request: HttpRequest, key: str) -> HttpResponse:
         return _refused(request, project, exc)
     if apply:
         default_storage.delete(ticket["path"])
-        messages.success(request, f"Imported {len(report.tasks)} tasks and {report.links} links.")
+        messages.success(
+            request, f"Imported: {report.created} tasks created, {report.updated} updated."
+        )
         target = reverse("web:project_plan", args=[project.key])
         if request.headers.get("HX-Request"):
             response = HttpResponse(status=204)

@@ -22,6 +22,7 @@ from itpm.planning.services import dependency_update, task_create
 from itpm.portfolio.services import project_create
 
 V1 = "/api/v1"
+COPY = {"Key": "", "Version": ""}
 DANGEROUS = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tTab", "\rCR", '=HYPERLINK("http://x","y")']
 
 
@@ -78,10 +79,12 @@ def test_csv_round_trip_rebuilds_tree_links_and_schedule(
     data = tabular.tasks_export_csv(project=project)
     empty.start_date = project.start_date
     empty.save()
+    # Copying a plan into another project: its keys name tasks of the first project, so
+    # the Key and Version columns are not imported (kept, they would be "unknown task").
     report = tabular.tasks_import(
-        actor=people["manager"], project=empty, data=data, filename="x.csv"
+        actor=people["manager"], project=empty, data=data, filename="x.csv", mapping=COPY
     )
-    assert report.applied and not report.errors
+    assert report.applied and not report.errors and report.created == len(report.tasks)
     assert _shape(empty) == _shape(project)
     assert _links(empty) == _links(project)
 
@@ -90,7 +93,9 @@ def test_xlsx_round_trip(project: Any, tasks: Any, empty: Any, people: Any) -> N
     empty.start_date = project.start_date
     empty.save()
     data = tabular.tasks_export_xlsx(project=project)
-    tabular.tasks_import(actor=people["manager"], project=empty, data=data, filename="t.xlsx")
+    tabular.tasks_import(
+        actor=people["manager"], project=empty, data=data, filename="t.xlsx", mapping=COPY
+    )
     assert _shape(empty) == _shape(project)
     assert _links(empty) == _links(project)
 
@@ -285,7 +290,7 @@ def test_wizard_upload_mapping_check_apply(client: Any, people: Any, empty: Any)
         "action": "check",
     }
     report = client.post("/projects/NEW/import-export/check/", form, headers={"HX-Request": "true"})
-    assert b"Import 2 tasks" in report.content
+    assert b"Import: create 2, update 0" in report.content
     assert not Task.objects.filter(project=empty).exists()
     done = client.post("/projects/NEW/import-export/check/", {**form, "action": "apply"},
                        headers={"HX-Request": "true"})  # fmt: skip
