@@ -21,6 +21,10 @@ from itpm.accounts.models import Role, User
 from itpm.accounts.permissions import get_visible_project, project_role, request_user
 from itpm.core.errors import NotFound, ServiceError
 from itpm.core.markdown import render_markdown
+from itpm.documents import selectors as document_selectors
+from itpm.documents.custom_fields import display as custom_display
+from itpm.documents.custom_fields import values_by_task
+from itpm.documents.models import CustomField
 from itpm.planning import selectors as planning_selectors
 from itpm.planning import services as planning_services
 from itpm.planning.models import Task
@@ -261,6 +265,15 @@ def project_activity(request: HttpRequest, key: str) -> HttpResponse:
 
 
 # ---------------------------------------------------------------------------- plan (WBS)
+def _custom_cells(fields: list[CustomField], values: dict[str, Any]) -> list[tuple[str, str]]:
+    """A task's custom-field values as the plan's columns show them, in field order.
+
+    The plan page is read with the same visibility as the project (and the fields page), so
+    whoever sees the plan may see the values; they are edited on the Custom fields tab.
+    """
+    return [(field.key, custom_display(field, values.get(field.key))) for field in fields]
+
+
 def _plan_context(request: HttpRequest, project: Project, **extra: Any) -> dict[str, Any]:
     tasks = planning_selectors.rollup_summaries(list(planning_selectors.task_list(project=project)))
     links = list(planning_selectors.dependency_list(project=project))
@@ -270,14 +283,19 @@ def _plan_context(request: HttpRequest, project: Project, **extra: Any) -> dict[
         predecessors.setdefault(link.successor_id, []).append(
             f"{link.predecessor.wbs_code}{link.type if link.type != 'FS' or lag else ''}{lag}"
         )
+    custom_fields = list(document_selectors.custom_field_list(project=project))
+    custom_values = values_by_task(project) if custom_fields else {}
     for task in tasks:
         task.depth = task.wbs_code.count(".")  # type: ignore[attr-defined]
         task.predecessor_labels = ", ".join(predecessors.get(task.pk, []))  # type: ignore[attr-defined]
+        task.custom_cells = _custom_cells(custom_fields, custom_values.get(task.pk, {}))  # type: ignore[attr-defined]
     return _context(
         request,
         project,
         "plan",
         tasks=tasks,
+        custom_fields=custom_fields,
+        plan_columns=10 + len(custom_fields),
         links=links,
         task_form=extra.pop("task_form", web_forms.TaskCreateForm()),
         dependency_form=extra.pop("dependency_form", web_forms.DependencyForm()),
@@ -338,6 +356,9 @@ def _row(request: HttpRequest, task: Task, *, error: str = "") -> HttpResponse:
     else:
         planning_selectors.rollup_summaries([task])
     task.depth = task.wbs_code.count(".")  # type: ignore[attr-defined]
+    custom_fields = list(document_selectors.custom_field_list(project=project))
+    _, custom_values = document_selectors.task_custom_values(task=task)
+    task.custom_cells = _custom_cells(custom_fields, custom_values)  # type: ignore[attr-defined]
     links = planning_selectors.dependency_list(project=project, task=task.pk).filter(successor=task)
     task.predecessor_labels = ", ".join(  # type: ignore[attr-defined]
         f"{link.predecessor.wbs_code}{link.type if link.type != 'FS' or link.lag_hours else ''}"
@@ -347,7 +368,13 @@ def _row(request: HttpRequest, task: Task, *, error: str = "") -> HttpResponse:
     return render(
         request,
         "web/_task_row.html",
-        {**_context(request, project, "plan"), "task": task, "error": error},
+        {
+            **_context(request, project, "plan"),
+            "task": task,
+            "error": error,
+            "custom_fields": custom_fields,
+            "plan_columns": 10 + len(custom_fields),
+        },
     )
 
 
