@@ -14,6 +14,8 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
+from itpm.accounts.models import ROLE_RANK, Role
+
 
 @dataclass(frozen=True)
 class Tab:
@@ -21,6 +23,9 @@ class Tab:
     label: str
     url_name: str
     group: str = ""
+    # The lowest project role whose page answers 200 ("" = anyone who sees the project); a
+    # lower role does not get a link that only leads to "403 Forbidden".
+    minimum: str = ""
 
 
 # The menus in their order on the bar; a group with no installed tab is not shown.
@@ -45,7 +50,7 @@ TABS: list[Tab] = [
     Tab("case", "Business case", "portfolio:business_case", "Money"),
     Tab("gates", "Gates & closing", "portfolio:gates", "Lifecycle"),
     Tab("feasibility", "Feasibility", "portfolio:feasibility", "Lifecycle"),
-    Tab("webhooks", "Webhooks", "webhooks:project", "Project"),
+    Tab("webhooks", "Webhooks", "webhooks:project", "Project", minimum="manager"),
     Tab("import", "Import/export", "interop:wizard", "Project"),
     Tab("activity", "Activity", "web:project_activity", "Project"),
     Tab("settings", "Settings", "web:project_settings", "Project"),
@@ -59,10 +64,19 @@ def _url(tab: Tab, key: str) -> str | None:
         return None
 
 
-def tab_bar(project_key: str, current: str, path: str = "") -> list[dict[str, Any]]:
+def _allowed(tab: Tab, role: str | None) -> bool:
+    if not tab.minimum or role is None:
+        return not tab.minimum
+    return ROLE_RANK[Role(role)] >= ROLE_RANK[Role(tab.minimum)]
+
+
+def tab_bar(
+    project_key: str, current: str, path: str = "", *, role: str | None = "owner"
+) -> list[dict[str, Any]]:
     """Entries of the bar: links, and menus holding links. A link is current when it is the
-    page shown (same path) or, failing that, when its key is the page's ``tab``."""
-    links = [(tab, url) for tab in TABS if (url := _url(tab, project_key))]
+    page shown (same path) or, failing that, when its key is the page's ``tab``. ``role`` is
+    the reader's project role: a tab needing a higher one is left out."""
+    links = [(tab, url) for tab in TABS if _allowed(tab, role) and (url := _url(tab, project_key))]
     by_path = any(url == path for _, url in links)
 
     def item(tab: Tab, url: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 
+from itpm.accounts.permissions import project_role
 from itpm.web.project_tabs import tab_bar
 
 register = template.Library()
@@ -13,5 +14,6 @@ register = template.Library()
 def project_tabs(context: Any) -> dict[str, Any]:
     request = context.get("request")
     project = context["project"]
+    role = project_role(getattr(request, "user", None), project)
     return {"entries": tab_bar(project.key, context.get("tab") or "",
-                               request.path if request else "")}  # fmt: skip
+                               request.path if request else "", role=role)}  # fmt: skip
