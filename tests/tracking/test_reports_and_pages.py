@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -200,6 +201,17 @@ def test_pages_render(reported, client, people, path):
         or path.startswith("/timesheet")
         or path == "/projects/APL/reports/"
     )
+
+
+def test_dashboard_rag_counts_name_their_colour(reported, client, people):
+    """The RAG tiles say "2 red", not a bare number on a coloured chip (readable without
+    colour); the budget-burn percentage stays on the line of its bar."""
+    client.force_login(people["manager"])
+    page = client.get("/dashboard/").content.decode()
+    chips = re.findall(r'<span class="rag rag-(red|amber|green)"[^>]*>(\d+) (\w+)</span>', page)
+    assert len(chips) == 15  # five dimensions, three colours each
+    assert all(colour == word for colour, _, word in chips)
+    assert '<td class="nowrap"><svg' in page
 
 
 def test_report_page_shows_rag_and_charts_with_numbers(reported, client, people):
