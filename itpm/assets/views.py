@@ -22,6 +22,7 @@ from itpm.assets.models import Asset, AssetStatus, AssetType, Service
 from itpm.core.errors import NotFound, ServiceError
 from itpm.core.models import AuditEvent
 from itpm.core.uploads import TABLE_TYPES, check_upload
+from itpm.helpdesk import selectors as helpdesk_selectors
 from itpm.helpdesk.models import Queue, is_portal_only
 from itpm.web.guards import deny_if_forbidden
 
@@ -256,6 +257,9 @@ def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
     return render(request, "assets/service_detail.html", {
         "service": service, "assets": service.assets.select_related("owner_team"),
         "projects": visible_projects(request.user).filter(services=service),
-        "tickets": service.tickets.exclude(status="closed").order_by("-id")[:20],
+        # Only the tickets the reader may open: the others would be titles they must not
+        # read and links that answer 404.
+        "tickets": helpdesk_selectors.visible_tickets(request.user)
+        .filter(service=service).exclude(status="closed").order_by("-id")[:20],
         "tab": "services",
     })  # fmt: skip
