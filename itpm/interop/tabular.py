@@ -564,7 +564,11 @@ def parse_table(
         if len(preview) < 20:
             preview.append({header: _text(values[i]) for i, header in enumerate(table.headers)})
         name = _text(cell("name"))
-        task = ParsedTask(row=row, ref=_text(cell("id")) or str(offset + 1), name=name)
+        # Without an ID column a row is referred to by its position. With one, a row left
+        # without an ID (a task added to an exported sheet) gets a ref no cell can name,
+        # so it cannot collide with the ID another row carries.
+        ref = _text(cell("id")) or (f"row {row}" if "id" in column_of else str(offset + 1))
+        task = ParsedTask(row=row, ref=ref, name=name)
         if not name:
             fail("name", "must not be empty")
         elif len(name) > 300:
@@ -1023,8 +1027,17 @@ def _plan(project: Project, report: ImportReport, label_of: dict[str, str]) -> N
         return
     existing = {t.pk: t for t in Task.objects.filter(project=project)}
     summaries = {t.parent_id for t in existing.values() if t.parent_id}
-    links_now = _links_by_successor(project)
-    resources_now = _assignments_by_task(project)
+    # Plain values, not model instances: the plan reads every link and assignment.
+    links_now: dict[int, dict[int, tuple[str, int]]] = defaultdict(dict)
+    for successor, predecessor, kind, lag in Dependency.objects.filter(project=project).values_list(
+        "successor_id", "predecessor_id", "type", "lag_hours"
+    ):
+        links_now[successor][predecessor] = (kind, lag)
+    resources_now: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for task_id, resource_id, units in Assignment.objects.filter(project=project).values_list(
+        "task_id", "resource_id", "units"
+    ):
+        resources_now[task_id][resource_id] = units
     key_label = label_of.get("key", COLUMNS["key"][0])
     version_label = label_of.get("version", COLUMNS["version"][0])
     row_of_ref = {t.ref: t.row for t in report.tasks}
@@ -1060,12 +1073,11 @@ def _plan(project: Project, report: ImportReport, label_of: dict[str, str]) -> N
                 pk_of_row.get(row_of_ref.get(ref, 0), -row_of_ref.get(ref, 0)): (kind, lag)
                 for ref, kind, lag in parsed.links
             }
-            if _link_state(links_now.get(task.pk, {})) != wanted:
+            if links_now.get(task.pk, {}) != wanted:
                 changes.append("predecessors")
-        if "resources" in report.columns:
-            held = {pk: a.units for pk, a in resources_now.get(task.pk, {}).items()}
-            if held != {resource.pk: units for resource, units in parsed.resources}:
-                changes.append("resources")
+        wanted_units = {resource.pk: units for resource, units in parsed.resources}
+        if "resources" in report.columns and resources_now.get(task.pk, {}) != wanted_units:
+            changes.append("resources")
         parsed.action = "update" if changes else "unchanged"
         parsed.changes = changes
 

@@ -175,6 +175,19 @@ def test_mixed_create_and_update_puts_new_rows_under_existing_summaries(
     assert Task.objects.filter(project=project, name="Code").count() == 1
 
 
+def test_a_row_added_without_an_id_does_not_collide_with_the_ids_below(
+    project: Any, tasks: Any, people: Any
+) -> None:
+    rows = _rows(project)
+    # Inserted as the 2nd data row (its position, 2, is Design's ID two rows further down).
+    rows.insert(2, ["", "", "2", "Kick-off", "1d"] + [""] * 14)
+    report = _import(people, project, rows)
+    assert report.applied and (report.created, report.unchanged) == (1, 4)
+    assert Task.objects.get(project=project, name="Kick-off").parent_id == tasks["phase"].pk
+    code = Task.objects.get(pk=tasks["code"].pk)
+    assert code.predecessor_links.get().predecessor_id == tasks["design"].pk
+
+
 def test_stale_version_is_a_row_error_and_nothing_is_written(
     project: Any, tasks: Any, people: Any
 ) -> None:
