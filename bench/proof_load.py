@@ -126,10 +126,17 @@ def _step(result: dict[str, float]) -> str:
     return text + (f" {int(result['failures'])} failed" if result["failures"] else "")
 
 
+WARMUP_SECONDS = 3
+
+
 def measure(endpoint: str, steps: list[int], seconds: int, url: str,
             data: dict[str, object]) -> tuple[dict[str, float] | None, list[dict[str, float]]]:  # fmt: skip
     best = None
     tried = []
+    # Warm-up, not counted: each worker's first requests to an endpoint build Django's URL
+    # and API schema caches and fill PostgreSQL's buffer cache; p99 of a short step would
+    # otherwise measure start-up, not the steady state a production server runs in.
+    locust(endpoint, max(steps), WARMUP_SECONDS, url, data)
     for users in steps:
         result = locust(endpoint, users, seconds, url, data)
         tried.append(result)
