@@ -191,10 +191,11 @@ def run(tasks: int) -> None:
         )
 
 
-def _admin(sql: str) -> None:
+def _admin(sql: str, url: str = URL) -> None:
+    """Run ``sql`` on the server of ``url`` (its maintenance database)."""
     import psycopg
 
-    parts = urlparse(URL)
+    parts = urlparse(url)
     with psycopg.connect(
         host=parts.hostname,
         port=parts.port or 5432,
@@ -204,6 +205,35 @@ def _admin(sql: str) -> None:
         autocommit=True,
     ) as connection:
         connection.execute(sql)
+
+
+def per_backend(
+    script: str, inner_args: list[str], database: str, url: str, sqlite_dir: Path
+) -> None:
+    """Run ``script --inner ...`` once per backend ("sqlite", "postgres" or "both"), each on
+    a fresh database that is removed afterwards, and each in its own process: Django's
+    settings are read once per process."""
+    name = urlparse(url).path.lstrip("/")
+    for backend in ("sqlite", "postgres") if database == "both" else (database,):
+        env = dict(os.environ)
+        if backend == "sqlite":
+            shutil.rmtree(sqlite_dir, ignore_errors=True)
+            sqlite_dir.mkdir(parents=True)
+            env["ITPM_DATA_DIR"] = str(sqlite_dir)
+            env.pop("DATABASE_URL", None)
+        else:
+            _admin(f'DROP DATABASE IF EXISTS "{name}"', url)
+            _admin(f'CREATE DATABASE "{name}"', url)
+            env["DATABASE_URL"] = url
+        try:
+            subprocess.run(  # noqa: S603 - a bench script of ours, with fixed arguments
+                [sys.executable, script, "--inner", *inner_args], env=env, check=True
+            )
+        finally:
+            if backend == "postgres":
+                _admin(f'DROP DATABASE IF EXISTS "{name}"', url)
+            else:
+                shutil.rmtree(sqlite_dir, ignore_errors=True)
 
 
 def main() -> None:
@@ -217,30 +247,7 @@ def main() -> None:
     if args.inner:
         run(args.tasks)
         return
-    for database in ("sqlite", "postgres") if args.database == "both" else (args.database,):
-        # Each backend in its own process: Django's settings are read once per process.
-        env = dict(os.environ)
-        if database == "sqlite":
-            shutil.rmtree(SQLITE_DIR, ignore_errors=True)
-            SQLITE_DIR.mkdir(parents=True)
-            env["ITPM_DATA_DIR"] = str(SQLITE_DIR)
-            env.pop("DATABASE_URL", None)
-        else:
-            name = urlparse(URL).path.lstrip("/")
-            _admin(f'DROP DATABASE IF EXISTS "{name}"')
-            _admin(f'CREATE DATABASE "{name}"')
-            env["DATABASE_URL"] = URL
-        try:
-            subprocess.run(  # noqa: S603 - this very script, with fixed arguments
-                [sys.executable, __file__, "--inner", "--tasks", str(args.tasks)],
-                env=env,
-                check=True,
-            )
-        finally:
-            if database == "postgres":
-                _admin(f'DROP DATABASE IF EXISTS "{urlparse(URL).path.lstrip("/")}"')
-            else:
-                shutil.rmtree(SQLITE_DIR, ignore_errors=True)
+    per_backend(__file__, ["--tasks", str(args.tasks)], args.database, URL, SQLITE_DIR)
 
 
 if __name__ == "__main__":

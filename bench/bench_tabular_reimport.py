@@ -19,16 +19,12 @@ import argparse
 import csv
 import io
 import os
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_mspdi_import import _admin as _mspdi_admin  # noqa: E402
-from bench_mspdi_import import generate  # noqa: E402
+from bench_mspdi_import import generate, per_backend  # noqa: E402
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/itpm_bench_tabular")
 SQLITE_DIR = Path("/tmp/itpm-bench-tabular")
@@ -91,32 +87,13 @@ def main() -> None:
     if args.inner:
         run(args.tasks, args.every)
         return
-    name = urlparse(URL).path.lstrip("/")
-    for database in ("sqlite", "postgres") if args.database == "both" else (args.database,):
-        # Each backend in its own process: Django's settings are read once per process.
-        env = dict(os.environ)
-        if database == "sqlite":
-            shutil.rmtree(SQLITE_DIR, ignore_errors=True)
-            SQLITE_DIR.mkdir(parents=True)
-            env["ITPM_DATA_DIR"] = str(SQLITE_DIR)
-            env.pop("DATABASE_URL", None)
-        else:
-            os.environ["BENCH_DATABASE_URL"] = URL
-            _mspdi_admin(f'DROP DATABASE IF EXISTS "{name}"')
-            _mspdi_admin(f'CREATE DATABASE "{name}"')
-            env["DATABASE_URL"] = URL
-        try:
-            subprocess.run(  # noqa: S603 - this very script, with fixed arguments
-                [sys.executable, __file__, "--inner", "--tasks", str(args.tasks),
-                 "--every", str(args.every)],
-                env=env,
-                check=True,
-            )  # fmt: skip
-        finally:
-            if database == "postgres":
-                _mspdi_admin(f'DROP DATABASE IF EXISTS "{name}"')
-            else:
-                shutil.rmtree(SQLITE_DIR, ignore_errors=True)
+    per_backend(
+        __file__,
+        ["--tasks", str(args.tasks), "--every", str(args.every)],
+        args.database,
+        URL,
+        SQLITE_DIR,
+    )
 
 
 if __name__ == "__main__":
