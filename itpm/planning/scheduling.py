@@ -12,6 +12,9 @@ happens here, once:
   semantics for finish constraints and deadlines).
 - Schedule outputs (early/late dates, floats, critical, a summary's span) are derived
   data: they are rewritten without a version bump, and only for rows that changed.
+- A few dates are shown as given rather than as the print of their axis position, as MS
+  Project shows them (``_Given``): actual dates, the finish of a start-to-finish successor
+  without lag, and a milestone held by a start constraint.
 """
 
 from __future__ import annotations
@@ -165,7 +168,7 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
         raise Conflict(f"this change would close a dependency cycle: {cycle}") from None
     except EngineError as exc:
         raise Invalid.field("schedule", str(exc)) from None
-    return _write_back(project, rows, result, axis)
+    return _write_back(project, rows, result, axis, _given_moments(rows, engine_tasks, links))
 
 
 class EpochSeconds(Func):
@@ -260,6 +263,47 @@ def _engine_task(task: Task | _Row, axis: ProjectAxis) -> EngineTask:
 
 
 _NULL = np.iinfo(np.int64).min  # a NULL stored date or float, in the comparisons below
+_START_HELD = {ConstraintType.SNET, ConstraintType.MSO}
+
+
+@dataclass(slots=True)
+class _Given:
+    """Where a task's dates are not the plain print of its axis positions (as in MS Project).
+
+    - An actual start or finish is a fact: the task shows it as given, even when it lies
+      outside working time (work done on a Saturday).
+    - A finish set by a start-to-finish link without lag is the predecessor's start moment
+      (Monday 08:00), not the end of the previous working period (Friday 17:00).
+    - A milestone held by a "start no earlier than" or "must start on" constraint sits at
+      the constraint's start moment (08:00 of the project's first day), not at the end of
+      the previous working day.
+    """
+
+    actual_start: dict[int, dt.datetime] = field(default_factory=dict)
+    actual_finish: dict[int, dt.datetime] = field(default_factory=dict)
+    # row index -> the row indices of its SF predecessors linked without lag
+    start_to_finish: dict[int, set[int]] = field(default_factory=dict)
+    # row index -> the position of the milestone's SNET/MSO constraint
+    milestone_held: dict[int, int] = field(default_factory=dict)
+
+
+def _given_moments(
+    rows: list[_Row], engine_tasks: list[EngineTask], links: list[tuple[int, int, str, int]]
+) -> _Given:
+    given = _Given()
+    index = {task.pk: i for i, task in enumerate(rows)}
+    for i, (task, engine_task) in enumerate(zip(rows, engine_tasks, strict=True)):
+        if task.actual_start is not None:
+            given.actual_start[i] = task.actual_start
+        if task.actual_finish is not None:
+            given.actual_finish[i] = task.actual_finish
+        constraint = engine_task.constraint
+        if task.milestone and constraint.type in _START_HELD and constraint.at is not None:
+            given.milestone_held[i] = constraint.at
+    for predecessor, successor, kind, lag in links:
+        if kind == DependencyType.SF.value and lag == 0:
+            given.start_to_finish.setdefault(index[successor], set()).add(index[predecessor])
+    return given
 
 
 def _epochs(
@@ -280,7 +324,11 @@ def _stored(values: list[int | None]) -> npt.NDArray[np.int64]:
 
 
 def _write_back(
-    project: Project, rows: list[_Row], result: cpm.Schedule, axis: ProjectAxis
+    project: Project,
+    rows: list[_Row],
+    result: cpm.Schedule,
+    axis: ProjectAxis,
+    given: _Given | None = None,
 ) -> ScheduleResult:
     """Store what changed: the whole comparison runs on arrays, datetimes only for changes."""
     index = {task_id: i for i, task_id in enumerate(result.ids)}
@@ -303,6 +351,15 @@ def _write_back(
     milestone = np.fromiter((task.milestone for task in rows), np.bool_, len(rows))
     start = np.where(milestone, early_finish, early_start)
     late_start = np.where(milestone, late_finish, late_start)
+    start_moment, finish_moment = _given_dates(
+        given or _Given(), milestone, early_start_at, early_finish_at, axis
+    )
+    for i, moment in start_moment.items():
+        start[i] = round(moment.timestamp())
+    if finish_moment:
+        early_finish = early_finish.copy()
+        for i, moment in finish_moment.items():
+            early_finish[i] = round(moment.timestamp())
 
     stored_start = _stored([task.planned_start_epoch for task in rows])
     stored_finish = _stored([task.planned_finish_epoch for task in rows])
@@ -335,6 +392,8 @@ def _write_back(
             else early_start_moment[int(early_start_at[i])]
         )
         new_finish = early_finish_moment[int(early_finish_at[i])]
+        new_start = start_moment.get(i, new_start)
+        new_finish = finish_moment.get(i, new_finish)
         new_late_start = (
             late_finish_moment[int(late_finish_at[i])]
             if milestone_row
@@ -368,6 +427,28 @@ def _write_back(
         moved=moved,
         late_tasks=late,
     )
+
+
+def _given_dates(
+    given: _Given,
+    milestone: npt.NDArray[np.bool_],
+    early_start_at: npt.NDArray[np.int64],
+    early_finish_at: npt.NDArray[np.int64],
+    axis: ProjectAxis,
+) -> tuple[dict[int, dt.datetime], dict[int, dt.datetime]]:
+    """The start and finish moments that replace the plain print of the positions (_Given)."""
+    start: dict[int, dt.datetime] = {}
+    finish: dict[int, dt.datetime] = {}
+    for i, at in given.milestone_held.items():
+        if int(early_finish_at[i]) == at:
+            start[i] = finish[i] = axis.to_datetime(at)
+    for i, predecessors in given.start_to_finish.items():
+        position = int(early_finish_at[i])
+        if not milestone[i] and any(int(early_start_at[p]) == position for p in predecessors):
+            finish[i] = axis.to_datetime(position)
+    start.update(given.actual_start)
+    finish.update(given.actual_finish)
+    return start, finish
 
 
 def _update_rows(updates: list[tuple[Any, ...]]) -> None:
