@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from itpm.accounts.permissions import visible_projects
 from itpm.collab.models import TaskComment
 from itpm.core.errors import NotFound
-from itpm.planning.models import Task
+from itpm.planning.models import Assignment, Task
 
 MAX_ID = 2**63 - 1
 
@@ -19,7 +19,10 @@ def visible_task(user: Any, task_id: int) -> Task:
     if 0 < task_id <= MAX_ID:
         task = (
             Task.objects.filter(pk=task_id, project__in=visible_projects(user))
-            .select_related("project")
+            .select_related("project", "project__calendar")
+            .prefetch_related(
+                "assignees", Prefetch("assignments", Assignment.objects.select_related("resource"))
+            )
             .first()
         )
     if task is None:

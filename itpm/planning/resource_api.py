@@ -540,6 +540,12 @@ class LevelOut(Schema):
         0, description="Tasks whose leveling delay this call changed (0 for a preview)."
     )
     solver: str
+    time_zone: str | None = Field(
+        None,
+        description="IANA zone of every time in this answer: the project calendar's "
+        "(old and new times alike).",
+        examples=["America/New_York"],
+    )
     moved: list[MovedOut]
     finish_before: dt.datetime | None
     finish_after: dt.datetime | None

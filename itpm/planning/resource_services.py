@@ -703,11 +703,7 @@ def task_work_and_cost(project: Project) -> dict[int, tuple[Decimal, Decimal]]:
 
 
 def _zone(project: Project) -> zoneinfo.ZoneInfo:
-    name = (project.calendar.timezone if project.calendar else None) or project.time_zone or "UTC"
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    return project.schedule_zone
 
 
 # ====================================================================== baselines
@@ -958,8 +954,11 @@ def _leveling_inputs(
     return rows, leaves, leaf_links, engine_resources, axis
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
+def _iso(value: dt.datetime | None, zone: dt.tzinfo | None = None) -> str | None:
+    """ISO 8601 text of ``value``, in ``zone`` when given (a stored UTC value otherwise)."""
+    if value is None:
+        return None
+    return (value.astimezone(zone) if zone is not None else value).isoformat()
 
 
 def leveling_compute(
@@ -974,18 +973,21 @@ def leveling_compute(
     The proposal lists the leaf tasks that move against the current schedule (old and new
     start, the shift in working hours), the finish before and after, and for the exact
     solver the lower bound and gap. ``starts`` holds the leveled start of every task that
-    leveling delays, which is what applying writes into ``Task.leveled_start``.
+    leveling delays, which is what applying writes into ``Task.leveled_start``. Every time
+    is written in the project calendar's zone (``time_zone``), old and new alike, so that
+    the two compare on one wall clock.
     """
     if solver not in SOLVERS:
         raise Invalid.field("solver", f"must be one of {', '.join(SOLVERS)}")
     if not 0.1 <= time_limit <= MAX_TIME_LIMIT:
         raise Invalid.field("time_limit", f"must be from 0.1 to {MAX_TIME_LIMIT:g} seconds")
     rows, leaves, links, resources, axis = _leveling_inputs(project)
+    zone = axis.calendar.zone
     if not leaves:
         return {
-            "solver": solver, "time_limit": time_limit, "moved": [], "starts": {},
-            "finish_before": _iso(project.scheduled_finish),
-            "finish_after": _iso(project.scheduled_finish), "makespan_hours": 0,
+            "solver": solver, "time_limit": time_limit, "time_zone": str(zone), "moved": [],
+            "starts": {}, "finish_before": _iso(project.scheduled_finish, zone),
+            "finish_after": _iso(project.scheduled_finish, zone), "makespan_hours": 0,
             "lower_bound_hours": 0, "gap": 0.0, "optimal": True, "seconds": 0.0,
             "schedules_tried": 0,
         }  # fmt: skip
@@ -1039,10 +1041,10 @@ def leveling_compute(
                 "task": task.pk,
                 "wbs_code": task.wbs_code,
                 "name": task.name,
-                "old_start": _iso(task.planned_start),
-                "new_start": _iso(new_start),
-                "old_finish": _iso(task.planned_finish),
-                "new_finish": _iso(new_finishes[i]),
+                "old_start": _iso(task.planned_start, zone),
+                "new_start": _iso(new_start, zone),
+                "old_finish": _iso(task.planned_finish, zone),
+                "new_finish": _iso(new_finishes[i], zone),
                 "delta_hours": int(leveled.early_start[positions[i]]) - old_position,
             }
         )
@@ -1051,10 +1053,13 @@ def leveling_compute(
     return {
         "solver": solver,
         "time_limit": time_limit,
+        "time_zone": str(zone),
         "moved": moved,
-        "starts": {task_id: _iso(axis.to_datetime(at)) for task_id, at in sorted(held.items())},
-        "finish_before": _iso(project.scheduled_finish),
-        "finish_after": _iso(finish_after),
+        "starts": {
+            task_id: _iso(axis.to_datetime(at), zone) for task_id, at in sorted(held.items())
+        },
+        "finish_before": _iso(project.scheduled_finish, zone),
+        "finish_after": _iso(finish_after, zone),
         "makespan_hours": result.makespan,
         "lower_bound_hours": result.lower_bound,
         "gap": result.gap,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import zoneinfo
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -82,6 +84,20 @@ class Project(VersionedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("web:project_overview", args=[self.key])
+
+    @property
+    def schedule_zone(self) -> zoneinfo.ZoneInfo:
+        """The zone the plan's working hours are read in: the calendar's, else the project's.
+
+        Task dates are shown in it on the project's pages (a 09:00-18:00 working day stays
+        09:00-18:00 whatever zone the viewer is in); an unknown name falls back to UTC.
+        """
+        calendar = self.calendar
+        name = (calendar.timezone if calendar is not None else "") or self.time_zone or "UTC"
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
 
 
 # ============================================================================ lifecycle

@@ -385,6 +385,13 @@ def task_edit_field(request: HttpRequest, task_id: int, field: str) -> HttpRespo
     task = _task(request, task_id)
     if field not in web_forms.TASK_FIELD_FORMS:
         raise Http404("no such field")
+    # The plan shows task dates on the project calendar's wall clock: the form does too,
+    # and a typed date/time is read in that zone.
+    with timezone.override(task.project.schedule_zone):
+        return _task_edit_field(request, task, field)
+
+
+def _task_edit_field(request: HttpRequest, task: Task, field: str) -> HttpResponse:
     form_class = type("FieldForm", (forms.Form,), {field: web_forms.TASK_FIELD_FORMS[field]})
     if request.method == "GET":
         form = form_class(initial={field: getattr(task, field)})

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django import template
+from django.templatetags.tz import do_timezone
 
 from itpm.planning.models import Resource
 
@@ -21,3 +24,46 @@ def assign_form(context: dict[str, Any], project: Any, tasks: list[Any]) -> dict
         "csrf_token": context.get("csrf_token"),
         "request": context.get("request"),
     }
+
+
+@register.filter
+def in_zone(value: Any, zone: Any) -> Any:
+    """A datetime or ISO 8601 text (as a stored leveling run holds) shown in ``zone``.
+
+    The answer keeps the zone through the ``date`` filter (which otherwise converts to the
+    viewer's zone): ``{{ m.new_start|in_zone:project.schedule_zone|date:"Y-m-d H:i" }}``.
+    Empty or unreadable text gives "" (the ``default`` filter then applies).
+    """
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return ""
+    if not isinstance(value, dt.datetime):
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    if isinstance(zone, str):
+        try:
+            zone = zoneinfo.ZoneInfo(zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = dt.UTC
+    return do_timezone(value, zone or dt.UTC)
+
+
+@register.filter
+def assigned_people(task: Any) -> dict[str, Any]:
+    """Who works on a task, each person once.
+
+    A task has assignees (users it is given to: notifications, "my work") and resource
+    assignments (who or what does the work, with units: load and cost). Both are kept;
+    a user who is also assigned as a resource (``Resource.user``) is shown once, as the
+    resource. ``users``: assignees without such a resource; ``assignments``: all resource
+    assignments; ``merged``: the ids of the users shown through their resource.
+    """
+    assignments = list(task.assignments.all())
+    resource_users = {a.resource.user_id for a in assignments if a.resource.user_id}
+    assignees = list(task.assignees.all())
+    users = [u for u in assignees if u.pk not in resource_users]
+    merged = {u.pk for u in assignees} & resource_users
+    return {"users": users, "assignments": assignments, "merged": merged}
