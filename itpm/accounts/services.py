@@ -186,6 +186,17 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
         audit(actor=actor, action="token.revoke", obj=token)
 
 
+def token_authenticate_request(request: Any, key: str) -> User | None:
+    """``token_authenticate`` once per request: the portal guard, the idempotency layer and
+    the API's auth each need the token's user, and each lookup was a query."""
+    cached = getattr(request, "_itpm_bearer", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]  # type: ignore[no-any-return]
+    user = token_authenticate(key)
+    request._itpm_bearer = (key, user)
+    return user
+
+
 def token_authenticate(key: str) -> User | None:
     """The active user behind a bearer token, or None. Constant-time by hash lookup."""
     if not key.startswith(ApiToken.PREFIX):

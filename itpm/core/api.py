@@ -23,9 +23,9 @@ T = TypeVar("T")
 
 class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from itpm.accounts.services import token_authenticate
+        from itpm.accounts.services import token_authenticate_request
 
-        user = token_authenticate(token)
+        user = token_authenticate_request(request, token)
         if user is not None:
             request.user = user
         return user

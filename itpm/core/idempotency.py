@@ -61,9 +61,9 @@ def _request_user_id(request: HttpRequest) -> int | None:
     authorization = request.headers.get("Authorization", "")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        from itpm.accounts.services import token_authenticate
+        from itpm.accounts.services import token_authenticate_request
 
-        user = token_authenticate(token.strip())
+        user = token_authenticate_request(request, token.strip())
         return user.pk if user is not None else None
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:

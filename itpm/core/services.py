@@ -56,11 +56,20 @@ def save_versioned(instance: models.Model, changed_fields: list[str]) -> None:
     The ``UPDATE ... WHERE version = old`` makes a concurrent writer that read the same
     version lose with a 409 instead of silently overwriting (the lost-update guard).
     """
+    from itpm.core.markdown import RenderedMarkdownField
+
     model = type(instance)
     old_version = instance.version  # type: ignore[attr-defined]
+    # Stored renderings (description -> description_html) follow their source.
+    derived = {
+        field.attname: field.pre_save(instance, add=False)
+        for field in model._meta.concrete_fields
+        if isinstance(field, RenderedMarkdownField) and field.source in changed_fields
+    }
     updated = model._default_manager.filter(pk=instance.pk, version=old_version).update(
         version=old_version + 1,
         **{name: getattr(instance, name) for name in changed_fields if name != "version"},
+        **derived,
         **({"updated_at": _now()} if hasattr(instance, "updated_at") else {}),
     )
     if updated != 1:

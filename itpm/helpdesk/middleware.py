@@ -31,9 +31,9 @@ def _bearer_user(request: HttpRequest) -> object | None:
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None
-    from itpm.accounts.services import token_authenticate
+    from itpm.accounts.services import token_authenticate_request
 
-    return token_authenticate(header[7:].strip())
+    return token_authenticate_request(request, header[7:].strip())
 
 
 class PortalOnlyMiddleware:

@@ -95,12 +95,12 @@ def visible_tickets(user: Any) -> QuerySet[Ticket]:
         return Ticket.objects.filter(requester=user)
     if is_admin(user):
         return Ticket.objects.all()
-    # A semi-join on the ids, not .distinct(): DISTINCT over whole ticket rows sorted every
-    # visible ticket for each page and again for its count.
-    visible = Ticket.objects.filter(
-        Q(queue__team__members=user) | Q(requester=user) | Q(watchers=user)
-    ).values("pk")
-    return Ticket.objects.filter(pk__in=visible)
+    # Three small id sets, no join on the ticket table: joining teams, members and watchers
+    # and then de-duplicating (DISTINCT or a semi-join on the ids) sorted every visible
+    # ticket for each page and again for its count (90 ms for 20,000 tickets).
+    my_queues = Queue.objects.filter(team__members=user).values("pk")
+    watched = Ticket.watchers.through.objects.filter(user=user).values("ticket_id")
+    return Ticket.objects.filter(Q(queue__in=my_queues) | Q(requester=user) | Q(pk__in=watched))
 
 
 def portal_tickets(user: Any) -> QuerySet[Ticket]:

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 
+from itpm.core.markdown import RenderedMarkdownField
 from itpm.core.models import VersionedModel
 
 SCHEDULE_FIELDS = (
@@ -98,6 +101,8 @@ class Task(VersionedModel):
     wbs_sort = models.CharField(max_length=256, default="", editable=False, db_index=True)
     name = models.CharField(max_length=300)
     description = models.TextField(blank=True)
+    # The description as sanitized HTML, rendered on save (a list shows 50 of them).
+    description_html = RenderedMarkdownField(source="description")
     milestone = models.BooleanField(default=False)
     duration_hours = models.PositiveIntegerField(default=8)
     planned_start = models.DateTimeField(null=True, blank=True)
@@ -148,6 +153,12 @@ class Task(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.wbs_code} {self.name}".strip()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fields = kwargs.get("update_fields")
+        if fields is not None and "description" in fields and "description_html" not in fields:
+            kwargs["update_fields"] = [*fields, "description_html"]
+        super().save(*args, **kwargs)
 
 
 class DependencyType(models.TextChoices):
