@@ -75,6 +75,20 @@ MAX_TIME_LIMIT = 120.0
 FINISHED = (TaskStatus.DONE, TaskStatus.CANCELLED)
 
 
+def leveling_can_move(task: Task) -> bool:
+    """Whether leveling may delay the task: not finished and not started.
+
+    A task has started when it has an actual start, is in progress or has any progress
+    reported (a status or percentage set without an actual start still means work began).
+    """
+    return (
+        task.status not in FINISHED
+        and task.status != TaskStatus.IN_PROGRESS
+        and task.actual_start is None
+        and not task.percent_complete
+    )
+
+
 # ====================================================================== permissions
 def _require_calendar_editor(actor: User, calendar_project: Project | None) -> None:
     if calendar_project is None:
@@ -872,7 +886,7 @@ def _leveling_inputs(
     for task in rows:
         task.leveled_start = None
         engine_task = _engine_task(task, axis)
-        if task.status not in FINISHED and task.actual_start is None:
+        if leveling_can_move(task):
             demands = tuple(
                 ResourceDemand(str(resource_id), float(units))
                 for resource_id, units in by_task.get(task.pk, ())
@@ -901,6 +915,13 @@ def _leveling_inputs(
         .filter(task__planned_start__isnull=False, task__planned_finish__isnull=False)
         .values_list("resource_id", "units", "task__planned_start", "task__planned_finish")
     )
+    # Started tasks of this project keep their dates and take their resources' time then,
+    # as the other projects' tasks do.
+    started = {task.pk: task for task in rows if task.status not in FINISHED}
+    for task_id, resource_id, units in demand_rows:
+        running = started.get(task_id)
+        if running is not None and not leveling_can_move(running) and not running.milestone:
+            other.append((resource_id, units, running.planned_start, running.planned_finish))
     spans: list[tuple[int, float, int, int]] = []
     for resource_id, units_text, start, finish in other:
         other_units = float(units_text)
@@ -1001,7 +1022,7 @@ def leveling_compute(
     held: dict[str, int] = {}
     for task_id, delay in result.moved.items():
         task = by_id[task_id]
-        if delay > 0 and task.status not in FINISHED and task.actual_start is None:
+        if delay > 0 and leveling_can_move(by_id[task_id]):
             held[task_id] = result.start[task_id]
     # The plan with every delayed task held at its leveled start, as applying would give.
     engine_tasks = []

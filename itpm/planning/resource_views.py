@@ -23,7 +23,7 @@ from itpm.accounts.permissions import request_user
 from itpm.core.errors import Invalid, NotFound, ServiceError
 from itpm.planning import resource_selectors as selectors
 from itpm.planning import resource_services as services
-from itpm.planning.models import LevelingRunStatus, ResourceKind, Task
+from itpm.planning.models import LevelingRunStatus, ResourceKind, Task, TaskStatus
 from itpm.planning.selectors import task_in_project
 from itpm.portfolio.models import Project
 from itpm.web.guards import deny_if_forbidden, require_page_role
@@ -115,6 +115,7 @@ def _resources_context(request: HttpRequest, project: Project, **extra: Any) -> 
         {"load": load, "after": after, "chart": _histogram(load, after)}
         for load, after in zip(loads, after_loads, strict=True)
     ]
+    _explain_after(project, charts)
     return _context(
         request,
         project,
@@ -126,6 +127,56 @@ def _resources_context(request: HttpRequest, project: Project, **extra: Any) -> 
         leveled_count=Task.objects.filter(project=project, leveled_start__isnull=False).count(),
         **extra,
     )
+
+
+def _explain_after(project: Project, charts: list[dict[str, Any]]) -> None:
+    """Why a week stays over-allocated after the leveling preview, task by task.
+
+    Leveling moves only this project's tasks that have not started; it plans around work
+    in other projects and around started work. A week still over is made of what it cannot
+    move: each task is named with the reason (``why`` of the chart, one entry a week).
+    """
+    over = [
+        (chart, week) for chart in charts if chart["after"] for week in chart["after"].weeks
+        if week.over
+    ]  # fmt: skip
+    ids = {task.task_id for _, week in over for task in week.tasks}
+    tasks = {
+        task.pk: task
+        for task in Task.objects.filter(pk__in=ids).only(
+            "id", "project_id", "status", "actual_start", "percent_complete"
+        )
+    }
+    for chart in charts:
+        chart["why"] = []
+    for chart, week in over:
+        items = []
+        done_hours = sum(
+            t.hours
+            for t in week.tasks
+            if t.task_id in tasks and tasks[t.task_id].status == TaskStatus.DONE
+        )
+        # Done work still shows at its planned dates, but it takes no time any more.
+        only_done = week.demand_hours - done_hours <= week.capacity_hours + 1e-6
+        for load_task in week.tasks:
+            task = tasks.get(load_task.task_id)
+            if task is None:
+                continue
+            if task.status == TaskStatus.DONE:
+                reason = "done"
+            elif not services.leveling_can_move(task):
+                reason = "started, cannot move"
+            elif task.project_id != project.pk:
+                reason = f"planned in {load_task.project}, not moved by leveling {project.key}"
+            elif only_done:
+                reason = "fits: without the done work the week is not over"
+            else:
+                reason = "not started: leveling placed it here"
+            items.append({"task": load_task, "reason": reason})
+        if week.other_projects_hours:
+            items.append({"task": None, "reason": f"{week.other_projects_hours:g} h in "
+                          "projects you cannot see"})  # fmt: skip
+        chart["why"].append({"week": week, "items": items})
 
 
 @login_required

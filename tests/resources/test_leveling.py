@@ -125,3 +125,25 @@ def test_load_in_another_project_reduces_capacity(
     [moved] = run.result["moved"]
     assert moved["task"] == apl_task.pk
     assert dt.datetime.fromisoformat(moved["new_start"]) >= zed_task.planned_finish
+
+
+@pytest.mark.parametrize(
+    "started", [{"status": "in_progress"}, {"percent_complete": 30}], ids=["status", "percent"]
+)
+def test_a_started_task_keeps_its_dates_and_its_resource_time(
+    project: Any, people: Any, parallel: Any, dana: Any, started: dict[str, Any]
+) -> None:
+    """Work that began (no actual start recorded) is not delayed; the others wait for it."""
+    from itpm.planning.services import task_update
+
+    alpha, bravo = parallel["Alpha"], parallel["Bravo"]
+    for task in (alpha, bravo):
+        rs.assignment_create(actor=people["member"], task=task, resource=dana)
+    task_update(actor=people["member"], task=fresh(alpha), version=None, data=started)
+    alpha = fresh(alpha)
+    assert alpha.actual_start is None
+    run = rs.leveling_preview(actor=people["manager"], project=project)
+    [moved] = run.result["moved"]
+    assert moved["task"] == bravo.pk  # never the started Alpha
+    assert dt.datetime.fromisoformat(moved["new_start"]) >= alpha.planned_finish
+    assert str(alpha.pk) not in run.result["starts"]

@@ -151,3 +151,29 @@ def test_resource_pages(people: Any, dana: Any, project: Any) -> None:
     assert fresh(dana).rates.count() == 2
     bad = manager.post("/resources/", {"name": "", "capacity": "-1"})
     assert bad.status_code == 422
+
+
+def test_the_page_says_why_a_week_stays_over_after_leveling(
+    project: Any, people: Any, parallel: Any, dana: Any
+) -> None:
+    """Alpha and Bravo are in progress side by side: leveling cannot move them apart."""
+    from itpm.planning.services import task_update
+
+    for task in parallel.values():
+        rs.assignment_create(actor=people["member"], task=task, resource=dana)
+    for name in ("Alpha", "Bravo"):
+        task_update(
+            actor=people["member"], task=fresh(parallel[name]), version=None,
+            data={"status": "in_progress"},
+        )  # fmt: skip
+    client = login(people["manager"])
+    client.post("/projects/APL/resources/level/", {"solver": "heuristic", "time_limit": "2"})
+    run = LevelingRun.objects.get(status="done")
+    assert [m["task"] for m in run.result["moved"]] == [parallel["Charlie"].pk]
+    page = client.get("/projects/APL/resources/").content.decode()
+    assert "after leveling: 1 over" in page
+    assert "Still over after leveling" in page
+    assert "Week of 4 Jan 2027 (48 h of 40 h)" in page
+    assert "1 Alpha (16 h, started, cannot move)" in page
+    assert "2 Bravo (16 h, started, cannot move)" in page
+    assert "3 Charlie (16 h, not started: leveling placed it here)" in page
