@@ -151,3 +151,24 @@ def test_a_person_assigned_as_user_and_as_resource_is_shown_once(
     assert "Mia Resource" in text and "manny" in text.lower()
     # Both assignments are kept: the display merges, the model does not.
     assert set(Task.objects.get(pk=first.pk).assignees.all()) == {mia, people["manager"]}
+
+
+def test_overview_and_board_dates_are_the_calendar_days(
+    project: Any, people: Any, chain: Any
+) -> None:
+    """A Los Angeles working day ends at 18:00 there, 02:00 UTC the next day."""
+    from itpm.planning.services import dependency_create, task_create
+
+    owner = people["owner"]
+    rs.calendar_create(actor=owner, project=project, name="LA", timezone="America/Los_Angeles")
+    gate = task_create(actor=owner, project=project, name="Gate", duration_hours=0, milestone=True)
+    dependency_create(actor=owner, project=project, predecessor=chain["first"], successor=gate)
+    gate = fresh(gate)
+    assert gate.planned_finish == dt.datetime(2027, 1, 5, 2, 0, tzinfo=dt.UTC)
+    client = login(people["member"])
+    overview = client.get("/projects/APL/").content.decode()
+    assert "2027-01-04</time>" in overview and "2027-01-05</time>" not in overview
+    board = client.get("/projects/APL/board/").content.decode()
+    card = re.search(rf'id="card-{chain["first"].pk}".*?</li>', board, re.S)
+    assert card is not None
+    assert ">Jan 4</time>" in card.group(0)
