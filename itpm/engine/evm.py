@@ -213,7 +213,9 @@ def evm_metrics_from_totals(
     es = None if earned_schedule is None else _finite(earned_schedule, "earned_schedule")
     at = None if actual_time is None else _finite(actual_time, "actual_time")
     pd = None if planned_duration is None else _finite(planned_duration, "planned_duration")
-    spi_t = None if es is None or at is None else _ratio(es, at)
+    # AT before the baseline start (work done early) is not an elapsed time: SPI(t) is
+    # undefined there, as at AT = 0, not a negative ratio.
+    spi_t = None if es is None or at is None or at <= 0.0 else _ratio(es, at)
     return EvmMetrics(
         budget_at_completion=bac,
         planned_value=pv,

@@ -17,7 +17,8 @@ tasks in proportion to their duration. EV = the task's budget × its earned frac
 method (physical %, 50/50, 0/100, ``TaskProgress.ev_method``) using the percent complete the
 task has now: status dates in the past are answered from the weekly snapshots instead.
 AC = labour (time entries × rate on the day) + expenses + matched supplier invoices, dated on
-or before the status date. The bottom-up EAC adds to AC the remaining work of each unfinished
+or before the status date. Once every task is complete, the actual time of SPI(t) stops at the
+last completion (or the planned duration, if later) instead of growing with the status date. The bottom-up EAC adds to AC the remaining work of each unfinished
 task (the assignee's remaining hours × the task's budget rate, else its unearned budget).
 """
 
@@ -310,6 +311,18 @@ def project_evm(project: Project, status_date: dt.date) -> EvmResult:
     at = curve.position(status_date)
     weekly = curve.weekly or [ZERO]
     bac = sum(curve.weekly, ZERO)
+    elapsed = at
+    if tasks and bac and earned >= bac:
+        # Finished: the time it took ends at the last completion, not at the status date
+        # (Lipke: SPI(t) = PD / actual duration), or a project done on plan would drift red.
+        # Not before the planned duration: month-long budget lines can plan past the tasks.
+        finished = list(
+            Task.objects.filter(pk__in=curve.task_budgets).values_list("completed_at", flat=True)
+        )
+        if finished and all(finished):
+            zone = engine_calendar(project.calendar, time_zone=project.time_zone).zone
+            last = max(_zone_day(moment, zone) for moment in finished if moment is not None)
+            elapsed = min(at, max(curve.position(last), float(len(curve.weekly))))
     metrics = engine.evm_metrics_from_totals(
         budget_at_completion=bac,
         planned_value=engine.planned_value_at(weekly, at) if curve.weekly else 0,
@@ -317,7 +330,7 @@ def project_evm(project: Project, status_date: dt.date) -> EvmResult:
         actual_cost=actual,
         estimate_to_complete=remaining if tasks else None,
         earned_schedule=engine.earned_schedule(weekly, earned) if curve.weekly else None,
-        actual_time=at if curve.weekly else None,
+        actual_time=elapsed if curve.weekly else None,
         planned_duration=len(curve.weekly) if curve.weekly else None,
     )
     ac_weekly: dict[int, Decimal] = defaultdict(Decimal)

@@ -139,6 +139,19 @@ def test_project_metrics_with_earned_schedule() -> None:
     assert metrics.estimated_duration == pytest.approx(5 / 0.875)
 
 
+def test_time_ratios_before_the_baseline_start_are_none() -> None:
+    # Work done before the plan starts (AT = -2 periods): SPI(t) was -ES/2, a negative index.
+    metrics = evm_metrics_from_totals(
+        budget_at_completion=1000, planned_value=0, earned_value=100, actual_cost=100,
+        earned_schedule=0.5, actual_time=-2, planned_duration=10,
+    )  # fmt: skip
+    assert metrics.schedule_performance_index is None
+    assert metrics.schedule_performance_index_time is None
+    assert metrics.estimated_duration is None
+    assert metrics.schedule_variance_time == pytest.approx(2.5)
+    assert metrics.cost_performance_index == 1.0
+
+
 def test_s_curve_series() -> None:
     points = s_curve([10, 20, 30], earned_per_period=[8, 15], actual_cost_per_period=[9, 18])
     assert points == [

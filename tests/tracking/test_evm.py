@@ -54,6 +54,34 @@ def test_textbook_project_at_40_percent_of_plan_time(project, people, lines):
     assert evm.estimate_at_completion == Decimal("103000.00")
 
 
+def test_finished_project_keeps_its_schedule_index_after_the_last_completion(
+    project, people, lines
+):
+    # Done on plan (Friday 2027-03-12, the baseline finish): SPI(t) was ES / AT with AT the
+    # status date, 10 / 25.43 weeks = 0.39 (red) in June. AT is the time the work took.
+    task = _textbook(project, people, lines, percent=100)
+    Task.objects.filter(pk=task.pk).update(
+        status="done", completed_at=dt.datetime(2027, 3, 12, 17, 0, tzinfo=dt.UTC)
+    )
+    june = project_evm(project, dt.date(2027, 6, 30))
+    assert june.earned_value == june.budget_at_completion == Decimal("100000.00")
+    assert june.earned_schedule_weeks == Decimal("10.000")
+    # It finished within the planned duration (AT 9.714 weeks): on time, not drifting.
+    assert june.actual_time_weeks == Decimal("10.000")
+    assert june.spi_t == Decimal("1.000")
+    assert june.spi == Decimal("1.000")
+    # Finished four weeks late (Friday 2027-04-09): AT is the 13.714 weeks it took.
+    Task.objects.filter(pk=task.pk).update(
+        completed_at=dt.datetime(2027, 4, 9, 17, 0, tzinfo=dt.UTC)
+    )
+    late = project_evm(project, dt.date(2027, 6, 30))
+    assert late.actual_time_weeks == Decimal("13.714")
+    assert late.spi_t == Decimal("0.729")
+    # Without a recorded completion the status date stays the actual time.
+    Task.objects.filter(pk=task.pk).update(completed_at=None)
+    assert project_evm(project, dt.date(2027, 6, 30)).spi_t == Decimal("0.393")
+
+
 def test_pv_follows_working_time_across_a_holiday_free_week(project, people, lines):
     _textbook(project, people, lines)
     assert project_evm(project, dt.date(2027, 1, 10)).planned_value == Decimal("10000.00")
