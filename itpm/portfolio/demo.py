@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 from rich.progress import Progress
 
 from itpm.accounts.models import Role, Team, TeamKind, User
@@ -47,6 +48,8 @@ class Phase:
     tasks: list[tuple[str, int]]  # (name, working hours)
     milestone: str | None = None
     repeat: list[str] = field(default_factory=list)  # one sub-phase per item
+    wait_weeks: int = 0  # lead time before the phase starts (delivery, change window)
+    group_weeks: float = 0.4  # the repeated groups start this many weeks apart
 
 
 @dataclass
@@ -60,6 +63,8 @@ class DemoProject:
     weeks: int
     team: list[tuple[str, str]]
     phases: list[Phase]
+    # Weeks the progress trails the plan on the demo's week (HWDC waits on rack deliveries).
+    behind_weeks: float = 0.0
 
 
 PROJECTS = [
@@ -122,6 +127,7 @@ PROJECTS = [
                 "Handed to operations",
             ),
         ],
+        behind_weeks=1.5,  # the second rack delivery arrived late
     ),
     DemoProject(
         "PORTAL",
@@ -130,7 +136,7 @@ PROJECTS = [
         "orders and tickets themselves; cut call volume by 25 %.",
         Category.SOFTWARE,
         Stage.PLANNING,
-        dt.date(2027, 1, 11),
+        dt.date(2026, 10, 19),  # sprint 1 (planning.demo_execution) starts that week
         40,
         [("dana", Role.MANAGER), ("lee", Role.MEMBER), ("kim", Role.MEMBER), ("cio", Role.VIEWER)],
         [
@@ -222,6 +228,7 @@ PROJECTS = [
                     ("Core validation", 8),
                 ],
                 "Core live",
+                wait_weeks=5,  # core switch delivery
             ),
             Phase(
                 "Access layer",
@@ -233,11 +240,13 @@ PROJECTS = [
                 ],
                 None,
                 ["Building A", "Building B", "Building C"],
+                group_weeks=8,  # one building per change window
             ),
             Phase(
                 "Close-out",
                 [("Decommission old kit", 16), ("Update CMDB", 8), ("Lessons learned", 4)],
                 "Network refresh complete",
+                wait_weeks=2,  # the new kit runs two weeks before the old is removed
             ),
         ],
     ),
@@ -395,6 +404,7 @@ PROJECTS = [
                 ],
                 None,
                 ["Head office", "Branch offices", "Data centre"],
+                group_weeks=3,  # one site at a time over the WAN
             ),
             Phase(
                 "Acceptance",
@@ -404,15 +414,25 @@ PROJECTS = [
                 ],
                 "Backups in cloud",
             ),
-            Phase("Cut-over", [("Stop tape rotation", 4), ("Update runbooks", 8)], "Tape retired"),
+            Phase(
+                "Cut-over",
+                [("Stop tape rotation", 4), ("Update runbooks", 8)],
+                "Tape retired",
+                wait_weeks=3,  # tapes and cloud copies run side by side first
+            ),
         ],
     ),
 ]
 
-_STAGE_PROGRESS = {
-    Stage.INITIATION: 0.0, Stage.PLANNING: 0.05, Stage.EXECUTION: 0.45,
-    Stage.MONITORING: 0.7, Stage.CLOSING: 0.95, Stage.CLOSED: 1.0,
-}  # fmt: skip
+# The dates above describe the portfolio as of this week. Loaded in a later (or earlier) week,
+# every project moves by whole weeks, so the demo always shows the same point of each plan.
+DEMO_WEEK = dt.date(2026, 11, 23)
+
+
+def demo_shift(today: dt.date | None = None) -> dt.timedelta:
+    """How far the demo's dates move when loaded on ``today`` (whole weeks)."""
+    day = today or timezone.localdate()
+    return dt.timedelta(weeks=(day - dt.timedelta(days=day.weekday()) - DEMO_WEEK).days // 7)
 
 
 def load_demo(*, password: str, progress: bool = False) -> bool:
@@ -469,10 +489,11 @@ def load_demo(*, password: str, progress: bool = False) -> bool:
 
 def _load_project(spec: DemoProject, users: dict[str, User]) -> None:
     pm = users["pm"]
+    start = spec.start + demo_shift()
     project = project_create(
         actor=pm, key=spec.key, name=spec.name, goal=spec.goal, category=spec.category,
-        stage=spec.stage, sponsor=users["cio"], start_date=spec.start,
-        target_date=spec.start + dt.timedelta(weeks=spec.weeks),
+        stage=spec.stage, sponsor=users["cio"], start_date=start,
+        target_date=start + dt.timedelta(weeks=spec.weeks),
     )  # fmt: skip
     for username, role in spec.team:
         membership_set(actor=pm, project=project, user=users[username], role=role)
@@ -508,10 +529,11 @@ def _load_project(spec: DemoProject, users: dict[str, User]) -> None:
                             actor=pm, project=project, predecessor=previous, successor=task
                         )
                     elif previous_phase_end is not None:
-                        # Parallel groups (rows, waves, modules) start two days apart.
+                        # Parallel groups (rows, waves, modules) start group_weeks apart.
+                        lag = 40 * (phase.wait_weeks + phase.group_weeks * group_number)
                         dependency_create(
                             actor=pm, project=project, predecessor=previous_phase_end,
-                            successor=task, lag_hours=16 * group_number,
+                            successor=task, lag_hours=round(lag),
                         )  # fmt: skip
                     previous = task
                 phase_ends.append(previous)  # type: ignore[arg-type]
@@ -530,24 +552,30 @@ def _load_project(spec: DemoProject, users: dict[str, User]) -> None:
                 previous_phase_end = phase_ends[-1]
     for task in leaves:
         task.refresh_from_db()
-    _set_progress(project, leaves, _STAGE_PROGRESS[Stage(spec.stage)])
+    if spec.stage in (Stage.EXECUTION, Stage.MONITORING, Stage.CLOSING, Stage.CLOSED):
+        # PORTAL's progress (planning stage, sprints) comes from planning.demo_execution.
+        point = timezone.now() - dt.timedelta(weeks=spec.behind_weeks)
+        if spec.stage == Stage.CLOSED:
+            point = dt.datetime.max.replace(tzinfo=dt.UTC)
+        _set_progress(leaves, point)
 
 
-def _set_progress(project: Project, leaves: list[Task], share_done: float) -> None:
-    """Mark the first share of tasks done and the next few in progress (demo realism)."""
-    done_count = round(len(leaves) * share_done)
+def _set_progress(leaves: list[Task], point: dt.datetime) -> None:
+    """Progress follows the plan: tasks planned to finish by ``point`` are done, a task
+    planned across it is in progress by its elapsed share (so SPI stays near 1 on time)."""
     updates = []
-    for index, task in enumerate(
-        sorted(leaves, key=lambda t: t.planned_start or dt.datetime.max.replace(tzinfo=dt.UTC))
-    ):
-        if index < done_count:
+    for task in leaves:
+        start, finish = task.planned_start, task.planned_finish
+        if start is None or finish is None or start > point:
+            continue
+        if finish <= point:
             task.status, task.percent_complete = TaskStatus.DONE, 100
-        elif index < done_count + 3 and 0 < share_done < 1.0 and not task.milestone:
-            task.status, task.percent_complete = (
-                TaskStatus.IN_PROGRESS,
-                30 + 20 * (index - done_count),
-            )
+            task.completed_at = finish
+        elif not task.milestone:
+            share = (point - start) / (finish - start)
+            percent = min(95, max(5, round(share * 20) * 5))
+            task.status, task.percent_complete = TaskStatus.IN_PROGRESS, percent
         else:
             continue
         updates.append(task)
-    Task.objects.bulk_update(updates, ["status", "percent_complete"])
+    Task.objects.bulk_update(updates, ["status", "percent_complete", "completed_at"])

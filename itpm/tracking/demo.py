@@ -1,6 +1,12 @@
 """Demo data of tracking: budgets, rates and a costed baseline, time, procurement (HWDC, with a
 mismatched invoice), a weekly EVM history and a status report.
 
+Actual cost follows the progress the portfolio demo set: the assignees log each started task's
+hours (its duration × the project's cost factor, × its percent complete while in progress),
+and every non-labour line has spent its earned share × that factor (HWDC's matched rack
+invoice counts towards its hardware line). NET runs about 10 % over budget; HWDC trails its
+plan (see ``behind_weeks`` in the portfolio demo); the others are on track.
+
 The weekly history before today is synthesized (the percent complete of past weeks was never
 recorded in a fresh demo): PV and AC are the real figures at each week's end, EV follows PV
 with an SPI drifting from 1.0 to today's value.
@@ -18,12 +24,15 @@ from itpm.accounts.models import User
 from itpm.planning.models import Assignment, Baseline, Resource, ResourceRate, Task, TaskStatus
 from itpm.planning.resource_services import baseline_create, task_work_and_cost
 from itpm.planning.scheduling import deferred_rescheduling
+from itpm.portfolio.demo import demo_shift
 from itpm.portfolio.models import Project, Stage
 from itpm.tracking import procurement, reports, services, timesheets
-from itpm.tracking.earned_value import project_evm
-from itpm.tracking.models import BudgetCategory, EvmSnapshot
+from itpm.tracking.earned_value import plan_curve, project_evm
+from itpm.tracking.models import BudgetCategory, EvmSnapshot, InvoiceLine, MatchState, TimeEntry
 from itpm.tracking.money import cents, month_start, next_month, week_start
 
+# Actual over planned cost per project (1 = on budget).
+COST_FACTOR = {"NET": Decimal("1.10"), "HWDC": Decimal("1.02"), "CLOUD": Decimal("0.98")}
 RATES = {"pm": 110, "dana": 95, "sam": 85, "lee": 90, "kim": 100, "ops": 75, "pat": 70, "cio": 150}
 EXTRA_LINES: dict[str, list[tuple[str, str, int]]] = {
     # project: (category, name, amount)
@@ -50,6 +59,29 @@ def _months(start: dt.date, finish: dt.date) -> list[dt.date]:
     return months or [month_start(start)]
 
 
+def _spread_days(amount: Decimal, first: dt.date, last: dt.date) -> dict[dt.date, Decimal]:
+    """``amount`` over the months of ``first``..``last`` by the days of each in the span."""
+    days = (last - first).days + 1
+    result: dict[dt.date, Decimal] = {}
+    for month in _months(first, last):
+        inside = (min(next_month(month), last + dt.timedelta(days=1)) - max(month, first)).days
+        result[month] = amount * inside / days
+    return result
+
+
+def _spread_like(amount: Decimal, weights: dict[dt.date, Decimal]) -> dict[str, str]:
+    """``amount`` over the months of ``weights`` in proportion to them."""
+    total = sum(weights.values(), Decimal(0))
+    months = sorted(m for m, w in weights.items() if w > 0)
+    result: dict[str, str] = {}
+    left = amount
+    for n, month in enumerate(months):
+        share = left if n == len(months) - 1 else cents(amount * weights[month] / total)
+        result[month.strftime("%Y-%m")] = str(share)
+        left -= share
+    return result
+
+
 def _spread(amount: Decimal, months: list[dt.date]) -> dict[str, str]:
     share = cents(amount / len(months))
     result = {m.strftime("%Y-%m"): str(share) for m in months}
@@ -70,7 +102,8 @@ def _resources(users: dict[str, User]) -> None:
             # A yearly raise on 1 October shows rates changing over time.
             ResourceRate.objects.create(resource=resource, valid_from=dt.date(2025, 1, 1),
                                         rate=Decimal(rate) - 5)  # fmt: skip
-            ResourceRate.objects.create(resource=resource, valid_from=dt.date(2026, 10, 1),
+            ResourceRate.objects.create(resource=resource,
+                                        valid_from=dt.date(2026, 10, 1) + demo_shift(),
                                         rate=Decimal(rate))  # fmt: skip
 
 
@@ -93,22 +126,28 @@ def _budget(project: Project, pm: User) -> None:
     leaves = Task.objects.filter(project=project, children__isnull=True)
     for task in leaves:
         cost = costs.get(task.pk, (Decimal(0), Decimal(0)))[1]
-        day = (task.planned_start or timezone.now()).date()
-        labour[month_start(day)] += cost
+        first = (task.planned_start or timezone.now()).date()
+        last = task.planned_finish.date() if task.planned_finish else first
+        for month, share in _spread_days(cost, first, max(first, last)).items():
+            labour[month] += share
     if labour:
         services.budget_line_create(
             actor=pm, project=project, category=BudgetCategory.INTERNAL_LABOUR,
             name="Project team", months={m.strftime("%Y-%m"): str(cents(a)) for m, a in labour.items() if a},
         )  # fmt: skip
+    # The other lines are spent while the work is done: over the months of the plan.
+    starts = [t.planned_start.date() for t in leaves if t.planned_start]
+    finishes = [t.planned_finish.date() for t in leaves if t.planned_finish]
+    if starts and finishes:
+        start, finish = min(starts), max(finishes)
     months = _months(start, finish)
     total = sum(labour.values(), Decimal(0))
     for category, name, amount in EXTRA_LINES.get(project.key, []):
-        # Hardware is bought early; services and consumption spread over the project.
-        spend = (
-            months[: max(1, len(months) // 2)] if category == BudgetCategory.HARDWARE else months
-        )
+        # EVM earns every line with the work's progress (apportioned effort), so each is
+        # planned like the work: a month holds the share of the labour planned in it.
         services.budget_line_create(actor=pm, project=project, category=category, name=name,
-                                    months=_spread(Decimal(amount), spend))  # fmt: skip
+                                    months=_spread_like(Decimal(amount), labour)
+                                    or _spread(Decimal(amount), months))  # fmt: skip
         total += amount
     services.budget_line_create(actor=pm, project=project, category=BudgetCategory.CONTINGENCY,
                                 name="Contingency", months=_spread(cents(total / 10), months[-2:]))  # fmt: skip
@@ -121,19 +160,24 @@ def _budget(project: Project, pm: User) -> None:
 
 
 def _time(project: Project, today: dt.date, booked: dict[tuple[int, dt.date], Decimal]) -> None:
-    """Assignees log the hours of started tasks on the working days of their planned span."""
+    """Assignees log the hours of started tasks from their planned start (or, for a task
+    finished ahead of its plan, from the weeks before it was finished) up to today."""
     tasks = Task.objects.filter(
         project=project, children__isnull=True, milestone=False,
         status__in=(TaskStatus.DONE, TaskStatus.IN_PROGRESS),
-    ).prefetch_related("assignees")  # fmt: skip
+    ).order_by("planned_start", "pk").prefetch_related("assignees")  # fmt: skip
+    cost_factor = COST_FACTOR.get(project.key, Decimal(1))
     for index, task in enumerate(tasks):
         if task.planned_start is None:
             continue
-        factor = Decimal("1.12") if index % 3 == 0 else Decimal("0.95")
+        factor = cost_factor + (Decimal("0.06") if index % 3 == 0 else Decimal("-0.03"))
         hours_left = Decimal(task.duration_hours) * factor
         if task.status == TaskStatus.IN_PROGRESS:
             hours_left = hours_left * Decimal(task.percent_complete) / 100
         day = task.planned_start.date()
+        ended = task.completed_at.date() if task.completed_at else today
+        if day > min(ended, today):
+            day = min(ended, today) - dt.timedelta(days=int(hours_left / 2) + 21)
         for user in task.assignees.all():
             left = hours_left
             while left > 0 and day <= today:
@@ -147,6 +191,54 @@ def _time(project: Project, today: dt.date, booked: dict[tuple[int, dt.date], De
                         booked[(user.pk, day)] = booked.get((user.pk, day), Decimal(0)) + hours
                         left -= hours
                 day += dt.timedelta(days=1)
+
+
+def _spent_to_date(project: Project, pm: User, today: dt.date) -> None:
+    """Each non-labour line has spent its earned share × the cost factor by today, booked as
+    weekly expenses in step with the hours logged (matched invoices count first)."""
+    curve = plan_curve(project)
+    if not curve.task_budgets:
+        return
+    percent = dict(
+        Task.objects.filter(pk__in=curve.task_budgets).values_list("id", "percent_complete")
+    )
+    total = sum(curve.task_budgets.values(), Decimal(0))
+    earned = sum((b * percent.get(t, 0) / 100 for t, b in curve.task_budgets.items()), Decimal(0))
+    fraction = earned / total if total else Decimal(0)
+    factor = COST_FACTOR.get(project.key, Decimal(1))
+    # Spent in step with the work: each week's share is the share of the hours logged in it.
+    work: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for day, hours in TimeEntry.objects.filter(project=project).values_list("date", "hours"):
+        work[week_start(day)] += hours
+    weekly_work = sorted((m, h) for m, h in work.items() if h > 0)
+    work_total = sum(work.values(), Decimal(0))
+    lines = project.budget_lines.exclude(
+        category__in=(BudgetCategory.INTERNAL_LABOUR, BudgetCategory.CONTINGENCY)
+    ).prefetch_related("periods")
+    for line in lines:
+        planned = {p.month: p.amount for p in line.periods.all()}
+        invoices = [
+            (row.invoice.date, cents(row.quantity * row.unit_price))
+            for row in InvoiceLine.objects.filter(
+                order_line__order__line=line, invoice__match_state=MatchState.MATCHED,
+                invoice__date__lte=today,
+            ).select_related("invoice")
+        ]  # fmt: skip
+        target = sum(planned.values(), Decimal(0)) * fraction * factor
+        spent, done_hours = Decimal(0), Decimal(0)
+        for monday, week_hours in weekly_work:
+            # By each week's end the line has spent its share of the work so far.
+            day = min(monday + dt.timedelta(days=4), today)
+            done_hours += week_hours
+            invoiced = sum((amount for when, amount in invoices if when <= day), Decimal(0))
+            amount = cents(target * done_hours / work_total) - spent - invoiced
+            if amount <= 0:
+                continue
+            services.expense_create(
+                actor=pm, project=project, line=line, date=day, amount=amount,
+                description=f"{line.name}: week of {monday:%d %b %Y}",
+            )  # fmt: skip
+            spent += amount
 
 
 def _approve_old_weeks(users: dict[str, User], today: dt.date) -> None:
@@ -254,12 +346,14 @@ def load_tracking_demo(users: dict[str, User]) -> None:
         _budget(project, pm)
         if not Baseline.objects.filter(project=project, active=True).exists():
             baseline_create(actor=pm, project=project, name="Approved plan")
-        if project.stage in (Stage.EXECUTION, Stage.MONITORING, Stage.CLOSING):
-            _time(project, today, booked)
+        _time(project, today, booked)
     _approve_old_weeks(users, today)
     hwdc = Project.objects.filter(key="HWDC").first()
     if hwdc is not None:
         _procurement(hwdc, users, today)
+    for project in projects:
+        if not project.archived and project.stage != Stage.CLOSED:
+            _spent_to_date(project, pm, today)
     for project in projects:
         if project.stage in (Stage.EXECUTION, Stage.MONITORING, Stage.CLOSING):
             _history(project, today)
