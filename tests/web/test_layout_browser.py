@@ -83,7 +83,9 @@ def test_every_page_the_navigation_reaches_renders_cleanly(
     # not a failure of the page; an error answer or a broken connection is.
     page.on(
         "requestfailed",
-        lambda r: None if r.failure == "net::ERR_ABORTED" else failed.append(f"{r.url}: {r.failure}"),
+        lambda r: (
+            None if r.failure == "net::ERR_ABORTED" else failed.append(f"{r.url}: {r.failure}")
+        ),
     )
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     log_in(page, username)
