@@ -64,7 +64,10 @@ def propose_rag(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """RAG per dimension from thresholds, with the reason for each proposal."""
     spi = evm.spi_t if evm.spi_t is not None else evm.spi
-    late = Task.objects.filter(project=project, milestone=True, deadline__date__lt=today).exclude(
+    # A deadline is a moment; "past it on the status date" is read in the plan's zone (a
+    # deadline at 09:00 in Auckland is the day before in UTC), not the server's.
+    day_start = dt.datetime.combine(today, dt.time(0, 0), tzinfo=project.schedule_zone)
+    late = Task.objects.filter(project=project, milestone=True, deadline__lt=day_start).exclude(
         status__in=(TaskStatus.DONE, TaskStatus.CANCELLED)
     )
     schedule = _index_rag(spi, finance.spi_red, finance.spi_amber)
@@ -101,12 +104,16 @@ def _milestones(project: Project, status_date: dt.date) -> dict[str, list[dict[s
     rows = Task.objects.filter(project=project, milestone=True).order_by(
         "planned_finish", "wbs_sort"
     )
+    # The dates are days of the plan's calendar (the zone the Gantt shows them in), frozen as
+    # text: the database hands back UTC, and neither the reader's nor the server's zone applies.
+    zone = project.schedule_zone
     done, upcoming = [], []
     for task in rows:
         when = task.actual_finish or task.completed_at or task.planned_finish
         item = {"wbs": task.wbs_code, "name": task.name,
-                "date": when.date().isoformat() if when else None,
-                "deadline": task.deadline.date().isoformat() if task.deadline else None}  # fmt: skip
+                "date": when.astimezone(zone).date().isoformat() if when else None,
+                "deadline": task.deadline.astimezone(zone).date().isoformat()
+                if task.deadline else None}  # fmt: skip
         if task.status == TaskStatus.DONE:
             done.append(item)
         elif task.status != TaskStatus.CANCELLED:

@@ -264,3 +264,37 @@ def test_three_way_match_page_flags_the_mismatch(api, buyer, lines, client, peop
                        {"number": "I-9", f"qty_{line}": "1", f"price_{line}": "120.00"}, follow=True)  # fmt: skip
     html = page.content.decode()
     assert "Mismatch" in html and "price" in html
+
+
+def test_report_milestone_dates_are_days_of_the_plans_zone(project, people):
+    """A report freezes milestone dates as days of the project's calendar, and a milestone is
+    past its deadline by that calendar: 09:00 on 29 January in Auckland is 28 January in UTC."""
+    from itpm.portfolio.models import Project
+
+    project.time_zone = "Pacific/Auckland"
+    project.save(update_fields=["time_zone"])
+    if project.calendar is not None:
+        project.calendar.timezone = "Pacific/Auckland"
+        project.calendar.save(update_fields=["timezone"])
+    project = Project.objects.get(pk=project.pk)
+    assert str(project.schedule_zone) == "Pacific/Auckland"
+    gate = task_create(actor=people["owner"], project=project, name="Go-live", milestone=True)
+    from itpm.planning.models import Task
+
+    Task.objects.filter(pk=gate.pk).update(
+        planned_finish=dt.datetime(2027, 1, 28, 20, 0, tzinfo=dt.UTC),  # 29 Jan 09:00 NZDT
+        deadline=dt.datetime(2027, 1, 28, 11, 0, tzinfo=dt.UTC),  # 29 Jan 00:00 NZDT
+    )
+    on_the_day = status_report_generate(
+        actor=people["manager"], project=project, status_date=dt.date(2027, 1, 29)
+    )
+    upcoming = on_the_day.data["milestones"]["next"]
+    assert [(m["name"], m["date"], m["deadline"]) for m in upcoming] == [
+        ("Go-live", "2027-01-29", "2027-01-29")
+    ]
+    assert "past their deadline" not in on_the_day.data["reasons"]["schedule"]
+    a_day_late = status_report_generate(
+        actor=people["manager"], project=project, status_date=dt.date(2027, 1, 30)
+    )
+    assert "1 milestone(s) past their deadline" in a_day_late.data["reasons"]["schedule"]
+    assert a_day_late.proposed_rag["schedule"] in ("amber", "red")
