@@ -965,6 +965,10 @@ HELPDESK_ROUTES: dict[tuple[str, str], Expect] = {
     ("POST", f"{V1}/portal/tickets/{{ticket_id}}/comments"): REQUESTER_ONLY(
         201, body=lambda c: {"body": "Thanks"}
     ),
+    ("GET", f"{V1}/portal/tickets/{{ticket_id}}/attachments"): REQUESTER_ONLY(),
+    ("POST", f"{V1}/portal/tickets/{{ticket_id}}/attachments"): REQUESTER_ONLY(
+        201, body=lambda c: {"file": _hd_file()}
+    ),
     # --- API: assets and services (read: internal users; write: owner team, admins)
     ("GET", f"{V1}/assets"): ANY_AUTHENTICATED(),
     ("POST", f"{V1}/assets"): AGENT(

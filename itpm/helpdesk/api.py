@@ -654,3 +654,41 @@ def portal_comment_create(
     return 201, services.ticket_comment_add(
         actor=request_user(request), ticket=ticket, body=payload.body, public=True
     )
+
+
+class PortalAttachmentOut(Schema):
+    id: int
+    name: str = Field(examples=["screenshot.png"])
+    content_type: str = Field(examples=["image/png"])
+    size: int = Field(examples=[48213])
+    created_at: dt.datetime
+    download_url: str = Field(examples=["/portal/attachments/7/"])
+
+    @staticmethod
+    def resolve_download_url(attachment: TicketAttachment) -> str:
+        return reverse("helpdesk:portal_attachment", args=[attachment.pk])
+
+
+@portal_router.get(
+    "/portal/tickets/{ticket_id}/attachments",
+    response={200: list[PortalAttachmentOut], 404: ErrorOut},
+)
+def portal_attachment_list(request: HttpRequest, ticket_id: int) -> list[TicketAttachment]:
+    """The files of your ticket that you may see: never a file on an internal note."""
+    ticket = selectors.portal_ticket_get(user=request.user, ticket_id=ticket_id)
+    return list(selectors.ticket_attachments(user=request.user, ticket=ticket, public_only=True))
+
+
+@portal_router.post(
+    "/portal/tickets/{ticket_id}/attachments",
+    response={201: PortalAttachmentOut, **WRITE_ERRORS},
+)
+def portal_attachment_create(
+    request: HttpRequest, ticket_id: int, file: File[UploadedFile]
+) -> tuple[int, TicketAttachment]:
+    """Attach a file to your ticket (multipart form field `file`); the agents see it."""
+    ticket = selectors.portal_ticket_get(user=request.user, ticket_id=ticket_id)
+    attachment = services.ticket_attachment_add(
+        actor=request_user(request), ticket=ticket, upload=file, public=True
+    )
+    return 201, attachment

@@ -3,6 +3,10 @@ with public replies only; what is not theirs is a 404."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -18,6 +22,21 @@ from itpm.helpdesk.models import Level, Ticket, TicketStatus
 from itpm.helpdesk.views import _add_errors, _choice_field, _download
 
 
+def _portal_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A portal page that is not found answers with the portal's own not-found page: the
+    main app's 404 carries its navigation (projects, resources, ...), which is no face for
+    an outside requester."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)  # type: ignore[no-any-return]
+        except Http404:
+            return render(request, "helpdesk/portal/not_found.html", status=404)
+
+    return wrapper
+
+
 def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
     try:
         return selectors.portal_ticket_get(user=request.user, ticket_id=ticket_id)
@@ -26,6 +45,7 @@ def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
 
 
 @login_required
+@_portal_page
 def home(request: HttpRequest) -> HttpResponse:
     tickets = selectors.portal_tickets(request.user).select_related("queue").order_by("-id")
     status = request.GET.get("status", "")
@@ -39,6 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@_portal_page
 @require_http_methods(["GET", "POST"])
 def ticket_new(request: HttpRequest) -> HttpResponse:
     queues = list(selectors.portal_queues(user=request.user))
@@ -78,6 +99,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@_portal_page
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket(request, ticket_id)
     return render(request, "helpdesk/portal/ticket.html", _context(request, ticket))
@@ -95,6 +117,7 @@ def _context(request: HttpRequest, ticket: Ticket, form: object = None) -> dict[
 
 
 @login_required
+@_portal_page
 @require_POST
 def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket(request, ticket_id)
@@ -122,6 +145,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 
 @login_required
+@_portal_page
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     try:
         attachment = selectors.attachment_get(

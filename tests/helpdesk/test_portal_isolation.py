@@ -57,6 +57,10 @@ def test_the_requester_sees_only_their_own_ticket_by_id(
         expected = 200 if mine else 404
         assert api.get(f"/api/v1/portal/tickets/{ticket_id}").status_code == expected
         assert api.get(f"/api/v1/portal/tickets/{ticket_id}/comments").status_code == expected
+        assert api.get(f"/api/v1/portal/tickets/{ticket_id}/attachments").status_code == expected
+        upload = api.post(f"/api/v1/portal/tickets/{ticket_id}/attachments",
+                          {"file": SimpleUploadedFile("log.txt", b"boot log")})  # fmt: skip
+        assert upload.status_code == (201 if mine else 404)
         assert pages.get(f"/portal/tickets/{ticket_id}/").status_code == expected
         reply = pages.post(f"/portal/tickets/{ticket_id}/reply/", {"body": "hi"})
         assert reply.status_code == (302 if mine else 404)
@@ -81,6 +85,10 @@ def test_internal_notes_and_files_never_reach_the_requester(
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment;")
     assert pages.get(f"/helpdesk/attachments/{tickets['public_file'].pk}/").status_code == 404
+    files = api.get(f"/api/v1/portal/tickets/{own.pk}/attachments").json()
+    assert [f["name"] for f in files] == ["shot.png"]
+    assert files[0]["download_url"] == f"/portal/attachments/{tickets['public_file'].pk}/"
+    assert "uploaded_by" not in files[0] and "public" not in files[0]
 
 
 @pytest.mark.parametrize("search", ["", "STRANGER", "STAFF", "ticket", "SDESK", "NETOPS", "1"])
@@ -184,3 +192,44 @@ def test_a_portal_topic_routes_the_request_to_the_queue_that_handles_it(
     from itpm.helpdesk.models import Ticket
 
     assert Ticket.objects.get(title="Docking station").queue == desk["queue"]
+
+
+def test_a_file_sent_through_the_portal_api_reaches_the_agents(
+    desk: dict[str, Any], tickets: dict[str, Any]
+) -> None:
+    own = tickets["own"]
+    api = api_client(desk["requester"])
+    sent = api.post(f"/api/v1/portal/tickets/{own.pk}/attachments",
+                    {"file": SimpleUploadedFile("error.png", b"\x89PNG\r\n\x1a\n")})  # fmt: skip
+    assert sent.status_code == 201, sent.content
+    assert sent.json()["name"] == "error.png" and sent.json()["content_type"] == "image/png"
+    agents = api_client(desk["agent"]).get(f"/api/v1/tickets/{own.pk}/attachments").json()
+    by_name = {f["name"]: f for f in agents}
+    assert by_name["error.png"]["public"] is True
+    assert by_name["error.png"]["uploaded_by"] == "rita"
+    # The same checks as every upload: a forbidden type is refused, naming the field.
+    bad = api.post(f"/api/v1/portal/tickets/{own.pk}/attachments",
+                   {"file": SimpleUploadedFile("run.exe", b"MZ")})  # fmt: skip
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "file"
+
+
+def test_a_page_that_is_not_theirs_stays_inside_the_portal(
+    desk: dict[str, Any], tickets: dict[str, Any]
+) -> None:
+    """The main app's 404 carries its navigation; a requester gets the portal's own page."""
+    pages = _requester_page_client(desk)
+    for url in (
+        f"/portal/tickets/{tickets['other'].pk}/",
+        f"/portal/tickets/{tickets['staff'].pk}/",
+        f"/portal/attachments/{tickets['internal_file'].pk}/",
+        f"/helpdesk/tickets/{tickets['own'].pk}/",
+        "/resources/",
+    ):
+        response = pages.get(url)
+        assert response.status_code == 404, url
+        page = response.content.decode()
+        assert "IT service portal" in page, url
+        assert 'href="/projects/"' not in page and "Resources" not in page, url
+        assert "STRANGER-TICKET" not in page and "STAFF-TICKET" not in page, url
+    reply = pages.post(f"/portal/tickets/{tickets['other'].pk}/reply/", {"body": "hi"})
+    assert reply.status_code == 404 and "IT service portal" in reply.content.decode()
