@@ -15,11 +15,19 @@ BAC is the total of that time-phased budget; the management reserve is outside i
 A task's budget is its baseline cost; in the budget-line mode BAC is split over the leaf
 tasks in proportion to their duration. EV = the task's budget × its earned fraction by its
 method (physical %, 50/50, 0/100, ``TaskProgress.ev_method``) using the percent complete the
-task has now: status dates in the past are answered from the weekly snapshots instead.
+task had at the end of the status date (see below).
 AC = labour (time entries × rate on the day) + expenses + matched supplier invoices, dated on
 or before the status date. Once every task is complete, the actual time of SPI(t) stops at the
 last completion (or the planned duration, if later) instead of growing with the status date. The bottom-up EAC adds to AC the remaining work of each unfinished
 task (the assignee's remaining hours × the task's budget rate, else its unearned budget).
+
+Progress at a past status date: percent complete, remaining hours and completion are what they
+were at the end of the status date (in the plan's zone), replayed from the audit trail. A task
+whose percent changed after that moment counts with the value it had before the first such
+change; a task with no later change counts with its value now. So a past status date pairs
+past progress with past costs, and CPI/SPI of last month stay what they were. The creation of
+a task is not a change: a task created (or imported) later with progress keeps it, as does
+progress written without an audit event (the demo's bulk load); nobody knows when it was made.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
+from itpm.core.models import AuditEvent
 from itpm.engine import evm as engine
 from itpm.planning.models import Baseline, BaselineTask, Task
 from itpm.planning.scheduling import engine_calendar
@@ -267,12 +276,73 @@ def actual_cost_rows(
     return rows
 
 
+def _end_of_day(project: Project, day: dt.date) -> dt.datetime:
+    """The moment ``day`` ends on the plan's calendar (the cut-off of a status date)."""
+    zone = project.schedule_zone
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=zone)
+
+
+def _values_before(
+    project: Project, object_type: str, field_name: str, cutoff: dt.datetime
+) -> dict[str, Any]:
+    """Per object id: the ``field_name`` value it had at ``cutoff``, for the objects whose
+    field changed after it (the "before" of their first later change; a creation is not a
+    change).
+
+    One indexed query of the project's audit trail; objects absent from the answer have not
+    changed since ``cutoff`` and keep their value now."""
+    events = (
+        AuditEvent.objects.filter(
+            project=project,
+            object_type=object_type,
+            created_at__gte=cutoff,
+            changes__has_key=field_name,
+        )
+        .exclude(action__endswith=".create")
+        .order_by("created_at", "id")
+        .values_list("object_id", "changes")
+    )
+    before: dict[str, Any] = {}
+    for object_id, changes in events:
+        pair = changes.get(field_name)
+        if object_id not in before and isinstance(pair, list) and pair:
+            before[object_id] = pair[0]
+    return before
+
+
+def progress_at(
+    project: Project, leaves: set[int], status_date: dt.date
+) -> tuple[dict[int, int], dict[int, TaskProgress], set[int]]:
+    """Percent complete, progress rows (remaining hours as then) and completed task ids of the
+    leaf tasks at the end of ``status_date``, replayed from the audit trail (module docstring)."""
+    cutoff = _end_of_day(project, status_date)
+    rows = Task.objects.filter(pk__in=leaves).values_list("id", "percent_complete", "completed_at")
+    percent: dict[int, int] = {}
+    completed: set[int] = set()
+    for task_id, now_percent, completed_at in rows:
+        percent[task_id] = now_percent
+        if completed_at is not None and completed_at < cutoff:
+            completed.add(task_id)
+    for object_id, value in _values_before(project, "task", "percent_complete", cutoff).items():
+        task_id = int(object_id)
+        if task_id in percent:
+            percent[task_id] = int(value or 0)
+    progress = {p.task_id: p for p in TaskProgress.objects.filter(task_id__in=leaves)}
+    by_pk = {str(p.pk): p for p in progress.values()}
+    for object_id, value in _values_before(
+        project, "taskprogress", "remaining_hours", cutoff
+    ).items():
+        row = by_pk.get(object_id)
+        if row is not None:
+            row.remaining_hours = None if value in (None, "") else Decimal(str(value))
+    return percent, progress, completed
+
+
 def project_evm(project: Project, status_date: dt.date) -> EvmResult:
     """Earned value of ``project`` at the end of ``status_date``."""
     curve = plan_curve(project)
     leaves, _ = _leaf_ids(project)
-    percent = dict(Task.objects.filter(pk__in=leaves).values_list("id", "percent_complete"))
-    progress = {p.task_id: p for p in TaskProgress.objects.filter(task_id__in=leaves)}
+    percent, progress, completed = progress_at(project, leaves, status_date)
     tasks = []
     remaining = ZERO
     work = (
@@ -319,7 +389,7 @@ def project_evm(project: Project, status_date: dt.date) -> EvmResult:
         finished = list(
             Task.objects.filter(pk__in=curve.task_budgets).values_list("completed_at", flat=True)
         )
-        if finished and all(finished):
+        if finished and all(finished) and set(curve.task_budgets) <= completed:
             zone = engine_calendar(project.calendar, time_zone=project.time_zone).zone
             last = max(_zone_day(moment, zone) for moment in finished if moment is not None)
             elapsed = min(at, max(curve.position(last), float(len(curve.weekly))))

@@ -51,6 +51,23 @@ def rated_member(people: dict[str, User]) -> Resource:
     return resource
 
 
+def progress_dated(project: Project, moment: dt.datetime) -> None:
+    """Date the task history this test just recorded (tasks created, progress reported) at
+    ``moment``. Earned value at a status date replays progress from the audit trail, so a
+    fixture that records progress now for fixed 2027 status dates dates it in 2027: the
+    figures then stay the same when the real clock has passed those dates."""
+    from django.utils import timezone
+
+    from itpm.core.models import AuditEvent
+
+    now = timezone.now()
+    AuditEvent.objects.filter(
+        project=project,
+        object_type__in=("task", "taskprogress"),
+        created_at__range=(now - dt.timedelta(hours=1), now),
+    ).update(created_at=moment)
+
+
 def textbook_baseline(project: Project, task: Task, cost: str = "100000.00") -> Baseline:
     """One task, ``cost`` spread evenly over ten working weeks from Monday 2027-01-04."""
     baseline = Baseline.objects.create(project=project, name="Plan", active=True)
@@ -73,6 +90,7 @@ def project_with_textbook(project: Project, people: dict[str, User], lines: dict
     owner = people["owner"]
     task = task_create(actor=owner, project=project, name="Build the platform", duration_hours=400)
     textbook_baseline(project, task)
+    progress_dated(project, dt.datetime(2027, 1, 4, 8, 0, tzinfo=UTC))
     expense_create(actor=owner, project=project, line=lines["hardware"], date=dt.date(2027, 1, 20),
                    amount="38000.00", description="Platform work")  # fmt: skip
     return project, task

@@ -14,7 +14,10 @@ from itpm.planning.services import task_create, task_update
 from itpm.tracking.earned_value import evm_snapshot_take, project_evm
 from itpm.tracking.models import EvmSnapshot, TaskProgress
 from itpm.tracking.services import expense_create
-from tests.tracking.conftest import textbook_baseline
+from tests.tracking.conftest import progress_dated, textbook_baseline
+
+# Before every status date of these tests: the progress they record counts from then.
+JAN_4 = dt.datetime(2027, 1, 4, 8, 0, tzinfo=dt.UTC)
 
 
 def _textbook(project: Any, people: Any, lines: Any, percent: int = 35) -> Task:
@@ -25,6 +28,7 @@ def _textbook(project: Any, people: Any, lines: Any, percent: int = 35) -> Task:
     owner = people["owner"]
     task = task_create(actor=owner, project=project, name="Build the platform", duration_hours=400)
     task_update(actor=owner, task=task, version=task.version, data={"percent_complete": percent})
+    progress_dated(project, JAN_4)
     textbook_baseline(project, task)
     expense_create(actor=owner, project=project, line=lines["hardware"], date=dt.date(2027, 1, 20),
                    amount="38000.00", description="Platform work")  # fmt: skip
@@ -82,6 +86,46 @@ def test_finished_project_keeps_its_schedule_index_after_the_last_completion(
     assert project_evm(project, dt.date(2027, 6, 30)).spi_t == Decimal("0.393")
 
 
+def test_a_past_status_date_earns_the_progress_reported_by_then(project, people, lines):
+    """20 % reported on 15 January, 35 % on 10 February, the task done on 19 March: at 31
+    January EV is 20 % of the budget (not today's 35 %), so CPI is 20,000 / 38,000."""
+    from itpm.core.models import AuditEvent
+    from itpm.tracking.timesheets import task_progress_update
+
+    task = _textbook(project, people, lines, percent=20)  # reported by 4 January
+    owner = people["owner"]
+    AuditEvent.objects.filter(project=project, object_type="task").update(
+        created_at=dt.datetime(2027, 1, 15, 12, 0, tzinfo=dt.UTC)
+    )
+    task.refresh_from_db()
+    task_progress_update(actor=owner, task=task, percent_complete=35, remaining_hours="300")
+    progress_dated(project, dt.datetime(2027, 2, 10, 12, 0, tzinfo=dt.UTC))
+    january = project_evm(project, dt.date(2027, 1, 31))
+    assert january.earned_value == Decimal("20000.00")
+    assert january.cpi == Decimal("0.526")  # 20,000 / 38,000
+    # Remaining hours were reported on 10 February: not yet known at 31 January.
+    assert january.eac_bottom_up == Decimal("118000.00")  # 38,000 + the unearned 80,000
+    # Before 15 January nothing was reported: the task existed (4 January) at 0 %.
+    assert project_evm(project, dt.date(2027, 1, 10)).earned_value == Decimal("0.00")
+    february = project_evm(project, dt.date(2027, 2, 12))
+    assert february.earned_value == Decimal("35000.00")
+    # 300 h of the 400 h budget (250/h) remain: AC + 75,000.
+    assert february.eac_bottom_up == Decimal("113000.00")
+    # Done on 19 March: at the end of 12 March the task is not finished yet.
+    task.refresh_from_db()
+    task_update(actor=owner, task=task, version=task.version, data={"status": "done"})
+    progress_dated(project, dt.datetime(2027, 3, 19, 12, 0, tzinfo=dt.UTC))
+    Task.objects.filter(pk=task.pk).update(
+        completed_at=dt.datetime(2027, 3, 19, 12, 0, tzinfo=dt.UTC)
+    )
+    assert project_evm(project, dt.date(2027, 3, 12)).earned_value == Decimal("35000.00")
+    done = project_evm(project, dt.date(2027, 6, 30))
+    assert done.earned_value == Decimal("100000.00")
+    assert done.actual_time_weeks == Decimal("10.714")  # ends at the completion, 19 March
+    # A snapshot of a past week taken later records the figures of that week.
+    assert evm_snapshot_take(project, dt.date(2027, 1, 31)).earned_value == Decimal("20000.00")
+
+
 def test_pv_follows_working_time_across_a_holiday_free_week(project, people, lines):
     _textbook(project, people, lines)
     assert project_evm(project, dt.date(2027, 1, 10)).planned_value == Decimal("10000.00")
@@ -136,6 +180,7 @@ def test_without_task_costs_pv_comes_from_the_budget_lines(project, people, line
     task_update(
         actor=people["owner"], task=task, version=task.version, data={"percent_complete": 50}
     )
+    progress_dated(project, JAN_4)
     assert project_evm(project, dt.date(2027, 4, 4)).earned_value == Decimal("50000.00")
 
 

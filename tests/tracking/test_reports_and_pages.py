@@ -15,7 +15,7 @@ from itpm.planning.services import task_create, task_update
 from itpm.tracking.earned_value import evm_snapshot_take
 from itpm.tracking.reports import status_report_generate, status_report_pdf, status_report_update
 from itpm.tracking.services import expense_create
-from tests.tracking.conftest import textbook_baseline
+from tests.tracking.conftest import progress_dated, textbook_baseline
 
 V1 = "/api/v1"
 
@@ -38,6 +38,9 @@ def reported(project, people, lines) -> Any:
         task_update(
             actor=owner, task=task, version=task.version, data={"percent_complete": percent}
         )
+        # Reported on the Friday of that week (the creation of the tasks with week 1).
+        progress_dated(project, dt.datetime.combine(day - dt.timedelta(days=2), dt.time(12),
+                                                    tzinfo=dt.UTC))  # fmt: skip
         expense_create(actor=owner, project=project, line=lines["hardware"], date=day - dt.timedelta(days=2),
                        amount=spent, description=f"Week {week + 1}")  # fmt: skip
         evm_snapshot_take(project, day)

@@ -15,7 +15,7 @@ from itpm.planning.services import task_create, task_update
 from itpm.portfolio.models import Project
 from itpm.tracking.models import BudgetCategory, StatusReport
 from itpm.tracking.services import budget_line_create, expense_create
-from tests.tracking.conftest import textbook_baseline
+from tests.tracking.conftest import progress_dated, textbook_baseline
 from tests.web.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,6 +34,7 @@ def textbook(project: Project, people: dict[str, User]) -> Project:
     textbook_baseline(project, task)
     task.refresh_from_db()
     task_update(actor=owner, task=task, version=task.version, data={"percent_complete": 35})
+    progress_dated(project, dt.datetime(2027, 1, 29, 12, 0, tzinfo=dt.UTC))
     expense_create(actor=owner, project=project, line=line, date=dt.date(2027, 1, 20),
                    amount="38000.00", description="Platform work")  # fmt: skip
     return project
