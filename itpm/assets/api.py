@@ -25,6 +25,18 @@ router = Router(tags=["assets and services"])
 WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
+def _may_see_project(context: dict[str, Any] | None, project_id: int | None) -> bool:
+    """Whether the caller may see the project (its ids looked up once per request)."""
+    request = (context or {}).get("request")
+    if request is None:
+        return False
+    cached: tuple[set[int] | None] | None = getattr(request, "_itpm_visible_projects", None)
+    if cached is None:
+        cached = (selectors.visible_project_ids(request.user),)
+        request._itpm_visible_projects = cached
+    return selectors.may_see_project(cached[0], project_id)
+
+
 class AssetOut(Schema):
     id: int
     version: int
@@ -41,9 +53,11 @@ class AssetOut(Schema):
     cost: Decimal | None
     currency: str
     warranty_end: dt.date | None
-    installed_by_task: int | None = Field(None, validation_alias="installed_by_task_id")
+    installed_by_task: int | None = Field(
+        None, description="The installing task (null unless you may see its project)."
+    )
     service: int | None = Field(None, validation_alias="service_id")
-    project: str | None
+    project: str | None = Field(description="Project key (null unless you may see it).")
     notes: str
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -53,8 +67,17 @@ class AssetOut(Schema):
         return asset.owner_team.name if asset.owner_team else None
 
     @staticmethod
-    def resolve_project(asset: Asset) -> str | None:
-        return asset.project.key if asset.project else None
+    def resolve_project(asset: Asset, context: dict[str, Any] | None) -> str | None:
+        if asset.project is None or not _may_see_project(context, asset.project_id):
+            return None
+        return asset.project.key
+
+    @staticmethod
+    def resolve_installed_by_task(asset: Asset, context: dict[str, Any] | None) -> int | None:
+        task = asset.installed_by_task
+        if task is None or not _may_see_project(context, task.project_id):
+            return None
+        return task.pk
 
 
 class AssetIn(StrictSchema):
@@ -255,7 +278,7 @@ class ServiceOut(Schema):
     support_queue: str | None
     hours: str
     runbook_links: list[str]
-    projects: list[str]
+    projects: list[str] = Field(description="Keys of the projects behind it that you may see.")
     assets: list[int]
     retired: bool
 
@@ -264,8 +287,9 @@ class ServiceOut(Schema):
         return service.support_queue.key if service.support_queue else None
 
     @staticmethod
-    def resolve_projects(service: Service) -> list[str]:
-        return sorted(p.key for p in service.projects.all())
+    def resolve_projects(service: Service, context: dict[str, Any] | None) -> list[str]:
+        """The projects behind it that the caller may see."""
+        return sorted(p.key for p in service.projects.all() if _may_see_project(context, p.pk))
 
     @staticmethod
     def resolve_assets(service: Service) -> list[int]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from itpm.accounts.permissions import is_admin
+from itpm.accounts.permissions import is_admin, visible_projects
 from itpm.assets.models import Asset, Service
 from itpm.core.errors import NotFound
 from itpm.helpdesk.models import is_portal_only
@@ -59,7 +59,8 @@ def asset_list(
     if service:
         assets = assets.filter(service_id=service)
     if project:
-        assets = assets.filter(project__key=project.upper())
+        # A project the reader may not see does not exist for them: no probing by key.
+        assets = assets.filter(project__key=project.upper(), project__in=visible_projects(user))
     if search:
         term = search.strip()
         assets = assets.filter(
@@ -67,6 +68,21 @@ def asset_list(
             | Q(model__icontains=term) | Q(location__icontains=term)
         )  # fmt: skip
     return assets.order_by("tag")
+
+
+def visible_project_ids(user: Any) -> set[int] | None:
+    """Ids of the projects ``user`` may see, or None for all (site admins).
+
+    Assets and services are shared with every internal user, but the projects behind them
+    are not: pages and the API name a linked project (or its task) only to its readers.
+    """
+    if is_admin(user):
+        return None
+    return set(visible_projects(user).values_list("pk", flat=True))
+
+
+def may_see_project(visible: set[int] | None, project_id: int | None) -> bool:
+    return project_id is not None and (visible is None or project_id in visible)
 
 
 def asset_get(*, user: Any, asset_id: int) -> Asset:

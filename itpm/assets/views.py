@@ -88,8 +88,13 @@ def asset_list(request: HttpRequest) -> HttpResponse:
         search=filters["q"] or None,
     )  # fmt: skip
     page = Paginator(assets, 50).get_page(request.GET.get("page"))
+    visible = selectors.visible_project_ids(request.user)
+    rows = [
+        (asset, asset.project if selectors.may_see_project(visible, asset.project_id) else None)
+        for asset in page.object_list
+    ]
     return render(request, "assets/asset_list.html", {
-        "page": page, "filters": filters, "types": AssetType.choices,
+        "page": page, "rows": rows, "filters": filters, "types": AssetType.choices,
         "statuses": AssetStatus.choices, "teams": Team.objects.order_by("name"), "tab": "assets",
     })  # fmt: skip
 
@@ -126,10 +131,18 @@ def _asset(request: HttpRequest, asset_id: int) -> Asset:
 def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = _asset(request, asset_id)
     history = AuditEvent.objects.filter(object_type="asset", object_id=str(asset.pk))
+    visible = selectors.visible_project_ids(request.user)
+    task = asset.installed_by_task
     return render(request, "assets/asset_detail.html", {
         "asset": asset, "history": history.select_related("actor")[:100],
         "can_edit": selectors.can_edit_team(request.user, asset.owner_team_id),
-        "tickets": asset.tickets.order_by("-id")[:20], "tab": "assets",
+        # Only what the reader may open: tickets of their queues or their own, and the
+        # project and installing task only to the project's readers (as on the service page).
+        "tickets": helpdesk_selectors.visible_tickets(request.user)
+        .filter(asset=asset).order_by("-id")[:20],
+        "project": asset.project if selectors.may_see_project(visible, asset.project_id) else None,
+        "task": task if task and selectors.may_see_project(visible, task.project_id) else None,
+        "tab": "assets",
     })  # fmt: skip
 
 
@@ -208,8 +221,13 @@ def asset_import(request: HttpRequest) -> HttpResponse:
 def service_list(request: HttpRequest) -> HttpResponse:
     _internal(request)
     search = request.GET.get("q", "")
+    from django.db.models import Prefetch
+
+    from itpm.accounts.permissions import visible_projects
+
+    # The projects behind a service, as far as the reader may see them.
     items = selectors.service_list(user=request.user, search=search or None).prefetch_related(
-        "projects"
+        Prefetch("projects", queryset=visible_projects(request.user).order_by("key"))
     )
     return render(
         request, "assets/service_list.html", {"services": items, "q": search, "tab": "services"}
