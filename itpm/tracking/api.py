@@ -688,6 +688,11 @@ class TimerOut(Schema):
 
 class StopIn(StrictSchema):
     notes: str = Field("", max_length=500)
+    hours: str | None = Field(
+        None,
+        description="Log these hours instead of the elapsed time (a timer left running).",
+        examples=["1.5"],
+    )
 
 
 @router.get("/time-entries", response={200: Page[EntryOut]})
@@ -800,7 +805,8 @@ def timer_start(request: HttpRequest, payload: TimerIn) -> tuple[int, Any]:
 @router.post("/timer/stop", response={201: EntryOut, **WRITE_ERRORS})
 def timer_stop(request: HttpRequest, payload: StopIn) -> tuple[int, TimeEntry]:
     """Stop your timer: the elapsed time becomes a time entry."""
-    entry = timesheets.timer_stop(actor=request_user(request), notes=payload.notes)
+    entry = timesheets.timer_stop(actor=request_user(request), notes=payload.notes,
+                                  hours=payload.hours)  # fmt: skip
     return 201, selectors.entry_get(user=request.user, entry_id=entry.pk)
 
 

@@ -10,6 +10,7 @@ locked: its entries answer 409 until a manager rejects the sheet back to its own
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -342,8 +343,14 @@ def timer_start(*, actor: User, task: Task) -> Timer:
     return timer
 
 
-def timer_stop(*, actor: User, notes: str = "") -> TimeEntry:
-    """Stop the actor's timer and log the elapsed time (at least 0.01 h) on its start day."""
+def timer_stop(*, actor: User, notes: str = "", hours: Any = None) -> TimeEntry:
+    """Stop the actor's timer and log the elapsed time (at least 0.01 h) on its start day.
+
+    ``hours`` logs that instead of the elapsed time: a timer left running overnight has run
+    more than a day allows, and stopping it would be refused forever otherwise (the refusal
+    keeps the timer, and a second one cannot start). The day is the start's day in the
+    person's own zone (the API has no browser zone to go by)."""
+    given = None if hours in (None, "") else _hours(hours)
     with transaction.atomic():
         timer = (
             Timer.objects.select_for_update()
@@ -354,17 +361,34 @@ def timer_stop(*, actor: User, notes: str = "") -> TimeEntry:
         if timer is None:
             raise Conflict("no timer is running")
         elapsed = timezone.now() - timer.started_at
-        hours = max(
+        ran = max(
             Decimal(elapsed.total_seconds() / 3600).quantize(CENT, rounding=ROUND_HALF_UP), CENT
         )
-        day = timezone.localdate(timer.started_at)
+        day = timezone.localdate(timer.started_at, _zone_of(actor))
         task = timer.task
         timer.delete()
-        entry = time_entry_create(
-            actor=actor, date=day, hours=min(hours, Decimal(24)), task=task,
-            notes=notes or "timer",
-        )  # fmt: skip
+        try:
+            entry = time_entry_create(
+                actor=actor, date=day, hours=given if given is not None else min(ran, Decimal(24)),
+                task=task, notes=notes or "timer",
+            )  # fmt: skip
+        except Invalid as exc:
+            if given is not None:
+                raise
+            # The elapsed time does not fit the day: ask for the hours worked instead.
+            raise Invalid.field(
+                "hours",
+                f"the timer ran {ran} h since {timer.started_at.astimezone(_zone_of(actor)):%Y-%m-%d %H:%M}"
+                f" ({exc.errors[0].message}); stop it with the hours you worked",
+            ) from None
     return entry
+
+
+def _zone_of(user: User) -> Any:
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 # ---------------------------------------------------------------------------- progress

@@ -553,8 +553,9 @@ def timer_start(request: HttpRequest, task_id: int) -> HttpResponse:
 def timer_stop(request: HttpRequest) -> HttpResponse:
     try:
         entry = timesheets.timer_stop(
-            actor=request_user(request), notes=request.POST.get("notes", "")
-        )
+            actor=request_user(request), notes=request.POST.get("notes", ""),
+            hours=request.POST.get("hours", "").strip() or None,
+        )  # fmt: skip
     except ServiceError as exc:
         deny_if_forbidden(exc)
         _fail(request, exc)

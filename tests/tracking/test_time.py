@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from itpm.planning.models import Baseline
@@ -133,3 +134,63 @@ def test_budget_changes_after_baseline_need_a_change_request(api, project, lines
     )
     assert refused.status_code == 409
     assert refused.json()["detail"] == "baselined: changes need an approved change request"
+
+
+def test_a_timer_left_running_overnight_can_be_stopped_with_the_hours_worked(
+    api, tasks, people, settings
+):
+    """A timer started at 17:00 and stopped the next morning ran 16 h, more than a day allows:
+    stopping it says so (422 naming hours) and keeps the timer, and stopping it with the hours
+    actually worked logs those on the day it started, in the person's own zone."""
+    import datetime as dt
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from itpm.tracking.models import TimeEntry, Timer
+
+    member = people["member"]
+    member.time_zone = "Pacific/Auckland"
+    member.save(update_fields=["time_zone"])
+    assert post(api("member"), f"{V1}/timer/start", {"task": tasks["design"].pk}).status_code == 201
+    # 17:00 in Auckland 16 hours ago: in UTC that can be the day before.
+    started = timezone.now() - dt.timedelta(hours=16)
+    Timer.objects.filter(user=member).update(started_at=started)
+    too_long = post(api("member"), f"{V1}/timer/stop", {"notes": "forgot it"})
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"][0]["field"] == "hours"
+    message = too_long.json()["errors"][0]["message"]
+    assert "the timer ran 16." in message and "stop it with the hours you worked" in message
+    assert Timer.objects.filter(user=member).exists()
+    stopped = post(api("member"), f"{V1}/timer/stop", {"notes": "forgot it", "hours": "1.5"})
+    assert stopped.status_code == 201, stopped.content
+    assert stopped.json()["hours"] == "1.50"
+    entry = TimeEntry.objects.get(user=member)
+    assert entry.date == started.astimezone(zoneinfo.ZoneInfo("Pacific/Auckland")).date()
+    assert not Timer.objects.filter(user=member).exists()
+    # Hours given for a timer are checked like any entry.
+    post(api("member"), f"{V1}/timer/start", {"task": tasks["design"].pk})
+    assert post(api("member"), f"{V1}/timer/stop", {"hours": "25"}).status_code == 422
+
+
+def test_the_task_time_page_stops_a_forgotten_timer_with_the_hours_worked(client, tasks, people):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from itpm.tracking.models import TimeEntry, Timer
+    from itpm.tracking.timesheets import timer_start
+
+    member = people["member"]
+    task = tasks["design"]
+    timer_start(actor=member, task=task)
+    Timer.objects.filter(user=member).update(started_at=timezone.now() - dt.timedelta(hours=15))
+    client.force_login(member)
+    page = client.get(f"/tasks/{task.pk}/time/").content.decode()
+    assert 'name="hours"' in page
+    refused = client.post("/timer/stop/", {"next": f"/tasks/{task.pk}/time/"}, follow=True)
+    assert "stop it with the hours you worked" in refused.content.decode()
+    assert Timer.objects.filter(user=member).exists()
+    client.post("/timer/stop/", {"next": f"/tasks/{task.pk}/time/", "hours": "7.5"})
+    assert not Timer.objects.filter(user=member).exists()
+    assert TimeEntry.objects.get(user=member).hours == Decimal("7.50")
