@@ -301,3 +301,36 @@ def test_report_milestone_dates_are_days_of_the_plans_zone(project, people):
     )
     assert "1 milestone(s) past their deadline" in a_day_late.data["reasons"]["schedule"]
     assert a_day_late.proposed_rag["schedule"] in ("amber", "red")
+
+
+def test_overview_and_report_show_top_risks_and_open_tickets(project, people, client):
+    """The Overview's health tiles and a status report take the top risks from change control
+    and the open tickets from the help desk: a risk scored 20 makes the proposed risk RAG red."""
+    from itpm.accounts.models import Team
+    from itpm.control import services as control
+    from itpm.helpdesk.models import Queue
+    from itpm.helpdesk.services import ticket_create
+
+    control.risk_create(actor=people["member"], project=project, title="Vendor insolvency",
+                        category="technical", probability=4, impact=5)  # fmt: skip
+    control.risk_create(actor=people["member"], project=project, title="Minor delay",
+                        category="technical", probability=1, impact=2)  # fmt: skip
+    queue = Queue.objects.create(key="SD", name="Service desk",
+                                 team=Team.objects.create(name="Desk"))  # fmt: skip
+    for title in ("ERP login fails", "Report export slow"):
+        ticket_create(actor=people["admin"], queue=queue, title=title, project=project)
+    closed = ticket_create(actor=people["admin"], queue=queue, title="Old", project=project)
+    type(closed).objects.filter(pk=closed.pk).update(status="closed")
+
+    report = status_report_generate(
+        actor=people["manager"], project=project, status_date=dt.date(2027, 1, 29)
+    )
+    assert report.proposed_rag["risk"] == "red"
+    assert [r["score"] for r in report.data["risks"]][:2] == [20, 2]
+    assert "Vendor insolvency" in report.data["risks"][0]["title"]
+
+    client.force_login(people["viewer"])
+    page = client.get("/projects/APL/").content.decode()
+    tiles = page[page.index('class="project-dashboard"') :]
+    assert re.search(r"Vendor insolvency\s*<small>\(20\)</small>", tiles)
+    assert re.search(r'Open tickets</div><div class="value">2<', tiles)
