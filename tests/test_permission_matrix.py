@@ -372,6 +372,14 @@ def _realized(c: Case) -> dict[str, Any]:
     return {"version": case.version, "lines": [{"kind": "benefit", "period": 1, "amount": "9"}]}
 
 
+def _realized_page(c: Case) -> dict[str, Any]:
+    """The business-case page's realized form: one benefit row."""
+    body = _realized(c)
+    return {"version": body["version"], "realized-TOTAL_FORMS": "1",
+            "realized-INITIAL_FORMS": "0", "realized-0-kind": "benefit",
+            "realized-0-period": "1", "realized-0-amount": "9"}  # fmt: skip
+
+
 def _matrix_cycle(project: Any) -> Any:
     """The project's planned sprint (made on first use; the test's transaction drops it)."""
     from itpm.planning.models import Cycle
@@ -540,6 +548,9 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("POST", "/projects/{key}/business-case/pull-budget/"): MANAGE(
         302, body=lambda c: {"version": _case(c)["version"]}, **PAGE
     ),
+    ("POST", "/projects/{key}/business-case/realized/"): Expect(
+        "portfolio_manager", 302, body=_realized_page, **PAGE
+    ),
     ("GET", "/projects/{key}/feasibility/"): READ(**PAGE),
     ("POST", "/projects/{key}/feasibility/"): MANAGE(
         302,
@@ -565,6 +576,7 @@ ROUTES: dict[tuple[str, str], Expect] = {
         302, body=lambda c: {"decision": "approve"}, **PAGE
     ),
     ("POST", "/gates/{gate_id}/decide/"): MANAGE(302, body=_decision, **PAGE),
+    ("POST", "/gates/{gate_id}/checklist/"): MANAGE(302, body=lambda c: {"text": "More"}, **PAGE),
     ("POST", "/gate-items/{item_id}/toggle/"): WRITE(302, body=_tick, **PAGE),
     # --- API: planning
     ("GET", f"{V1}/projects/{{key}}/tasks"): READ(),

@@ -17,7 +17,7 @@ from django.apps import apps
 from django.db import transaction
 
 from itpm.accounts.models import Role, User
-from itpm.accounts.permissions import require_role
+from itpm.accounts.permissions import get_visible_project, require_role
 from itpm.core.errors import FieldError, Forbidden, Invalid
 from itpm.core.services import apply_changes, audit, check_version, save_versioned
 from itpm.engine import finance
@@ -303,6 +303,21 @@ def actual_cost_lines(project: Project, periodicity: str) -> list[CashFlowLine]:
     ]  # fmt: skip
 
 
+# ---------------------------------------------------------------------------- reads
+def case_project(*, user: Any, key: str) -> Project:
+    """The project whose business case ``user`` may read.
+
+    Portfolio managers read every project's case: they rank the whole portfolio on them and
+    record realized figures for as long as the service runs, usually without being a member
+    of the (by then archived) project. Everyone else reads the cases of their projects.
+    """
+    if is_portfolio_manager(user):
+        project = Project.objects.filter(key=str(key).upper()).first()
+        if project is not None:
+            return project
+    return get_visible_project(user, key)
+
+
 # ---------------------------------------------------------------------------- writes
 def _clean_lines(lines: list[dict[str, Any]], field_name: str) -> list[dict[str, Any]]:
     cleaned = []
@@ -345,7 +360,11 @@ def _validate_case(data: dict[str, Any]) -> None:
     if "periodicity" in data and data["periodicity"] not in Periodicity.values:
         errors.append(FieldError("periodicity", "must be month, quarter or year"))
     rate = data.get("discount_rate")
-    if rate is not None and not Decimal(0) <= Decimal(rate) <= Decimal(100):
+    try:
+        in_range = rate is None or Decimal(0) <= Decimal(str(rate)) <= Decimal(100)
+    except ArithmeticError:
+        in_range = False
+    if not in_range:
         errors.append(FieldError("discount_rate", "must be from 0 to 100 (percent a year)"))
     fit = data.get("strategic_fit")
     if fit is not None and fit not in (1, 2, 3, 4, 5):
@@ -382,6 +401,10 @@ def business_case_save(
         raise Invalid.field(sorted(unknown)[0], "cannot be changed here")
     require_role(actor, project, Role.MANAGER)
     _validate_case(data)
+    if data.get("discount_rate") is not None:
+        # Stored as given otherwise: a "8" from a form or script stayed a str on the
+        # instance and broke the figures computed from it in the same request.
+        data = {**data, "discount_rate": Decimal(str(data["discount_rate"])).quantize(CENT)}
     cleaned = _clean_lines(lines, "lines") if lines is not None else None
     with transaction.atomic():
         case, created = BusinessCase.objects.select_for_update().get_or_create(project=project)

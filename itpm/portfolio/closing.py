@@ -1,10 +1,11 @@
 """Closing: the closure checklist, acceptance sign-off, lessons learned and the handoff to
 operations (which archives the project).
 
-Items of the closure checklist that other capabilities own (deliverables, purchase orders,
-budget, risks and issues, status reports) come from ``CLOSURE_CHECKS``: each app registers
-a function ``check(project) -> (state, detail)``; until one does, the item reads
-"not applicable yet".
+Items of the closure checklist that other capabilities own come from ``CLOSURE_CHECKS``:
+a function ``check(project) -> (state, detail)`` per item. Purchase orders, budget
+reconciliation and the final status report are read here from the tracking app when it is
+installed; the control app registers deliverables and risks and issues in its ``ready()``.
+An item without a check reads "not applicable yet".
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -27,6 +29,8 @@ from itpm.planning.services import task_create
 from itpm.portfolio.models import (
     AcceptanceDecision,
     Closure,
+    GateDecision,
+    GateReview,
     Handoff,
     Lesson,
     Project,
@@ -44,13 +48,118 @@ class ClosureItem:
     detail: str = ""
 
 
+def _tracking() -> bool:
+    from django.apps import apps
+
+    return apps.is_installed("itpm.tracking")
+
+
+def _money(amount: Any, currency: str) -> str:
+    return f"{amount:,.2f} {currency}"
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def closure_purchase_orders(project: Project) -> tuple[str, str]:
+    """Every purchase order closed or cancelled, and no purchase request still waiting."""
+    if not _tracking():
+        return NOT_APPLICABLE, "not applicable yet"
+    from itpm.tracking.models import OrderState, PurchaseOrder, PurchaseRequest, RequestState
+
+    orders = list(PurchaseOrder.objects.filter(project=project).values_list("number", "state"))
+    waiting = PurchaseRequest.objects.filter(
+        project=project, state__in=[RequestState.SUBMITTED, RequestState.APPROVED]
+    ).count()
+    if not orders and not waiting:
+        return NOT_APPLICABLE, "no purchase orders"
+    still_open = [number for number, state in orders if state == OrderState.OPEN]
+    problems = []
+    if still_open:
+        problems.append(f"{len(still_open)} of {len(orders)} open: {', '.join(still_open[:5])}")
+    if waiting:
+        problems.append(
+            _count(waiting, "purchase request waits", "purchase requests wait")
+            + " to be ordered or rejected"
+        )
+    if problems:
+        return OPEN, "; ".join(problems)
+    return DONE, f"all {_count(len(orders), 'order', 'orders')} closed or cancelled"
+
+
+def closure_budget(project: Project) -> tuple[str, str]:
+    """Reconciled: no disputed (mismatched) invoice and no project time waiting for approval,
+    so the actual cost is final; the detail compares it with the budget."""
+    if not _tracking():
+        return NOT_APPLICABLE, "not applicable yet"
+    from itpm.tracking.earned_value import actual_cost_rows
+    from itpm.tracking.models import Invoice, MatchState, SheetState, Timesheet
+    from itpm.tracking.selectors import project_budget_total
+
+    budget = project_budget_total(project)
+    actual = sum((amount for _, amount, _ in actual_cost_rows(project)), Decimal(0))
+    if not budget and not actual:
+        return NOT_APPLICABLE, "no budget and no costs"
+    disputed = Invoice.objects.filter(
+        order__project=project, match_state=MatchState.MISMATCH
+    ).count()
+    unapproved = (
+        Timesheet.objects.filter(project=project, entries__isnull=False)
+        .exclude(state=SheetState.APPROVED)
+        .distinct()
+        .count()
+    )
+    problems = []
+    if disputed:
+        problems.append(_count(disputed, "invoice does", "invoices do") + " not match the order")
+    if unapproved:
+        problems.append(_count(unapproved, "timesheet", "timesheets") + " not approved")
+    figures = (
+        f"actual {_money(actual, project.currency)} of budget {_money(budget, project.currency)}"
+    )
+    if problems:
+        return OPEN, f"{'; '.join(problems)} ({figures})"
+    variance = budget - actual
+    side = "under" if variance >= 0 else "over"
+    return DONE, f"{figures}, {_money(abs(variance), project.currency)} {side}"
+
+
+def closure_status_report(project: Project) -> tuple[str, str]:
+    """A status report published on or after the day the project entered closing."""
+    if not _tracking():
+        return NOT_APPLICABLE, "not applicable yet"
+    from itpm.tracking.models import ReportState, StatusReport
+
+    entered = (
+        GateReview.objects.filter(
+            project=project,
+            to_stage=Stage.CLOSING,
+            decision=GateDecision.GO,
+            decided_at__isnull=False,
+        )  # fmt: skip
+        .order_by("-decided_at")
+        .values_list("decided_at", flat=True)
+        .first()
+    )
+    if entered is None and project.stage not in (Stage.CLOSING, Stage.CLOSED):
+        return OPEN, "written once the project is in closing"
+    reports = StatusReport.objects.filter(project=project, state=ReportState.PUBLISHED)
+    if entered is not None:
+        reports = reports.filter(status_date__gte=timezone.localdate(entered))
+    last = reports.order_by("-status_date", "-id").first()
+    if last is None:
+        return OPEN, "no status report published since the project entered closing"
+    return DONE, f"published for {last.status_date:%Y-%m-%d}"
+
+
 # name -> (label, check). Other apps add theirs (e.g. the control app: open risks).
 CLOSURE_CHECKS: dict[str, tuple[str, Callable[[Project], tuple[str, str]] | None]] = {
     "deliverables": ("Deliverables accepted", None),
-    "purchase_orders": ("Purchase orders closed", None),
-    "budget": ("Budget reconciled", None),
+    "purchase_orders": ("Purchase orders closed", closure_purchase_orders),
+    "budget": ("Budget reconciled", closure_budget),
     "risks_issues": ("Open risks and issues closed or handed over", None),
-    "status_report": ("Final status report written", None),
+    "status_report": ("Final status report written", closure_status_report),
 }
 
 

@@ -297,9 +297,10 @@ def _case(project: Project) -> BusinessCase | None:
 def business_case_get(request: HttpRequest, key: str, response: HttpResponse) -> dict[str, Any]:
     """The case with its computed figures: NPV, IRR, ROI, paybacks, benefit/cost, sensitivity.
 
-    A project without a case answers an empty one with version 0.
+    A project without a case answers an empty one with version 0. Portfolio managers read
+    every project's case.
     """
-    project = get_visible_project(request.user, key)
+    project = cases.case_project(user=request.user, key=key)
     out = business_case_out(project, _case(project))
     with_etag(response, out["version"])
     return out
@@ -351,8 +352,9 @@ def business_case_pull_budget(
     response={200: BusinessCaseOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def business_case_realized(request: HttpRequest, key: str, payload: RealizedIn) -> dict[str, Any]:
-    """Portfolio managers: replace the realized cash flows (also after the handoff)."""
-    project = get_visible_project(request.user, key)
+    """Portfolio managers: replace the realized cash flows (also after the handoff, and on
+    projects they are not a member of)."""
+    project = cases.case_project(user=request.user, key=key)
     cases.business_case_record_realized(
         actor=request_user(request),
         project=project,

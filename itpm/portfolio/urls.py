@@ -21,6 +21,11 @@ urlpatterns = [
         views.business_case_pull_budget,
         name="business_case_pull_budget",
     ),
+    path(
+        "projects/<str:key>/business-case/realized/",
+        views.business_case_realized,
+        name="business_case_realized",
+    ),
     path("projects/<str:key>/feasibility/", views.feasibility_page, name="feasibility"),
     path("projects/<str:key>/gates/", views.gate_page, name="gates"),
     path("projects/<str:key>/gates/open/", views.gate_open, name="gate_open"),
@@ -31,5 +36,6 @@ urlpatterns = [
     path("gates/<int:gate_id>/", views.gate_detail, name="gate_detail"),
     path("gates/<int:gate_id>/approve/", views.gate_approve, name="gate_approve"),
     path("gates/<int:gate_id>/decide/", views.gate_decide, name="gate_decide"),
+    path("gates/<int:gate_id>/checklist/", views.gate_item_add, name="gate_item_add"),
     path("gate-items/<int:item_id>/toggle/", views.gate_item_toggle, name="gate_item"),
 ]

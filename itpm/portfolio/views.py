@@ -8,6 +8,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -142,15 +143,26 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             "waiting": gates.approvals_waiting_for(user=request.user)[:20],
             "risk_app": apps.is_installed("itpm.control"),
             "is_pm": intake.is_portfolio_manager(request.user),
+            "member_of": _member_of(request.user),
         },
     )
+
+
+def _member_of(user: Any) -> set[int]:
+    """Projects whose pages the user opens; a portfolio manager's links to the others go to
+    the business case, the one page of them portfolio managers read."""
+    return set(visible_projects(user).values_list("pk", flat=True))
 
 
 @login_required
 def compare(request: HttpRequest) -> HttpResponse:
     keys = [k.upper() for k in request.GET.getlist("key")][:6]
     projects = list(portfolio_projects(request.user).filter(key__in=keys).order_by("key"))
-    return render(request, "portfolio/compare.html", {"rows": _ranking(projects)})
+    return render(
+        request,
+        "portfolio/compare.html",
+        {"rows": _ranking(projects), "member_of": _member_of(request.user)},
+    )
 
 
 # ---------------------------------------------------------------------------- requests
@@ -284,40 +296,40 @@ def _lines_initial(case: BusinessCase | None, scenario: str) -> list[dict[str, A
     ]  # fmt: skip
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def business_case(request: HttpRequest, key: str) -> HttpResponse:
-    project = _project(request, key)
+def _line_rows(formset: Any) -> list[dict[str, Any]]:
+    """The filled rows of a cash-flow formset (empty rows are ignored)."""
+    return [
+        {**row, "category": row.get("category") or "other"}
+        for row in formset.cleaned_data
+        if row and row.get("kind") and row.get("amount") is not None
+        and row.get("period") is not None
+    ]  # fmt: skip
+
+
+def _case_page(
+    request: HttpRequest,
+    project: Project,
+    *,
+    form: CaseForm | None = None,
+    lines: Any = None,
+    realized_lines: Any = None,
+    status: int = 200,
+) -> HttpResponse:
     case = BusinessCase.objects.filter(project=project).prefetch_related("lines").first()
-    initial = {"version": case.version if case else None, "periodicity": "year",
-               "discount_rate": Decimal(8)}  # fmt: skip
-    if case:
-        initial.update(periodicity=case.periodicity, discount_rate=case.discount_rate,
-                       strategic_fit=case.strategic_fit, summary=case.summary)  # fmt: skip
-    form = CaseForm(request.POST or None, initial=initial)
-    lines = LineFormSet(request.POST or None, initial=_lines_initial(case, Scenario.PLANNED),
-                        prefix="line")  # fmt: skip
-    status = 200
-    if request.method == "POST":
-        if form.is_valid() and lines.is_valid():
-            data = dict(form.cleaned_data)
-            version = data.pop("version")
-            rows = [
-                {**row, "category": row.get("category") or "other"}
-                for row in lines.cleaned_data
-                if row and row.get("kind") and row.get("amount") is not None
-                and row.get("period") is not None
-            ]  # fmt: skip
-            try:
-                cases.business_case_save(actor=request_user(request), project=project,
-                                         version=version, data=data, lines=rows)  # fmt: skip
-            except ServiceError as exc:
-                deny_if_forbidden(exc)
-                _add_errors(form, exc)
-            else:
-                messages.success(request, "Business case saved.")
-                return redirect("portfolio:business_case", key=project.key)
-        status = 422
+    if form is None:
+        initial: dict[str, Any] = {"version": case.version if case else None,
+                                   "periodicity": "year", "discount_rate": Decimal(8)}  # fmt: skip
+        if case:
+            initial.update(periodicity=case.periodicity, discount_rate=case.discount_rate,
+                           strategic_fit=case.strategic_fit, summary=case.summary)  # fmt: skip
+        form = CaseForm(initial=initial)
+    if lines is None:
+        lines = LineFormSet(initial=_lines_initial(case, Scenario.PLANNED), prefix="line")
+    # Portfolio managers record realized benefits and running costs, also after the handoff.
+    if realized_lines is None and case is not None and intake.is_portfolio_manager(request.user):
+        realized_lines = LineFormSet(
+            initial=_lines_initial(case, Scenario.REALIZED), prefix="realized"
+        )
     metrics = cases.compute(case) if case else None
     realized = cases.compute(case, Scenario.REALIZED) if case else None
     return render(
@@ -326,11 +338,67 @@ def business_case(request: HttpRequest, key: str) -> HttpResponse:
         _context(
             request, project, "gates", form=form, lines=lines, case=case, metrics=metrics,
             realized=realized, chart=cases.chart(metrics, realized),
+            realized_lines=realized_lines,
             budget_available=cases.budget_cost_lines(project) is not None,
             actual_costs=cases.actual_cost_lines(project, case.periodicity) if case else [],
         ),
         status=status,
     )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def business_case(request: HttpRequest, key: str) -> HttpResponse:
+    if request.method == "GET":
+        try:
+            return _case_page(request, cases.case_project(user=request.user, key=key))
+        except NotFound:
+            raise Http404("project not found") from None
+    project = _project(request, key)
+    form = CaseForm(request.POST)
+    lines = LineFormSet(request.POST, prefix="line")
+    if form.is_valid() and lines.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            cases.business_case_save(actor=request_user(request), project=project,
+                                     version=version, data=data, lines=_line_rows(lines))  # fmt: skip
+        except ServiceError as exc:
+            deny_if_forbidden(exc)
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Business case saved.")
+            return redirect("portfolio:business_case", key=project.key)
+    return _case_page(request, project, form=form, lines=lines, status=422)
+
+
+@login_required
+@require_POST
+def business_case_realized(request: HttpRequest, key: str) -> HttpResponse:
+    """Portfolio managers replace the realized lines (benefits and running costs as they
+    come in); the actual costs from tracking are added to them, not entered here."""
+    try:
+        project = cases.case_project(user=request.user, key=key)
+    except NotFound:
+        raise Http404("project not found") from None
+    if not intake.is_portfolio_manager(request.user):
+        raise PermissionDenied("only portfolio managers record realized benefits")
+    realized_lines = LineFormSet(request.POST, prefix="realized")
+    version = request.POST.get("version", "")
+    if realized_lines.is_valid():
+        try:
+            cases.business_case_record_realized(
+                actor=request_user(request), project=project,
+                version=int(version) if version.isdigit() else None,
+                lines=_line_rows(realized_lines),
+            )  # fmt: skip
+        except ServiceError as exc:
+            deny_if_forbidden(exc)
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, "Realized figures saved.")
+            return redirect("portfolio:business_case", key=project.key)
+    return _case_page(request, project, realized_lines=realized_lines, status=422)
 
 
 @login_required
@@ -531,6 +599,25 @@ def gate_decide(request: HttpRequest, gate_id: int) -> HttpResponse:
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"Gate decided: {form.cleaned_data['decision']}.")
+    return _back(request, gate)
+
+
+@login_required
+@require_POST
+def gate_item_add(request: HttpRequest, gate_id: int) -> HttpResponse:
+    """A manager adds an item to the open review's checklist (the template is a start)."""
+    gate = _gate(request, gate_id)
+    try:
+        item = gates.gate_item_add(
+            actor=request_user(request), gate=gate, text=request.POST.get("text", "")
+        )
+    except NotFound:  # an approver from outside the project sees the review, no more
+        raise Http404("gate review not found") from None
+    except ServiceError as exc:
+        deny_if_forbidden(exc)
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"Checklist item added: {item.text}")
     return _back(request, gate)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
 
 from itpm.portfolio.closing import lessons_for
 from itpm.portfolio.models import Project, Stage, next_stage
@@ -34,3 +35,11 @@ def percent(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "—"
     return f"{value * 100:.{digits}f} %"
+
+
+@register.simple_tag
+def project_link(project: Project, member_of: set[int]) -> str:
+    """The project's gates page, or its business case for a portfolio manager who is not a
+    member (the gates page would answer 404)."""
+    name = "portfolio:gates" if project.pk in member_of else "portfolio:business_case"
+    return reverse(name, args=[project.key])
