@@ -194,3 +194,45 @@ def test_the_task_time_page_stops_a_forgotten_timer_with_the_hours_worked(client
     client.post("/timer/stop/", {"next": f"/tasks/{task.pk}/time/", "hours": "7.5"})
     assert not Timer.objects.filter(user=member).exists()
     assert TimeEntry.objects.get(user=member).hours == Decimal("7.50")
+
+
+def test_a_baselined_budget_changes_only_with_an_approved_change_request_and_is_audited(
+    api, project, lines, foreign_project
+):
+    from itpm.control.models import ChangeRequest
+    from itpm.core.models import AuditEvent
+
+    line = lines["hardware"]
+
+    def patch(body: dict[str, Any]) -> Any:
+        return api("manager").patch(f"{V1}/budget-lines/{line.pk}", json.dumps(body),
+                                    content_type="application/json")  # fmt: skip
+
+    # Before the baseline: free, and audited with the months before and after.
+    free = patch({"version": line.version, "months": {"2027-02": "55000.00"}})
+    assert free.status_code == 200
+    event = AuditEvent.objects.filter(action="budget_line.change").latest("id")
+    assert event.changes["months"] == [{"2027-02": "50000.00"}, {"2027-02": "55000.00"}]
+    Baseline.objects.create(project=project, name="B1", active=True)
+    submitted = ChangeRequest.objects.create(project=project, number=1, title="More switches",
+                                             status="submitted")  # fmt: skip
+    approved = ChangeRequest.objects.create(project=project, number=2, title="More switches",
+                                            status="approved")  # fmt: skip
+    elsewhere = ChangeRequest.objects.create(project=foreign_project, number=1, title="Other",
+                                             status="approved")  # fmt: skip
+    version = free.json()["version"]
+    body = {"version": version, "months": {"2027-02": "60000.00"}}
+    assert patch({**body, "change_request": submitted.pk}).status_code == 409
+    wrong = patch({**body, "change_request": elsewhere.pk})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "change_request"
+    done = patch({**body, "change_request": approved.pk})
+    assert done.status_code == 200 and done.json()["budget"] == "60000.00"
+    event = AuditEvent.objects.filter(action="budget_line.change").latest("id")
+    assert event.changes["change_request"] == [None, approved.pk]
+    # The management reserve is a budget change too.
+    finance = api("manager").get(f"{V1}/projects/APL/budget").json()
+    reserve = api("manager").patch(f"{V1}/projects/APL/budget",
+                                   json.dumps({"version": finance["version"],
+                                               "management_reserve": "5000.00"}),
+                                   content_type="application/json")  # fmt: skip
+    assert reserve.status_code == 409, reserve.content
