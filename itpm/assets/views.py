@@ -150,19 +150,38 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def asset_edit(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = _asset(request, asset_id)
+    # A project (or installing task) the editor may not see is neither shown nor dropped:
+    # its field stays blank, and a blank field keeps the link.
+    visible = selectors.visible_project_ids(request.user)
+    task = asset.installed_by_task
+    hidden_project = asset.project_id is not None and not selectors.may_see_project(
+        visible, asset.project_id
+    )
+    hidden_task = task is not None and not selectors.may_see_project(visible, task.project_id)
     initial = {name: getattr(asset, name) for name in services.ASSET_FIELDS}
     initial.update({
         "version": asset.version, "owner_team": asset.owner_team_id or "",
-        "service": asset.service_id or "", "project": asset.project.key if asset.project else "",
-        "installed_by_task": asset.installed_by_task_id,
+        "service": asset.service_id or "",
+        "project": asset.project.key if asset.project and not hidden_project else "",
+        "installed_by_task": None if hidden_task else asset.installed_by_task_id,
     })  # fmt: skip
     form = asset_forms.AssetEditForm(request.POST or None, initial=initial)
     _choices(form)
+    kept = "Linked to a project you may not see; left blank, the link stays."
+    if hidden_project:
+        form.fields["project"].help_text = kept
+    if hidden_task:
+        form.fields["installed_by_task"].help_text = kept
     if request.method == "POST" and form.is_valid():
         try:
+            data = _asset_data(request, form.cleaned_data)
+            if hidden_project and data["project"] is None:
+                del data["project"]
+            if hidden_task and data["installed_by_task"] is None:
+                del data["installed_by_task"]
             services.asset_update(
                 actor=request_user(request), asset=asset, version=form.cleaned_data["version"],
-                data=_asset_data(request, form.cleaned_data),
+                data=data,
             )  # fmt: skip
         except ServiceError as exc:
             deny_if_forbidden(exc)

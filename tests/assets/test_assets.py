@@ -138,3 +138,29 @@ def test_a_reader_outside_the_project_sees_the_asset_but_not_the_project(
     page = pages.get(f"/assets/{asset.pk}/").content.decode()
     assert "Apollo ERP upgrade" in page and "ERP db disk full" not in page
     assert "APL" in pages.get("/services/").content.decode()
+
+
+def test_an_editor_outside_the_project_keeps_its_link_without_seeing_it(
+    teams: dict[str, Team], people: dict[str, Any], foreign_project: Any
+) -> None:
+    from itpm.assets.models import Asset
+    from itpm.planning.services import task_create
+
+    secret = task_create(actor=people["outsider"], project=foreign_project, name="Rack ZED")
+    asset = asset_create(actor=people["admin"], asset_type="server", name="Zed box", tag="Z-1",
+                         owner_team=teams["delivery"], project=foreign_project,
+                         installed_by_task=secret)  # fmt: skip
+    pages = Client()
+    pages.force_login(people["member"])  # in the owner team, not on project ZED
+    form = pages.get(f"/assets/{asset.pk}/edit/").content.decode()
+    assert "ZED" not in form and f'name="installed_by_task" value="{secret.pk}"' not in form
+    assert "left blank, the link stays" in form
+    saved = pages.post(f"/assets/{asset.pk}/edit/", {
+        "version": asset.version, "asset_type": "server", "name": "Zed box 2", "tag": "Z-1",
+        "status": "installed", "owner_team": str(teams["delivery"].pk), "currency": "USD",
+        "project": "", "installed_by_task": "",
+    })  # fmt: skip
+    assert saved.status_code == 302, saved.content.decode()[-2000:]
+    asset = Asset.objects.get(pk=asset.pk)
+    assert asset.name == "Zed box 2" and asset.status == "installed"
+    assert asset.project == foreign_project and asset.installed_by_task == secret
