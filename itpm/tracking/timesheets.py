@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from itpm.accounts.models import Role, User
 from itpm.accounts.permissions import require_role
-from itpm.core.errors import Conflict, Forbidden, Invalid
+from itpm.core.errors import Conflict, Forbidden, Invalid, ServiceError
 from itpm.core.services import apply_changes, audit, check_version, json_value, save_versioned
 from itpm.planning.models import Task
 from itpm.planning.resource_services import rate_at
@@ -349,8 +349,13 @@ def timer_stop(*, actor: User, notes: str = "", hours: Any = None) -> TimeEntry:
     ``hours`` logs that instead of the elapsed time: a timer left running overnight has run
     more than a day allows, and stopping it would be refused forever otherwise (the refusal
     keeps the timer, and a second one cannot start). The day is the start's day in the
-    person's own zone (the API has no browser zone to go by)."""
+    person's own zone (the API has no browser zone to go by).
+
+    Refusals that waiting cannot cure (the project was closed or archived, the week is
+    locked, the person left the project) stop the timer without logging anything, and say
+    so with 409: kept, the timer could never be stopped."""
     given = None if hours in (None, "") else _hours(hours)
+    discarded: str | None = None
     with transaction.atomic():
         timer = (
             Timer.objects.select_for_update()
@@ -366,14 +371,14 @@ def timer_stop(*, actor: User, notes: str = "", hours: Any = None) -> TimeEntry:
         )
         day = timezone.localdate(timer.started_at, _zone_of(actor))
         task = timer.task
-        timer.delete()
         try:
-            entry = time_entry_create(
-                actor=actor, date=day, hours=given if given is not None else min(ran, Decimal(24)),
-                task=task, notes=notes or "timer",
-            )  # fmt: skip
+            with transaction.atomic():  # a savepoint: a refused entry leaves no rows behind
+                entry = time_entry_create(
+                    actor=actor, date=day, hours=given if given is not None else min(ran, Decimal(24)),
+                    task=task, notes=notes or "timer",
+                )  # fmt: skip
         except Invalid as exc:
-            if given is not None:
+            if given is not None or not exc.errors or exc.errors[0].field != "hours":
                 raise
             # The elapsed time does not fit the day: ask for the hours worked instead.
             raise Invalid.field(
@@ -381,6 +386,13 @@ def timer_stop(*, actor: User, notes: str = "", hours: Any = None) -> TimeEntry:
                 f"the timer ran {ran} h since {timer.started_at.astimezone(_zone_of(actor)):%Y-%m-%d %H:%M}"
                 f" ({exc.errors[0].message}); stop it with the hours you worked",
             ) from None
+        except ServiceError as exc:
+            discarded = f"{exc.detail}: the timer on {task} was stopped and nothing was logged"
+            audit(actor=actor, action="timer.discard", obj=timer, project=task.project,
+                  changes={"task": [task.pk, None], "hours": [str(ran), None]})  # fmt: skip
+        timer.delete()
+    if discarded is not None:
+        raise Conflict(discarded)
     return entry
 
 

@@ -236,3 +236,20 @@ def test_a_baselined_budget_changes_only_with_an_approved_change_request_and_is_
                                                "management_reserve": "5000.00"}),
                                    content_type="application/json")  # fmt: skip
     assert reserve.status_code == 409, reserve.content
+
+
+def test_a_timer_on_a_project_closed_meanwhile_stops_without_logging(api, tasks, project, people):
+    """Time on a closed project is refused; the timer must still stop (409 says nothing was
+    logged), or it would run forever and no other timer could start."""
+    from itpm.core.models import AuditEvent
+    from itpm.tracking.models import TimeEntry, Timer
+
+    assert post(api("member"), f"{V1}/timer/start", {"task": tasks["design"].pk}).status_code == 201
+    Project.objects.filter(pk=project.pk).update(stage="closed")
+    stopped = post(api("member"), f"{V1}/timer/stop", {})
+    assert stopped.status_code == 409
+    assert "closed" in stopped.json()["detail"] and "nothing was logged" in stopped.json()["detail"]
+    assert not Timer.objects.filter(user=people["member"]).exists()
+    assert not TimeEntry.objects.filter(user=people["member"]).exists()
+    assert AuditEvent.objects.filter(action="timer.discard", project=project).count() == 1
+    assert post(api("member"), f"{V1}/timer/stop", {}).status_code == 409  # none running
