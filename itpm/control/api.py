@@ -133,6 +133,9 @@ class RiskIn(StrictSchema):
     delay_hours: int = Field(0, ge=0, le=100_000, examples=[40])
     delay_tasks: list[int] = Field([], description="ids of the tasks the event delays")
     cost: Decimal = Field(Decimal("0.00"), examples=["2000.00"])
+    response_tasks: list[int] = Field(
+        [], description="ids of existing tasks that carry out the response", examples=[[]]
+    )
 
 
 class RiskPatch(StrictSchema):
@@ -158,6 +161,9 @@ class RiskPatch(StrictSchema):
     delay_hours: int | None = Field(None, ge=0, le=100_000)
     delay_tasks: list[int] | None = None
     cost: Decimal | None = None
+    response_tasks: list[int] | None = Field(
+        None, description="ids of existing tasks that carry out the response (replaces the list)"
+    )
 
     model_config = StrictSchema.model_config | {
         "json_schema_extra": {"examples": [{"version": 2, "residual_probability": 2}]}
@@ -191,10 +197,13 @@ class HeatMapOut(Schema):
     cells: list[HeatCellOut]
 
 
-def _risk_data(project: Project, data: dict[str, Any]) -> tuple[dict[str, Any], list[Task] | None]:
+def _risk_data(
+    project: Project, data: dict[str, Any]
+) -> tuple[dict[str, Any], list[Task] | None, list[Task] | None]:
     if "owner" in data:
         data["owner"] = _user(data["owner"], "owner")
     delay_tasks = _tasks(project, data.pop("delay_tasks", None), "delay_tasks")
+    response_tasks = _tasks(project, data.pop("response_tasks", None), "response_tasks")
     for required in ("title", "kind", "category", "probability", "impact", "proximity",
                      "response_strategy", "status", "delay_hours"):  # fmt: skip
         if required in data and data[required] is None:
@@ -208,7 +217,7 @@ def _risk_data(project: Project, data: dict[str, Any]) -> tuple[dict[str, Any], 
     for enum_field in ("kind", "category", "proximity", "response_strategy", "status"):
         if data.get(enum_field) is not None:
             data[enum_field] = str(getattr(data[enum_field], "value", data[enum_field]))
-    return data, delay_tasks
+    return data, delay_tasks, response_tasks
 
 
 @router.get("/projects/{key}/risks", response={200: Page[RiskOut], 404: ErrorOut})
@@ -216,22 +225,24 @@ def risk_list(
     request: HttpRequest, key: str, status: RiskStatus | None = None,
     category: RiskCategory | None = None, probability: int | None = None,
     impact: int | None = None, view: Literal["before", "after"] = "before",
-    escalated: bool | None = None, limit: int = 100, offset: int = 0,
+    escalated: bool | None = None, review_due: dt.date | None = None,
+    limit: int = 100, offset: int = 0,
 ) -> dict[str, Any]:  # fmt: skip
-    """The risk register. probability/impact pick a heat-map cell (of `view`: before or after response)."""
+    """The risk register. probability/impact pick a heat-map cell (of `view`: before or after
+    response); review_due=YYYY-MM-DD lists the open risks due for review by that day."""
     project = get_visible_project(request.user, key)
     risks = selectors.risk_list(project, status=status, category=category,
                                 probability=probability, impact=impact, view=view,
-                                escalated=escalated)  # fmt: skip
+                                escalated=escalated, review_due=review_due)  # fmt: skip
     return paginate(risks.prefetch_related("response_tasks", "delay_tasks"), limit, offset)
 
 
 @router.post("/projects/{key}/risks", response={201: RiskOut, **WRITE_ERRORS})
 def risk_create(request: HttpRequest, key: str, payload: RiskIn) -> tuple[int, Risk]:
     project = get_visible_project(request.user, key)
-    data, delay_tasks = _risk_data(project, payload.model_dump())
+    data, delay_tasks, response_tasks = _risk_data(project, payload.model_dump())
     risk = services.risk_create(actor=request_user(request), project=project,
-                                delay_tasks=delay_tasks, **data)  # fmt: skip
+                                delay_tasks=delay_tasks, response_tasks=response_tasks, **data)  # fmt: skip
     return 201, risk
 
 
@@ -268,9 +279,10 @@ def risk_update(
     risk = _get(Risk, project, risk_id, "risk")
     data = payload.model_dump(exclude_unset=True)
     version = expected_version(request, data.pop("version", None))
-    data, delay_tasks = _risk_data(project, data)
+    data, delay_tasks, response_tasks = _risk_data(project, data)
     risk = services.risk_update(actor=request_user(request), risk=risk, version=version,
-                                data=data, delay_tasks=delay_tasks)  # fmt: skip
+                                data=data, delay_tasks=delay_tasks,
+                                response_tasks=response_tasks)  # fmt: skip
     with_etag(response, risk.version)
     return risk
 

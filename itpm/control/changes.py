@@ -375,8 +375,14 @@ def change_request_update(
         data["operations"] = validate_operations(project, data["operations"])
     if "budget_changes" in data:
         data["budget_changes"] = validate_budget_changes(project, data["budget_changes"])
-    if "title" in data and not (data["title"] or "").strip():
-        raise Invalid.field("title", "must not be empty")
+    if "title" in data:
+        data["title"] = str(data["title"] or "").strip()
+        if not data["title"] or len(data["title"]) > 200:
+            raise Invalid.field("title", "must be 1 to 200 characters")
+    if "baseline_name" in data:
+        data["baseline_name"] = str(data["baseline_name"] or "").strip()
+        if len(data["baseline_name"]) > 120:
+            raise Invalid.field("baseline_name", "at most 120 characters")
     people = _board(project, board) if board is not None else None
     with transaction.atomic():
         change = ChangeRequest.objects.select_for_update().get(pk=change.pk)

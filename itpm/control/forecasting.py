@@ -72,7 +72,8 @@ def _budget_and_task_costs(project: Project) -> tuple[Decimal | None, dict[int, 
         from itpm.tracking.selectors import budget_lines, project_budget_total
 
         if budget_lines(project).exists():
-            budget = project_budget_total(project)
+            # Two places always (SQLite's SUM drops them: "1200" where PostgreSQL says "1200.00").
+            budget = project_budget_total(project).quantize(Decimal("0.01"))
     try:
         from itpm.planning.resource_services import task_work_and_cost
 

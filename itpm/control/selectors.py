@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -18,6 +19,7 @@ from itpm.control.models import (
     ForecastRun,
     Issue,
     Risk,
+    RiskStatus,
 )
 from itpm.portfolio.models import Project
 
@@ -33,8 +35,10 @@ def risk_list(
     impact: int | None = None,
     view: str = "before",
     escalated: bool | None = None,
+    review_due: dt.date | None = None,
 ) -> QuerySet[Risk]:
-    """Risks of the project, filtered; ``probability``/``impact`` read the ``view``'s values.
+    """Risks of the project, filtered; ``probability``/``impact`` read the ``view``'s values;
+    ``review_due`` keeps the open risks whose review date is on or before that day.
 
     In the "after" view a risk without a residual assessment counts at its inherent values:
     no response recorded means no reduction.
@@ -46,6 +50,8 @@ def risk_list(
         risks = risks.filter(category=category)
     if escalated is not None:
         risks = risks.filter(escalated=escalated)
+    if review_due is not None:
+        risks = risks.filter(status=RiskStatus.OPEN, review_date__lte=review_due)
     rows = risks.order_by("number")
     if probability is None and impact is None:
         return rows

@@ -16,7 +16,7 @@ from django.db.models import Max, Model
 from django.utils import timezone
 
 from itpm.accounts.models import Role, User
-from itpm.accounts.permissions import require_role
+from itpm.accounts.permissions import project_role, require_role
 from itpm.control import forecasting
 from itpm.control.models import (
     OPPORTUNITY_STRATEGIES,
@@ -159,6 +159,7 @@ def risk_create(
     title: str,
     category: str,
     delay_tasks: list[Task] | None = None,
+    response_tasks: list[Task] | None = None,
     **fields: Any,
 ) -> Risk:
     require_role(actor, project, Role.MEMBER)
@@ -170,11 +171,15 @@ def risk_create(
         data["response_strategy"] = "exploit"
     _member(project, data.get("owner"), "owner")
     named = _project_tasks(project, delay_tasks, "delay_tasks")
+    responses = _project_tasks(project, response_tasks, "response_tasks")
     with transaction.atomic():
         risk = Risk(project=project, number=_next_number(Risk, project), **data)
         risk.save()
         if named:
             risk.delay_tasks.set(named)
+        if responses:
+            risk.response_tasks.set(responses)
+            data["response_tasks"] = [t.pk for t in responses]
         audit(actor=actor, action="risk.create", obj=risk, project=project,
               changes={k: [None, json_value(v)] for k, v in data.items() if v not in ("", None)})  # fmt: skip
     return risk
@@ -187,7 +192,10 @@ def risk_update(
     version: int | None,
     data: dict[str, Any],
     delay_tasks: list[Task] | None = None,
+    response_tasks: list[Task] | None = None,
 ) -> Risk:
+    """Change a risk's fields; ``delay_tasks`` and ``response_tasks`` (existing tasks of the
+    plan that carry out the response), when given, replace the linked tasks."""
     unknown = set(data) - set(RISK_FIELDS)
     if unknown:
         raise Invalid.field(sorted(unknown)[0], "cannot be changed here")
@@ -203,13 +211,19 @@ def risk_update(
     data.update({k: merged[k] for k in data if k in merged})
     _member(project, data.get("owner"), "owner")
     named = _project_tasks(project, delay_tasks, "delay_tasks") if delay_tasks is not None else None
+    responses = (
+        _project_tasks(project, response_tasks, "response_tasks")
+        if response_tasks is not None
+        else None
+    )
     with transaction.atomic():
         risk = Risk.objects.select_for_update().get(pk=risk.pk)
         check_version(risk, version)
         changes = apply_changes(risk, data)
         _m2m(risk, "delay_tasks", named, changes)
+        _m2m(risk, "response_tasks", responses, changes)
         if changes:
-            save_versioned(risk, [n for n in changes if n != "delay_tasks"])
+            save_versioned(risk, [n for n in changes if n not in ("delay_tasks", "response_tasks")])
             audit(actor=actor, action="risk.update", obj=risk, project=project, changes=changes)
     return risk
 
@@ -481,6 +495,30 @@ def issue_update(
 
 
 # ---------------------------------------------------------------------------- decisions
+def _validate_decision(data: dict[str, Any]) -> dict[str, Any]:
+    """The rules of a decision's fields, for create and update alike (the page's edit form
+    reaches the update, so the column widths are checked here, not only in the API schema)."""
+    errors: list[FieldError] = []
+    if "date" in data and not isinstance(data["date"], dt.date):
+        errors.append(FieldError("date", "a date such as 2027-03-01"))
+    if "decision" in data:
+        data["decision"] = str(data["decision"] or "").strip()
+        if not data["decision"]:
+            errors.append(FieldError("decision", "must not be empty"))
+        elif len(data["decision"]) > 10_000:
+            errors.append(FieldError("decision", "at most 10,000 characters"))
+    if "made_by" in data:
+        data["made_by"] = str(data["made_by"] or "").strip()
+        if not data["made_by"] or len(data["made_by"]) > 200:
+            errors.append(FieldError("made_by", "must be 1 to 200 characters"))
+    if "links" in data:
+        data["links"] = [str(link).strip() for link in data["links"] or [] if str(link).strip()]
+        if len(data["links"]) > 50 or any(len(link) > 500 for link in data["links"]):
+            errors.append(FieldError("links", "at most 50 links of 500 characters"))
+    _errors(errors)
+    return data
+
+
 def decision_create(
     *,
     actor: User,
@@ -492,18 +530,13 @@ def decision_create(
     links: list[str] | None = None,
 ) -> Decision:
     require_role(actor, project, Role.MEMBER)
-    errors = []
-    if not (decision or "").strip():
-        errors.append(FieldError("decision", "must not be empty"))
-    if not (made_by or "").strip() or len(made_by) > 200:
-        errors.append(FieldError("made_by", "must be 1 to 200 characters"))
-    links = [str(link).strip() for link in links or [] if str(link).strip()]
-    if len(links) > 50 or any(len(link) > 500 for link in links):
-        errors.append(FieldError("links", "at most 50 links of 500 characters"))
-    _errors(errors)
+    clean = _validate_decision(
+        {"date": date, "decision": decision, "made_by": made_by, "links": links or []}
+    )
+    date, decision, made_by, links = (clean[k] for k in ("date", "decision", "made_by", "links"))
     with transaction.atomic():
-        row = Decision.objects.create(project=project, date=date, decision=decision.strip(),
-                                      made_by=made_by.strip(), rationale=rationale, links=links,
+        row = Decision.objects.create(project=project, date=date, decision=decision,
+                                      made_by=made_by, rationale=rationale, links=links,
                                       recorded_by=actor)  # fmt: skip
         audit(actor=actor, action="decision.create", obj=row, project=project,
               changes={"decision": [None, row.decision], "made_by": [None, row.made_by],
@@ -518,10 +551,7 @@ def decision_update(
     if unknown:
         raise Invalid.field(sorted(unknown)[0], "cannot be changed here")
     require_role(actor, decision.project, Role.MEMBER)
-    if "decision" in data and not (data["decision"] or "").strip():
-        raise Invalid.field("decision", "must not be empty")
-    if "made_by" in data and not (data["made_by"] or "").strip():
-        raise Invalid.field("made_by", "must not be empty")
+    data = _validate_decision(dict(data))
     with transaction.atomic():
         decision = Decision.objects.select_for_update().get(pk=decision.pk)
         check_version(decision, version)
@@ -582,8 +612,10 @@ def deliverable_update(
     require_role(actor, project, Role.MEMBER)
     if "acceptance_criteria" in data:
         data["acceptance_criteria"] = _criteria(data["acceptance_criteria"])
-    if "name" in data and not (data["name"] or "").strip():
-        raise Invalid.field("name", "must not be empty")
+    if "name" in data:
+        data["name"] = str(data["name"] or "").strip()
+        if not data["name"] or len(data["name"]) > 200:
+            raise Invalid.field("name", "must be 1 to 200 characters")
     if "status" in data and data["status"] not in ("planned", "in_review"):
         raise Invalid.field("status", "planned or in_review here; accept or reject to decide")
     _member(project, data.get("owner"), "owner")
@@ -646,8 +678,15 @@ def quality_check_record(
         errors.append(FieldError("result", f"must be one of {', '.join(CheckResult.values)}"))
     if not (kind or "").strip() or len(kind) > 80:
         errors.append(FieldError("kind", "must be 1 to 80 characters"))
-    if evidence_url and not evidence_url.startswith(("https://", "http://")):
-        errors.append(FieldError("evidence_url", "must be an http(s) link"))
+    evidence_url = (evidence_url or "").strip()
+    if evidence_url and (
+        not evidence_url.startswith(("https://", "http://")) or len(evidence_url) > 500
+    ):
+        errors.append(
+            FieldError("evidence_url", "must be an http(s) link of at most 500 characters")
+        )
+    if reviewer is not None and project_role(reviewer, project) is None:
+        errors.append(FieldError("reviewer", f"{reviewer.username} cannot see {project.key}"))
     _errors(errors)
     reviewer = reviewer or actor
     with transaction.atomic():
@@ -676,6 +715,11 @@ def defect_raise(
     """A defect found in review becomes an issue of the log, or a task of the plan."""
     project = deliverable.project
     require_role(actor, project, Role.MEMBER)
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise Invalid.field("title", "must be 1 to 200 characters")
+    if not isinstance(hours, int) or not 0 <= hours <= 100_000:
+        raise Invalid.field("hours", "must be a whole number of hours from 0 to 100000")
     if as_task:
         from itpm.planning.services import task_create
 

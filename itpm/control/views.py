@@ -28,6 +28,7 @@ from itpm.control.models import (
     PROBABILITY_SCALE,
     AcceptanceStatus,
     ChangeRequest,
+    ChangeStatus,
     CheckResult,
     Decision,
     Deliverable,
@@ -110,6 +111,14 @@ def _leaf_tasks(project: Project) -> list[Task]:
 
 
 # ---------------------------------------------------------------------------- risks
+def _link_choices(project: Project, risk: Risk) -> list[Task]:
+    """The tasks a response may link: the plan's leaf tasks and whatever is linked already
+    (a linked task that has since become a summary stays listed, so saving keeps it)."""
+    leaves = _leaf_tasks(project)
+    have = {t.pk for t in leaves}
+    return leaves + [t for t in risk.response_tasks.all() if t.pk not in have]
+
+
 def _risk_form(request: HttpRequest, project: Project) -> dict[str, Any]:
     post = request.POST
     data: dict[str, Any] = {
@@ -160,16 +169,19 @@ def risks(request: HttpRequest, key: str) -> HttpResponse:
     category = request.GET.get("category") or None
     probability = _int(request.GET.get("probability"))
     impact = _int(request.GET.get("impact"))
+    today = timezone.localdate()
+    review_due = today if request.GET.get("review") == "due" else None
     register = list(selectors.risk_list(project, status=status, category=category,
-                                        probability=probability, impact=impact, view=view))  # fmt: skip
+                                        probability=probability, impact=impact, view=view,
+                                        review_due=review_due))  # fmt: skip
     existing = set(Risk.objects.filter(project=project).values_list("title", flat=True))
     return render(request, "control/risks.html", _context(
         request, project, "control", sub="risks", register=register,
         before=selectors.heat_map(project, "before", here),
         after=selectors.heat_map(project, "after", here),
         filters={"view": view, "status": status or "", "category": category or "",
-                 "probability": probability, "impact": impact},
-        filtered=bool(status or category or probability or impact),
+                 "probability": probability, "impact": impact, "review_due": bool(review_due)},
+        filtered=bool(status or category or probability or impact or review_due), today=today,
         categories=RiskCategory.choices, statuses=RiskStatus.choices, kinds=RiskKind.choices,
         strategies=ResponseStrategy.choices, proximities=Proximity.choices,
         probability_scale=sorted(PROBABILITY_SCALE.items()), impact_scale=sorted(IMPACT_SCALE.items()),
@@ -188,6 +200,8 @@ def risk_detail(request: HttpRequest, key: str, risk_id: int) -> HttpResponse:
         _attempt(request, lambda: services.risk_update(
             actor=request_user(request), risk=risk, version=_int(request.POST.get("version")),
             data=data, delay_tasks=_tasks(project, request.POST.getlist("delay_tasks")),
+            response_tasks=_tasks(project, request.POST.getlist("response_tasks"))
+            if request.POST.get("response_links") else None,
         ), "Risk saved.")  # fmt: skip
         return redirect("control:risk_detail", project.key, risk.pk)
     return render(request, "control/risk_detail.html", _context(
@@ -198,6 +212,7 @@ def risk_detail(request: HttpRequest, key: str, risk_id: int) -> HttpResponse:
         members=_members(project), leaf_tasks=_leaf_tasks(project),
         delay_ids={t.pk for t in risk.delay_tasks.all()},
         response_tasks=list(risk.response_tasks.all()), issues=list(risk.issues.all()),
+        link_tasks=_link_choices(project, risk),
     ))  # fmt: skip
 
 
@@ -262,19 +277,37 @@ def issues(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_POST
 def issue_update(request: HttpRequest, key: str, issue_id: int) -> HttpResponse:
+    """Save an issue: the row's quick form sends status and resolution; the row's Edit form
+    also sends title, description, severity, owner, due date and the linked tasks and risks
+    (``links=1`` says the two lists were on the form, so an empty list clears them)."""
     project = _project(request, key)
     issue = _get(Issue, project, issue_id)
     post = request.POST
+    back = redirect(reverse("control:issues", args=[project.key]) + f"?status=#issue-{issue.pk}")
     data: dict[str, Any] = {"status": post.get("status") or issue.status,
                             "resolution": post.get("resolution", issue.resolution)}  # fmt: skip
+    for name in ("title", "description"):
+        if name in post:
+            data[name] = post[name]
     if post.get("owner") is not None:
         data["owner"] = _member(project, post.get("owner"))
     if post.get("severity"):
         data["severity"] = post["severity"]
+    if "due_date" in post:
+        data["due_date"] = _date(post["due_date"])
+        if post["due_date"] and data["due_date"] is None:
+            messages.error(request, "due_date: a date such as 2027-03-01")
+            return back
+    tasks = risks = None
+    if post.get("links"):
+        tasks = _tasks(project, post.getlist("tasks"))
+        wanted = [i for i in (_int(x) for x in post.getlist("risks")) if i]
+        risks = list(Risk.objects.filter(project=project, pk__in=wanted))
     _attempt(request, lambda: services.issue_update(
         actor=request_user(request), issue=issue, version=_int(post.get("version")), data=data,
+        tasks=tasks, risks=risks,
     ), f"{issue.code} saved.")  # fmt: skip
-    return redirect(reverse("control:issues", args=[project.key]) + f"?status=#issue-{issue.pk}")
+    return back
 
 
 # ---------------------------------------------------------------------------- changes
@@ -302,9 +335,11 @@ def change_list(request: HttpRequest, key: str) -> HttpResponse:
         if isinstance(change, ChangeRequest):
             return redirect("control:change_detail", project.key, change.pk)
         return redirect("control:changes", project.key)
+    status = request.GET.get("status") or ""
     return render(request, "control/changes.html", _context(
-        request, project, "control", sub="changes",
-        changes=list(selectors.change_list(project, status=request.GET.get("status") or None)),
+        request, project, "control", sub="changes", status=status,
+        statuses=ChangeStatus.choices,
+        changes=list(selectors.change_list(project, status=status or None)),
         members=_members(project), leaf_tasks=_leaf_tasks(project),
         example=json.dumps(_example_ops(project), indent=1),
     ))  # fmt: skip
@@ -333,6 +368,9 @@ def change_detail(request: HttpRequest, key: str, cr_id: int) -> HttpResponse:
         board=list(change.board.all()), votes=list(change.votes.select_related("approver")),
         on_board=change.board.filter(pk=getattr(user, "pk", None)).exists(),
         voted=change.votes.filter(approver_id=getattr(user, "pk", None)).exists(),
+        members=_board_choices(project, change), leaf_tasks=_leaf_tasks(project),
+        operations_json=json.dumps(change.operations, indent=1),
+        budget_json=json.dumps(change.budget_changes, indent=1),
     ))  # fmt: skip
 
 
@@ -364,6 +402,9 @@ def change_action(request: HttpRequest, key: str, cr_id: int) -> HttpResponse:
     action = request.POST.get("action")
     version = _int(request.POST.get("version"))
     comment = request.POST.get("comment", "")
+    if action == "edit":
+        _change_edit(request, project, change, version)
+        return redirect("control:change_detail", project.key, change.pk)
     calls: dict[str, tuple[Callable[[], Any], str]] = {
         "submit": (lambda: changes.change_request_submit(actor=actor, change=change, version=version),
                    "Submitted to the change board."),
@@ -380,6 +421,35 @@ def change_action(request: HttpRequest, key: str, cr_id: int) -> HttpResponse:
         call, done = calls[action]
         _attempt(request, call, done)
     return redirect("control:change_detail", project.key, change.pk)
+
+
+def _board_choices(project: Project, change: ChangeRequest) -> list[User]:
+    """Who may be on the board: the members, and anyone on it already (named through the
+    API: a sponsor or an admin), so saving the draft's form keeps them."""
+    members = _members(project)
+    have = {u.pk for u in members}
+    return members + [u for u in change.board.all() if u.pk not in have]
+
+
+def _change_edit(
+    request: HttpRequest, project: Project, change: ChangeRequest, version: int | None
+) -> None:
+    """Save the draft's form (the same fields as drafting); the impact is recomputed."""
+    post = request.POST
+    try:
+        operations = json.loads(post.get("operations") or "[]")
+        budget = json.loads(post.get("budget_changes") or "[]")
+    except json.JSONDecodeError as exc:
+        messages.error(request, f"operations: not valid JSON ({exc.msg} at line {exc.lineno})")
+        return
+    board = [u for u in _board_choices(project, change) if u.username in post.getlist("board")]
+    texts = ("title", "description", "reason", "scope_impact", "risk_impact", "baseline_name")
+    data: dict[str, Any] = {name: post.get(name, "") for name in texts}
+    data.update(operations=operations, budget_changes=budget,
+                save_baseline=post.get("save_baseline") == "on")  # fmt: skip
+    _attempt(request, lambda: changes.change_request_update(
+        actor=request_user(request), change=change, version=version, data=data, board=board,
+    ), "Draft saved; its impact is recomputed.")  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- decisions

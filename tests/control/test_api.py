@@ -127,3 +127,48 @@ def test_decisions_and_issues(api, project) -> None:
     resolved = patch(member, f"{V1}/projects/APL/issues/{issue['id']}",
                      {"version": issue["version"], "status": "resolved", "resolution": "RMA"})  # fmt: skip
     assert resolved.json()["status"] == "resolved"
+
+
+def test_existing_tasks_are_linked_as_response_actions(
+    api, project, people, tasks, foreign_project
+) -> None:
+    from django.test import Client
+
+    from itpm.control.models import Risk
+    from itpm.core.models import AuditEvent
+    from itpm.planning.services import task_create
+
+    member = api("member")
+    made = post(member, f"{V1}/projects/APL/risks", {
+        "title": "Cut-over outage", "category": "operational",
+        "response_tasks": [tasks["design"].pk]})  # fmt: skip
+    assert made.status_code == 201 and made.json()["response_tasks"] == [tasks["design"].pk]
+    url = f"{V1}/projects/APL/risks/{made.json()['id']}"
+    both = [tasks["code"].pk, tasks["design"].pk]
+    linked = patch(member, url, {"version": made.json()["version"], "response_tasks": both})
+    assert linked.status_code == 200
+    assert sorted(linked.json()["response_tasks"]) == sorted([tasks["code"].pk, tasks["design"].pk])
+    assert linked.json()["version"] == made.json()["version"] + 1
+    event = AuditEvent.objects.filter(action="risk.update").latest("id")
+    assert "response_tasks" in event.changes
+    # Other fields leave the links alone; a task of another project is refused by name.
+    untouched = patch(member, url, {"version": linked.json()["version"], "impact": 4})
+    assert untouched.status_code == 200 and len(untouched.json()["response_tasks"]) == 2
+    alien = task_create(actor=people["outsider"], project=foreign_project, name="Secret",
+                        duration_hours=8)  # fmt: skip
+    refused = patch(member, url, {"version": untouched.json()["version"],
+                                  "response_tasks": [alien.pk]})  # fmt: skip
+    assert refused.status_code == 422 and "response_tasks" in refused.content.decode()
+    risk = Risk.objects.get(pk=made.json()["id"])
+    assert risk.response_tasks.count() == 2
+    # On the page: the Edit form lists the plan's tasks; unselecting one unlinks it.
+    page = Client()
+    page.force_login(people["member"])
+    form = page.get(f"/projects/APL/risks/{risk.pk}/").content.decode()
+    assert 'name="response_tasks"' in form and 'name="response_links"' in form
+    answer = page.post(f"/projects/APL/risks/{risk.pk}/", {
+        "version": risk.version, "title": risk.title, "category": risk.category,
+        "probability": "3", "impact": "4", "response_links": "1",
+        "response_tasks": [str(tasks["code"].pk)]})  # fmt: skip
+    assert answer.status_code == 302
+    assert list(Risk.objects.get(pk=risk.pk).response_tasks.all()) == [tasks["code"]]

@@ -4,14 +4,16 @@ and deliverables are checked and accepted there."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from itpm.control import services
-from itpm.control.models import Decision, Deliverable, QualityCheck
+from itpm.control import changes, services
+from itpm.control.models import ChangeRequest, Decision, Deliverable, Issue, QualityCheck
 from itpm.core.models import AuditEvent
+from itpm.planning.models import Task
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -116,3 +118,100 @@ def test_checks_and_acceptance_answer_the_card_with_htmx(
     assert Deliverable.objects.get(pk=deliverable.pk).status == "accepted"
     refused = client_for("member").post(url, {"action": "accept"}, **HX)
     assert refused.status_code == 403
+
+
+def test_an_issue_is_edited_on_the_page(
+    client_for: Any, project: Any, people: Any, tasks: Any
+) -> None:
+    risk = services.risk_create(actor=people["member"], project=project, title="Vendor late",
+                                category="vendor")  # fmt: skip
+    issue = services.issue_create(actor=people["member"], project=project, title="Printer",
+                                  tasks=[tasks["design"]])  # fmt: skip
+    page = client_for("member").get("/projects/APL/issues/").content.decode()
+    assert "Save I-1" in page and 'name="links" value="1"' in page
+    url = f"/projects/APL/issues/{issue.pk}/"
+    form = {"version": issue.version, "links": "1", "status": "in_progress", "resolution": "",
+            "title": "Printer jams", "description": "Tray 2", "severity": "high",
+            "owner": "manny", "due_date": "2027-02-01",
+            "tasks": [str(tasks["code"].pk)], "risks": [str(risk.pk)]}  # fmt: skip
+    saved = client_for("member").post(url, form)
+    assert saved.status_code == 302
+    found = Issue.objects.get(pk=issue.pk)
+    assert (found.title, found.description, found.severity, found.status) == (
+        "Printer jams", "Tray 2", "high", "in_progress")  # fmt: skip
+    assert found.owner == people["manager"] and found.due_date == dt.date(2027, 2, 1)
+    assert list(found.tasks.all()) == [tasks["code"]] and list(found.risks.all()) == [risk]
+    event = AuditEvent.objects.filter(action="issue.update").latest("id")
+    assert {"title", "severity", "owner", "due_date", "tasks", "risks"} <= set(event.changes)
+    # The row's quick form (status and resolution only) leaves the links alone.
+    quick = client_for("member").post(url, {"version": found.version, "status": "resolved",
+                                            "resolution": "New tray"})  # fmt: skip
+    assert quick.status_code == 302
+    found = Issue.objects.get(pk=issue.pk)
+    assert found.status == "resolved" and list(found.tasks.all()) == [tasks["code"]]
+    # Clearing: the Edit form with nothing selected unlinks; a bad date or a stale version
+    # changes nothing and says why.
+    cleared = {**form, "version": found.version, "status": "resolved", "resolution": "New tray"}
+    cleared.pop("tasks"), cleared.pop("risks")
+    client_for("member").post(url, cleared)
+    found = Issue.objects.get(pk=issue.pk)
+    assert not found.tasks.exists() and not found.risks.exists()
+    bad = client_for("member").post(url, {**cleared, "version": found.version,
+                                          "due_date": "soon", "title": "X"}, follow=True)  # fmt: skip
+    assert b"due_date: a date such as 2027-03-01" in bad.content
+    stale = client_for("member").post(url, {**cleared, "version": "1", "title": "X"}, follow=True)
+    assert b"changed by someone else" in stale.content
+    assert Issue.objects.get(pk=issue.pk).title == "Printer jams"
+    refused = client_for("viewer").post(url, {**cleared, "title": "X"})
+    assert refused.status_code == 403 and Issue.objects.get(pk=issue.pk).title == "Printer jams"
+
+
+def test_a_draft_change_request_is_edited_on_its_page(
+    client_for: Any, project: Any, people: Any, tasks: Any
+) -> None:
+    code = tasks["code"]
+    change = changes.change_request_create(
+        actor=people["member"], project=project, title="More code",
+        operations=[{"op": "change_duration", "task": code.pk, "hours": 48}],
+        board=[people["admin"]],  # not a member: named through the API
+    )  # fmt: skip
+    assert change.impact["finish_delta_hours"] == 8
+    page = client_for("member").get(f"/projects/APL/changes/{change.pk}/").content.decode()
+    assert "Edit the draft" in page and "&quot;change_duration&quot;" in page
+    assert 'value="admin" checked' in page and 'value="manny" >' in page
+    url = f"/projects/APL/changes/{change.pk}/action/"
+    form = {"action": "edit", "version": change.version, "title": "Much more code",
+            "reason": "Scope grew", "description": "", "scope_impact": "", "risk_impact": "",
+            "operations": json.dumps([{"op": "change_duration", "task": code.pk, "hours": 80}]),
+            "budget_changes": "[]", "board": ["admin", "manny", "olivia"], "save_baseline": "on",
+            "baseline_name": "After more code"}  # fmt: skip
+    saved = client_for("member").post(url, form, follow=True)
+    assert b"Draft saved" in saved.content
+    found = ChangeRequest.objects.get(pk=change.pk)
+    assert (found.title, found.reason, found.save_baseline) == (
+        "Much more code",
+        "Scope grew",
+        True,
+    )
+    assert found.operations == [{"op": "change_duration", "task": code.pk, "hours": 80}]
+    assert found.impact["finish_delta_hours"] == 40  # recomputed on a copy of the plan
+    assert sorted(found.board.values_list("username", flat=True)) == ["admin", "manny", "olivia"]
+    assert Task.objects.get(pk=code.pk).duration_hours == 40  # the plan is untouched
+    bad = client_for("member").post(url, {**form, "version": found.version,
+                                          "operations": "[{"}, follow=True)  # fmt: skip
+    assert b"operations: not valid JSON" in bad.content
+    foreign = client_for("member").post(url, {**form, "version": found.version, "operations":
+                                              json.dumps([{"op": "remove_task", "task": 10**9}])},
+                                        follow=True)  # fmt: skip
+    assert b"operations[0].task" in foreign.content
+    assert ChangeRequest.objects.get(pk=change.pk).operations == found.operations
+    assert client_for("viewer").post(url, {**form, "version": found.version}).status_code == 403
+    changes.change_request_submit(actor=people["member"], change=found, version=None)
+    frozen = client_for("member").post(url, {**form, "version": found.version + 1,
+                                             "title": "Sneaky"}, follow=True)  # fmt: skip
+    assert b"only a draft can be edited" in frozen.content
+    assert ChangeRequest.objects.get(pk=change.pk).title == "Much more code"
+    assert (
+        "Edit the draft"
+        not in client_for("member").get(f"/projects/APL/changes/{change.pk}/").content.decode()
+    )

@@ -89,3 +89,41 @@ def test_a_large_plan_runs_as_a_background_job_with_progress(
     run = ForecastRun.objects.get(pk=run.pk)
     assert run.status == "done" and run.progress == 100
     assert sum(row["count"] for row in run.results["histogram"]) == 1000
+
+
+def test_the_chance_to_meet_the_target_date_and_the_budget(project, people, chain, client) -> None:
+    from itpm.control import forecasting
+    from itpm.tracking.services import budget_line_create
+
+    type(project).objects.filter(pk=project.pk).update(target_date="2027-02-10")
+    project.refresh_from_db()
+    budget_line_create(actor=people["owner"], project=project, category="hardware",
+                       name="Switches", months={"2027-01": "1000.00"})  # fmt: skip
+    budget_line_create(actor=people["owner"], project=project, category="contingency",
+                       name="Reserve", months={"2027-02": "200.00"})  # fmt: skip
+    # No task carries cost here, so the 1,200.00 budget is a fixed cost; a risk that costs
+    # 500.00 with a 30 % chance takes the total over it in 30 % of the runs.
+    services.risk_create(actor=people["member"], project=project, title="Customs fee",
+                         category="cost", chance="0.3", cost="500.00")  # fmt: skip
+    iterations = 20_000
+    run = services.forecast_run_request(actor=people["member"], project=project,
+                                        iterations=iterations, seed=5)  # fmt: skip
+    results = run.results
+    assert results["target_date"] == "2027-02-10" and results["budget"] == "1200.00"
+    # The finish is a sum of ten triangulars (nearly normal): the chance to meet the end of
+    # the target day is the normal's CDF there, within sampling error.
+    target = forecasting.forecast_inputs(project)["target_hours"]
+    mean = CHAIN * (A + M + B) / 3
+    sd = math.sqrt(CHAIN * (A * A + B * B + M * M - A * B - A * M - B * M) / 18)
+    expected = 0.5 * (1 + math.erf((target - mean) / (sd * math.sqrt(2))))
+    assert 0.1 < expected < 0.9  # the target sits inside the spread, so the test can fail
+    assert results["probability_on_time"] == pytest.approx(expected, abs=0.03)
+    cost = results["cost"]
+    assert cost["probability_within_budget"] == pytest.approx(
+        0.7, abs=4 * math.sqrt(0.21 / iterations)
+    )
+    assert (cost["p50"], cost["p95"]) == ("1200.00", "1700.00")
+    client.force_login(people["viewer"])
+    page = client.get("/projects/APL/forecast/").content.decode()
+    assert "Chance to stay within the budget of 1200.00" in page
+    assert f"{round(cost['probability_within_budget'] * 100)} %" in page

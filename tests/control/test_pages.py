@@ -118,3 +118,12 @@ def test_an_escalated_risk_shows_on_the_portfolio_view(client_for, project, peop
     page = client_for("admin").get("/portfolio/").content.decode()
     assert "Risks escalated to the portfolio" in page and "Vendor late" in page
     assert "Vendor late" not in client_for("outsider").get("/portfolio/").content.decode()
+
+
+def test_the_change_requests_are_filtered_by_status(client_for, project, filled) -> None:
+    viewer = client_for("viewer")
+    drafts = viewer.get("/projects/APL/changes/?status=draft").content.decode()
+    assert "More code" in drafts and '<option value="draft" selected>' in drafts
+    applied = viewer.get("/projects/APL/changes/?status=applied").content.decode()
+    assert "More code" not in applied and "No change requests with this status." in applied
+    assert "More code" in viewer.get("/projects/APL/changes/").content.decode()

@@ -94,3 +94,28 @@ def test_status_report_hook_lists_top_risks(project, people) -> None:
     _risk(project, people, "Small", 1, 2)
     items = selectors.status_report_items(project)
     assert [r["score"] for r in items["risks"]] == [25, 2]
+
+
+def test_open_risks_due_for_review_are_listed_and_flagged(project, people, api, client) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    _risk(project, people, "Due", 3, 3, review_date=today - dt.timedelta(days=1))
+    _risk(project, people, "Due today", 2, 2, review_date=today)
+    _risk(project, people, "Later", 3, 3, review_date=today + dt.timedelta(days=7))
+    _risk(project, people, "Never", 3, 3)
+    closed = _risk(project, people, "Closed", 3, 3, review_date=today - dt.timedelta(days=9))
+    services.risk_update(actor=people["member"], risk=closed, version=None,
+                         data={"status": "closed"})  # fmt: skip
+    due = selectors.risk_list(project, review_due=today)
+    assert [r.title for r in due] == ["Due", "Due today"]
+    listed = api("viewer").get(f"/api/v1/projects/APL/risks?review_due={today.isoformat()}")
+    assert [r["title"] for r in listed.json()["items"]] == ["Due", "Due today"]
+    client.force_login(people["viewer"])
+    page = client.get("/projects/APL/risks/?review=due").content.decode()
+    assert "R-1 Due" in page and "R-2 Due today" in page and "R-3 Later" not in page
+    assert page.count("(due)</span>") == 2
+    everything = client.get("/projects/APL/risks/").content.decode()
+    assert "R-3 Later" in everything and everything.count("(due)</span>") == 2
