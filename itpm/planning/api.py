@@ -195,12 +195,12 @@ def task_create(request: HttpRequest, key: str, payload: TaskIn) -> tuple[int, d
             project=project, task_id=data["parent"], field="parent"
         )
     task = services.task_create(actor=request_user(request), project=project, **data)
-    return 201, task_row(selectors.task_get(user=request.user, task_id=task.pk))
+    return 201, task_row(selectors.task_get(user=request.user, task_id=task.pk, assignees=False))
 
 
 @router.get("/tasks/{task_id}", response={200: TaskOut, 404: ErrorOut})
 def task_get(request: HttpRequest, task_id: int, response: HttpResponse) -> dict[str, Any]:
-    task = selectors.task_get(user=request.user, task_id=task_id)
+    task = selectors.task_get(user=request.user, task_id=task_id, assignees=False)
     with_etag(response, task.version)
     return task_row(task)
 
@@ -216,7 +216,7 @@ def task_update(
     services.task_update(
         actor=request_user(request), task=task, version=version, data=_task_data(data)
     )
-    task = selectors.task_get(user=request.user, task_id=task_id)
+    task = selectors.task_get(user=request.user, task_id=task_id, assignees=False)
     with_etag(response, task.version)
     return task_row(task)
 
@@ -250,7 +250,7 @@ def task_move(request: HttpRequest, task_id: int, payload: MoveIn) -> dict[str, 
         parent=parent,
         position=payload.position,
     )
-    return task_row(selectors.task_get(user=request.user, task_id=task_id))
+    return task_row(selectors.task_get(user=request.user, task_id=task_id, assignees=False))
 
 
 @router.post("/tasks/{task_id}/indent", response={200: TaskOut, **WRITE_ERRORS})
@@ -262,7 +262,7 @@ def task_indent(request: HttpRequest, task_id: int, payload: VersionIn) -> dict[
         task=task,
         version=expected_version(request, payload.version),
     )
-    return task_row(selectors.task_get(user=request.user, task_id=task_id))
+    return task_row(selectors.task_get(user=request.user, task_id=task_id, assignees=False))
 
 
 @router.post("/tasks/{task_id}/outdent", response={200: TaskOut, **WRITE_ERRORS})
@@ -274,7 +274,7 @@ def task_outdent(request: HttpRequest, task_id: int, payload: VersionIn) -> dict
         task=task,
         version=expected_version(request, payload.version),
     )
-    return task_row(selectors.task_get(user=request.user, task_id=task_id))
+    return task_row(selectors.task_get(user=request.user, task_id=task_id, assignees=False))
 
 
 class DependencyOut(Schema):

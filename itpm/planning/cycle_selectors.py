@@ -10,7 +10,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 
@@ -130,7 +129,7 @@ def planning_packages(*, project: Project, today: dt.date, weeks: int = 3) -> li
         .select_related("cycle")
         .order_by("wbs_sort")
     )
-    zone = ZoneInfo(project.time_zone or "UTC")
+    zone = project.schedule_zone
     for task in tasks:
         start: dt.date | None = None
         if task.cycle is not None:
@@ -245,7 +244,7 @@ def cycle_burndown(*, cycle: Cycle, today: dt.date) -> Burndown:
     - Days after ``today`` have no remaining value yet.
     """
     project = cycle.project
-    zone = ZoneInfo(project.time_zone or "UTC")
+    zone = project.schedule_zone
     days = _working_days(project, cycle.start, cycle.finish)
     tasks, history = _membership(cycle)
 
@@ -456,7 +455,8 @@ def my_tasks(*, user: Any, include_done: bool = False) -> QuerySet[Task]:
     ids = Task.objects.filter(mine, project__in=projects, children__isnull=True).values("id")
     tasks = (
         Task.objects.filter(pk__in=ids)
-        .select_related("project", "cycle")
+        # The calendar gives each project's zone, in which a due date is a day (row and group).
+        .select_related("project__calendar", "cycle")
         .prefetch_related(
             Prefetch("assignees", queryset=User.objects.order_by("username")),
             Prefetch("labels", queryset=Label.objects.order_by("name")),
@@ -473,8 +473,9 @@ def my_work_group(task: Task, today: dt.date) -> str:
     """Overdue, this week (to Sunday), next week, or later (also: no date)."""
     if task.planned_finish is None:
         return "later"
-    zone = ZoneInfo(task.project.time_zone or "UTC")
-    due = task.planned_finish.astimezone(zone).date()
+    # Due on the project calendar's day: a Los Angeles working day ending at 18:00 there is
+    # 02:00 UTC the next day, and is still due that Los Angeles day.
+    due = task.planned_finish.astimezone(task.project.schedule_zone).date()
     end_of_week = today + dt.timedelta(days=6 - today.weekday())
     if due < today and task.status != TaskStatus.DONE:
         return "overdue"

@@ -15,12 +15,19 @@ from itpm.planning.models import Assignment, Dependency, Task
 from itpm.portfolio.models import Project
 
 
-def task_get(*, user: Any, task_id: int) -> Task:
-    """A task the user may see, or NotFound (also for tasks of hidden projects)."""
+def task_get(*, user: Any, task_id: int, assignees: bool = True) -> Task:
+    """A task the user may see, or NotFound (also for tasks of hidden projects).
+
+    ``assignees=False`` skips loading the assignee users: the API's task row reads only
+    their names, in a query of its own (``assignee_names``), so the objects would be waste.
+    """
+    tasks = Task.objects.select_related("project", "parent")
+    if assignees:
+        tasks = tasks.prefetch_related(
+            Prefetch("assignees", queryset=User.objects.order_by("username"))
+        )
     task = (
-        Task.objects.select_related("project", "parent")
-        .prefetch_related(Prefetch("assignees", queryset=User.objects.order_by("username")))
-        .annotate(child_count=Count("children"))
+        tasks.annotate(child_count=Count("children"))
         .filter(pk=task_id, project__in=visible_projects(user))
         .first()
     )
@@ -88,6 +95,15 @@ def assignee_names(task_ids: list[int]) -> dict[int, list[str]]:
     for task_id, username in rows:
         names[task_id].append(username)
     return names
+
+
+def schedule_snapshot(*, project: Project) -> dict[int, tuple[Any, ...]]:
+    """Each task's computed schedule (start, finish, total float, critical), in one query:
+    compared before and after an edit, it tells which other rows of the plan moved."""
+    rows = Task.objects.filter(project=project).values_list(
+        "pk", "planned_start", "planned_finish", "total_float_hours", "critical"
+    )
+    return {pk: tuple(rest) for pk, *rest in rows}
 
 
 def task_in_project(*, project: Project, task_id: int, field: str) -> Task:

@@ -5,6 +5,7 @@ Pages work without JavaScript for reading; htmx swaps rows in place for editing.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -394,7 +395,10 @@ def task_edit_field(request: HttpRequest, task_id: int, field: str) -> HttpRespo
 def _task_edit_field(request: HttpRequest, task: Task, field: str) -> HttpResponse:
     form_class = type("FieldForm", (forms.Form,), {field: web_forms.TASK_FIELD_FORMS[field]})
     if request.method == "GET":
-        form = form_class(initial={field: getattr(task, field)})
+        # Its own ids: the add-task form below the table has an "id_duration_hours" too, and
+        # htmx gives the focus back to the element with the focused one's id after a swap
+        # (the page jumped to the add-task form after every inline edit).
+        form = form_class(initial={field: getattr(task, field)}, auto_id=f"cell-{task.pk}-%s")
         return render(
             request, "web/_task_cell_form.html", {"task": task, "field": field, "form": form}
         )
@@ -403,6 +407,7 @@ def _task_edit_field(request: HttpRequest, task: Task, field: str) -> HttpRespon
     if not form.is_valid():
         message = "; ".join(str(e) for errors in form.errors.values() for e in errors)
         return _row(request, task, error=f"{field.replace('_', ' ')}: {message}")
+    before = planning_selectors.schedule_snapshot(project=task.project)
     try:
         planning_services.task_update(
             actor=request_user(request),
@@ -413,7 +418,50 @@ def _task_edit_field(request: HttpRequest, task: Task, field: str) -> HttpRespon
     except ServiceError as exc:
         deny_if_forbidden(exc)
         return _row(request, task, error=exc.detail)
-    return _row(request, task)
+    response = _row(request, task)
+    after = planning_selectors.schedule_snapshot(project=task.project)
+    changed = [pk for pk, row in after.items() if pk != task.pk and before.get(pk) != row]
+    if changed:
+        # The answer swaps only the edited row; the plan's other rows would keep their old
+        # dates (or late flags, when only floats changed). The event makes the page reload its
+        # table body and say which tasks moved.
+        moved = sorted(pk for pk in changed if before.get(pk, ())[:2] != after[pk][:2])
+        response["HX-Trigger-After-Swap"] = json.dumps(
+            {"plan-moved": {"message": _moved_message(task.project, moved, before, after)}}
+        )
+    return response
+
+
+def _moved_message(
+    project: Project,
+    moved: list[int],
+    before: dict[int, tuple[Any, ...]],
+    after: dict[int, tuple[Any, ...]],
+) -> str:
+    """The line above the plan after an edit: "Saved. 2 other tasks moved: 1 Build, 1.2
+    Code. Project finish A → B." (times on the project calendar's clock, as the table's)."""
+    names = list(
+        Task.objects.filter(pk__in=moved).order_by("wbs_sort").values_list("wbs_code", "name")[:5]
+    )
+    listed = ", ".join(f"{code} {name}" for code, name in names)
+    more = f" and {len(moved) - len(names)} more" if len(moved) > len(names) else ""
+    plural = "s" if len(moved) != 1 else ""
+    text = (
+        f"Saved. {len(moved)} other task{plural} moved: {listed}{more}."
+        if moved
+        else "Saved. No other task moved; floats changed."
+    )
+
+    def finish(rows: dict[int, tuple[Any, ...]]) -> str:
+        finishes = [row[1] for row in rows.values() if row[1] is not None]
+        if not finishes:
+            return "—"
+        return timezone.localtime(max(finishes), project.schedule_zone).strftime("%Y-%m-%d %H:%M")
+
+    old, new = finish(before), finish(after)
+    return (
+        f"{text} Project finish {old} → {new}." if old != new else f"{text} Project finish {new}."
+    )
 
 
 def _field_change(field: str, value: Any) -> dict[str, Any]:

@@ -92,3 +92,37 @@ def test_a_page_of_tasks_takes_the_same_queries_however_many_assignees(
             assignees=[people["member"], people["manager"]],
         )
     assert queries() == few
+
+
+def test_a_single_task_answer_reads_its_assignees_once(api: Any, project: Any, people: Any) -> None:
+    """GET, POST and PATCH answer one task row: its assignee names come from one query, and
+    no user objects are loaded for it beside that."""
+    client = api("manager")
+    client.get("/api/v1/projects/APL/tasks")  # token last-use write, caches
+    task = task_create(
+        actor=people["owner"], project=project, name="Rack",
+        assignees=[people["member"], people["manager"]],
+    )  # fmt: skip
+    through = Task.assignees.through._meta.db_table
+
+    def assignee_reads(method: str, url: str, body: dict[str, Any] | None = None) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            if body is None:
+                response = client.get(url)
+            else:
+                response = getattr(client, method)(url, body, content_type="application/json")
+            assert response.status_code in (200, 201), response.content
+            assert response.json()["assignees"] == ["manny", "mia"] or method == "post"
+        return sum(
+            1
+            for query in captured.captured_queries
+            if through in query["sql"] and query["sql"].lstrip().upper().startswith("SELECT")
+        )
+
+    assert assignee_reads("get", f"/api/v1/tasks/{task.pk}") == 1
+    version = Task.objects.get(pk=task.pk).version
+    # The update reads the assignees it may change once more, before the write.
+    assert (
+        assignee_reads("patch", f"/api/v1/tasks/{task.pk}", {"version": version, "name": "R"}) <= 2
+    )
+    assert assignee_reads("post", "/api/v1/projects/APL/tasks", {"name": "New"}) <= 1

@@ -99,3 +99,26 @@ def test_bad_load_window_is_a_422(api: Any, shared: Any, dana: Any) -> None:
     response = api("viewer").get(f"/api/v1/resources/{dana.pk}/load?from=2027-02-01&to=2027-01-01")
     assert response.status_code == 422
     assert api("viewer").get("/api/v1/resources/99999/load").status_code == 404
+
+
+def test_a_part_time_calendar_and_units_shape_capacity(
+    api: Any, shared: Any, people: Any, dana: Any
+) -> None:
+    """A resource on a shared mornings-only calendar (4 h a day) with 2 units: 5 x 4 x 2."""
+    mornings = rs.calendar_create(
+        actor=people["admin"], name="Mornings", working_hours=[["09:00", "13:00"]]
+    )
+    rack = rs.resource_create(
+        actor=people["admin"], name="Half-day rack", kind="hardware", capacity=2,
+        calendar=mornings,
+    )  # fmt: skip
+    response = api("viewer").get(f"/api/v1/resources/{rack.pk}/load?{WEEK}")
+    assert response.status_code == 200, response.content
+    week = response.json()["weeks"][0]
+    assert (week["capacity_hours"], week["demand_hours"], week["over"]) == (40, 0, False)
+    # Dana keeps the full-time week for comparison.
+    assert _week(api, "viewer", dana)[0]["capacity_hours"] == 40
+    rs.resource_update(actor=people["admin"], resource=rack, version=rack.version,
+                       data={"capacity": 1})  # fmt: skip
+    week = api("viewer").get(f"/api/v1/resources/{rack.pk}/load?{WEEK}").json()["weeks"][0]
+    assert week["capacity_hours"] == 20

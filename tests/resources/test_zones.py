@@ -172,3 +172,40 @@ def test_overview_and_board_dates_are_the_calendar_days(
     card = re.search(rf'id="card-{chain["first"].pk}".*?</li>', board, re.S)
     assert card is not None
     assert ">Jan 4</time>" in card.group(0)
+
+
+def test_my_work_and_the_cycle_backlog_use_the_calendar_days(project: Any, people: Any) -> None:
+    """Los Angeles: 17:00 there is 01:00 UTC the next day. My work's due dates and groups and
+    the cycle backlog's start dates are the calendar's days, not the UTC ones."""
+    from itpm.planning.cycle_selectors import my_work
+    from itpm.planning.cycle_services import cycle_create
+    from itpm.planning.services import dependency_create, task_create
+
+    owner, member = people["owner"], people["member"]
+    rs.calendar_create(actor=owner, project=project, name="LA", timezone="America/Los_Angeles")
+    # 09:00-13:00 and 14:00-18:00: seven hours end at 17:00 on Monday 4 January.
+    survey = task_create(actor=owner, project=project, name="Survey", duration_hours=7,
+                         assignees=[member])  # fmt: skip
+    cabling = task_create(actor=owner, project=project, name="Cabling", duration_hours=1)
+    dependency_create(actor=owner, project=project, predecessor=survey, successor=cabling)
+    survey, cabling = fresh(survey), fresh(cabling)
+    assert survey.planned_finish == dt.datetime(2027, 1, 5, 1, 0, tzinfo=dt.UTC)
+    assert cabling.planned_start == dt.datetime(2027, 1, 5, 1, 0, tzinfo=dt.UTC)
+
+    # Due on Monday in Los Angeles: overdue on Tuesday (the UTC day would say "this week").
+    groups = {group: [t.name for t in tasks] for group, _, tasks in
+              my_work(user=member, today=dt.date(2027, 1, 5))}  # fmt: skip
+    assert groups["overdue"] == ["Survey"]
+    page = login(member).get("/my-work/").content.decode()
+    row = re.search(rf'id="my-task-{survey.pk}".*?</tr>', page, re.S)
+    assert row is not None
+    assert "Jan 4, 2027" in row.group(0) and "Jan 5" not in row.group(0)
+
+    sprint = cycle_create(
+        actor=people["manager"], project=project, name="Sprint 1",
+        start=dt.date(2027, 1, 4), finish=dt.date(2027, 1, 15), capacity_hours=60,
+    )  # fmt: skip
+    page = login(member).get(f"/projects/APL/cycles/{sprint.pk}/").content.decode()
+    row = re.search(rf'value="{cabling.pk}".*?</tr>', page, re.S)
+    assert row is not None
+    assert ">Jan 4</td>" in row.group(0)

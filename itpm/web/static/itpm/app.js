@@ -25,3 +25,12 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const field = event.target.querySelector && event.target.querySelector("form.cell-form input:not([type=hidden]), form.cell-form select, form.cell-form textarea");
   if (field) field.focus();
 });
+
+// The plan table: an inline edit that moved other tasks says which, and how the project
+// finish changed (a hidden loader in project_plan.html reloads the table body on it).
+document.body.addEventListener("plan-moved", (event) => {
+  const line = document.getElementById("plan-moved");
+  if (!line || !event.detail || !event.detail.message) return;
+  line.textContent = event.detail.message;
+  line.hidden = false;
+});
