@@ -270,7 +270,10 @@ def issues(request: HttpRequest, key: str) -> HttpResponse:
         request, project, "control", sub="issues",
         issues=list(selectors.issue_list(project, status=status or None)), status=status,
         severities=IssueSeverity.choices, statuses=IssueStatus.choices, members=_members(project),
-        leaf_tasks=_leaf_tasks(project), risks=list(Risk.objects.filter(project=project)),
+        # Every task, summaries too: an issue may concern a whole phase (the API allows it),
+        # and an edit form that did not list a linked summary would drop it on save.
+        plan_tasks=list(Task.objects.filter(project=project).order_by("wbs_sort")),
+        risks=list(Risk.objects.filter(project=project)),
     ))  # fmt: skip
 
 

@@ -166,6 +166,22 @@ def test_an_issue_is_edited_on_the_page(
     assert refused.status_code == 403 and Issue.objects.get(pk=issue.pk).title == "Printer jams"
 
 
+def test_an_issue_linked_to_a_phase_keeps_it_when_edited_on_the_page(
+    client_for: Any, project: Any, people: Any, tasks: Any
+) -> None:
+    # An issue may concern a whole phase (a summary task); the edit form must list it, selected,
+    # or saving the form would silently unlink it.
+    issue = services.issue_create(actor=people["member"], project=project, title="Lab late",
+                                  tasks=[tasks["phase"]])  # fmt: skip
+    page = client_for("member").get("/projects/APL/issues/").content.decode()
+    assert f'<option value="{tasks["phase"].pk}" selected>' in page
+    form = {"version": issue.version, "links": "1", "status": "open", "resolution": "",
+            "title": "Lab late again", "tasks": [str(tasks["phase"].pk)]}  # fmt: skip
+    assert client_for("member").post(f"/projects/APL/issues/{issue.pk}/", form).status_code == 302
+    found = Issue.objects.get(pk=issue.pk)
+    assert found.title == "Lab late again" and list(found.tasks.all()) == [tasks["phase"]]
+
+
 def test_a_draft_change_request_is_edited_on_its_page(
     client_for: Any, project: Any, people: Any, tasks: Any
 ) -> None:

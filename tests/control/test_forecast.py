@@ -125,5 +125,8 @@ def test_the_chance_to_meet_the_target_date_and_the_budget(project, people, chai
     assert (cost["p50"], cost["p95"]) == ("1200.00", "1700.00")
     client.force_login(people["viewer"])
     page = client.get("/projects/APL/forecast/").content.decode()
-    assert "Chance to stay within the budget of 1200.00" in page
+    # Money on the page in whole units with thousands grouped, in the project's currency.
+    assert f"Chance to stay within the budget of 1,200 {project.currency}" in page
+    p80 = f"{round(float(cost['p80'])):,}"  # 1,200 or 1,700: the cost takes two values
+    assert f"1,200 / {p80} / 1,700 {project.currency}" in page
     assert f"{round(cost['probability_within_budget'] * 100)} %" in page
