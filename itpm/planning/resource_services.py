@@ -1219,12 +1219,23 @@ def leveling_apply(
 
 
 def leveling_discard(*, actor: User, project: Project) -> int:
-    """Drop the open proposal(s) of the project; returns how many."""
+    """Drop the open proposal(s) of the project; returns how many.
+
+    The plan does not change; the discard is audited all the same, so the activity feed
+    says why a proposal someone saw is gone.
+    """
     require_role(actor, project, Role.MANAGER)
-    return LevelingRun.objects.filter(
-        project=project,
-        status__in=(LevelingRunStatus.DONE, LevelingRunStatus.QUEUED, LevelingRunStatus.FAILED),
-    ).update(status=LevelingRunStatus.DISCARDED)
+    with transaction.atomic():
+        count = LevelingRun.objects.filter(
+            project=project,
+            status__in=(
+                LevelingRunStatus.DONE, LevelingRunStatus.QUEUED, LevelingRunStatus.FAILED
+            ),
+        ).update(status=LevelingRunStatus.DISCARDED)  # fmt: skip
+        if count:
+            audit(actor=actor, action="project.level_discard", obj=project, project=project,
+                  changes={"proposals": [count, 0]})  # fmt: skip
+    return count
 
 
 def leveling_clear(*, actor: User, project: Project) -> int:

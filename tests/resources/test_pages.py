@@ -53,6 +53,35 @@ def test_leveling_from_the_page_preview_apply(
     assert not Task.objects.filter(project=project, leveled_start__isnull=False).exists()
 
 
+def test_discarding_a_preview_leaves_the_plan_and_refuses_its_apply(
+    project: Any, people: Any, parallel: Any, dana: Any
+) -> None:
+    from itpm.core.models import AuditEvent
+
+    for task in parallel.values():
+        rs.assignment_create(actor=people["member"], task=task, resource=dana)
+    before = {t.pk: t.planned_start for t in Task.objects.filter(project=project)}
+    client = login(people["manager"])
+    client.post("/projects/APL/resources/level/", {"solver": "heuristic", "time_limit": "2"})
+    assert "2 tasks move" in client.get("/projects/APL/resources/").content.decode()
+
+    # A member may not discard the manager's proposal.
+    assert login(people["member"]).post("/projects/APL/resources/level/discard/").status_code in (
+        403, 404,
+    )  # fmt: skip
+    assert LevelingRun.objects.get().status == "done"
+
+    assert client.post("/projects/APL/resources/level/discard/").status_code == 302
+    assert LevelingRun.objects.get().status == "discarded"
+    page = client.get("/projects/APL/resources/").content.decode()
+    assert "2 tasks move" not in page and "After leveling" not in page
+    assert AuditEvent.objects.filter(action="project.level_discard", project=project).count() == 1
+    # Apply has nothing to apply now; the plan is as it was.
+    client.post("/projects/APL/resources/level/apply/")
+    assert {t.pk: t.planned_start for t in Task.objects.filter(project=project)} == before
+    assert not Task.objects.filter(project=project, leveled_start__isnull=False).exists()
+
+
 def test_background_preview_runs_as_a_job(
     project: Any,
     people: Any,
