@@ -130,6 +130,7 @@ LIFECYCLE_WRITES: dict[tuple[str, str], type[models.Model]] = {
     ("POST", f"{V1}/projects/{{key}}/gates"): GateReview,
     ("POST", f"{V1}/gates/{{gate_id}}/approvals"): GateApproval,
     ("POST", f"{V1}/gates/{{gate_id}}/decision"): GateReview,
+    ("POST", f"{V1}/gates/{{gate_id}}/approvers"): GateApproval,
     ("POST", f"{V1}/gates/{{gate_id}}/checklist"): GateChecklistItem,
     ("PATCH", f"{V1}/gate-items/{{item_id}}"): GateChecklistItem,
     ("POST", f"{V1}/projects/{{key}}/acceptance"): Closure,

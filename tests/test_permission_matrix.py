@@ -275,6 +275,7 @@ _CASE = {"periodicity": "year", "discount_rate": "8",
          "lines": [{"kind": "one_off_cost", "period": 0, "amount": "1000"},
                    {"kind": "benefit", "period": 1, "amount": "1500"}]}  # fmt: skip
 _LESSON = {"title": "Order early", "went_badly": "Long lead times"}
+_NEW_APPROVER = {"user": "vic", "role": "finance"}  # not among the world's gate approvers
 
 
 def _case(c: Case) -> dict[str, Any]:
@@ -491,6 +492,7 @@ ROUTES: dict[tuple[str, str], Expect] = {
         200, body=lambda c: {"decision": "approve"}
     ),
     ("POST", f"{V1}/gates/{{gate_id}}/decision"): MANAGE(200, body=_decision),
+    ("POST", f"{V1}/gates/{{gate_id}}/approvers"): MANAGE(201, body=lambda c: _NEW_APPROVER),
     ("POST", f"{V1}/gates/{{gate_id}}/checklist"): MANAGE(201, body=lambda c: {"text": "More"}),
     ("PATCH", f"{V1}/gate-items/{{item_id}}"): WRITE(200, body=_tick),
     ("GET", f"{V1}/projects/{{key}}/closure"): READ(),
@@ -577,6 +579,7 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ),
     ("POST", "/gates/{gate_id}/decide/"): MANAGE(302, body=_decision, **PAGE),
     ("POST", "/gates/{gate_id}/checklist/"): MANAGE(302, body=lambda c: {"text": "More"}, **PAGE),
+    ("POST", "/gates/{gate_id}/approvers/"): MANAGE(302, body=lambda c: _NEW_APPROVER, **PAGE),
     ("POST", "/gate-items/{item_id}/toggle/"): WRITE(302, body=_tick, **PAGE),
     # --- API: planning
     ("GET", f"{V1}/projects/{{key}}/tasks"): READ(),

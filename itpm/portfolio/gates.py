@@ -124,6 +124,22 @@ def gate_template(project: Project, to_stage: str) -> tuple[list[str], list[dict
     return checklist, approvers
 
 
+def gate_template_gaps(project: Project, to_stage: str) -> list[str]:
+    """Approvals the template asks for that nobody can give: no sponsor named, or no team of
+    the required kind. Such a review opens without them; the gates page says so before."""
+    parts = [BASE.get(to_stage), CATEGORY_EXTRAS.get(project.category, {}).get(to_stage)]
+    gaps: list[str] = []
+    if any(p is not None and p.sponsor for p in parts) and project.sponsor is None:
+        gaps.append("no sponsor is named, so the sponsor's approval is not asked for")
+    kinds = dict.fromkeys(kind for p in parts if p is not None for kind in p.teams)
+    gaps.extend(
+        f"no {TeamKind(kind).label} team exists, so its approval is not asked for"
+        for kind in kinds
+        if not Team.objects.filter(kind=kind).exists()
+    )
+    return gaps
+
+
 # ---------------------------------------------------------------------------- reads
 def _approver_filter(user: Any) -> Q:
     return Q(approvals__user=user) | Q(approvals__team__members=user)
@@ -326,6 +342,50 @@ def gate_item_update(
             audit(actor=actor, action="gate.item_update", obj=item, project=gate.project,
                   changes=changes)  # fmt: skip
     return item
+
+
+def gate_approver_add(
+    *,
+    actor: User,
+    gate: GateReview,
+    user: User | None = None,
+    team: Team | None = None,
+    role: str = "",
+) -> GateApproval:
+    """Ask one more named user or team to approve the open review (the template is a start:
+    a large purchase may need finance, a pilot the business owner). The new approver is
+    notified; "go" waits for their approval too."""
+    require_role(actor, gate.project, Role.MANAGER)
+    _require_open(gate)
+    if (user is None) == (team is None):
+        raise Invalid.field("user", "name either a user or a team")
+    if user is not None and not user.is_active:
+        raise Invalid.field("user", f"{user.username} is not an active user")
+    role = (role or "").strip()
+    if len(role) > 60:
+        raise Invalid.field("role", "at most 60 characters")
+    with transaction.atomic():
+        gate = GateReview.objects.select_for_update().select_related("project").get(pk=gate.pk)
+        _require_open(gate)
+        if GateApproval.objects.filter(gate=gate, user=user, team=team).exists():
+            raise Conflict(
+                f"{user.username if user else team} is already an approver of this review"
+            )
+        approval = GateApproval.objects.create(gate=gate, user=user, team=team, role=role)
+        # The review changed what "go" needs: a decision prepared before this is stale.
+        save_versioned(gate, [])
+        audit(actor=actor, action="gate.approver_add", obj=approval, project=gate.project,
+              changes={"approver": [None, str(approval)], "role": [None, role]})  # fmt: skip
+        notify(
+            users=[u for u in _approver_users([approval]) if u.pk != actor.pk],
+            text=f"Your approval is requested: {gate.project.key} gate to "
+            f"{Stage(gate.to_stage).label}",
+            url=f"/gates/{gate.pk}/",
+            kind="approval",
+            project=gate.project,
+            actor=actor,
+        )
+    return approval
 
 
 def gate_approve(

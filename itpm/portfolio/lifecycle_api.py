@@ -590,6 +590,31 @@ def gate_approve(request: HttpRequest, gate_id: int, payload: ApprovalIn) -> lis
     )
 
 
+class ApproverAddIn(StrictSchema):
+    user: str | None = Field(None, description="username (or name a team)", examples=["cfo"])
+    team: str | None = Field(None, description="team name (or name a user)", examples=[None])
+    role: str = Field("", max_length=60, examples=["finance"])
+
+
+@router.post(
+    "/gates/{gate_id}/approvers",
+    response={201: ApprovalOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def gate_approver_add(
+    request: HttpRequest, gate_id: int, payload: ApproverAddIn
+) -> tuple[int, Any]:
+    """Managers ask one more user or team to approve the open review; they are notified and
+    "go" waits for them too."""
+    gate = gates.gate_get(user=request.user, gate_id=gate_id)
+    user = user_by_username(payload.user, field="user") if payload.user else None
+    team = Team.objects.filter(name=payload.team).first() if payload.team else None
+    if payload.team and team is None:
+        raise Invalid.field("team", f"no team {payload.team!r}")
+    return 201, gates.gate_approver_add(
+        actor=request_user(request), gate=gate, user=user, team=team, role=payload.role
+    )
+
+
 @router.post(
     "/gates/{gate_id}/decision",
     response={200: GateOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},

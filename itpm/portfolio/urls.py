@@ -37,5 +37,6 @@ urlpatterns = [
     path("gates/<int:gate_id>/approve/", views.gate_approve, name="gate_approve"),
     path("gates/<int:gate_id>/decide/", views.gate_decide, name="gate_decide"),
     path("gates/<int:gate_id>/checklist/", views.gate_item_add, name="gate_item_add"),
+    path("gates/<int:gate_id>/approvers/", views.gate_approver_add, name="gate_approver_add"),
     path("gate-items/<int:item_id>/toggle/", views.gate_item_toggle, name="gate_item"),
 ]

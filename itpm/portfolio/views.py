@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from itpm.accounts.models import Team, TeamKind
 from itpm.accounts.permissions import get_visible_project, request_user, visible_projects
+from itpm.accounts.selectors import user_by_username
 from itpm.core.errors import NotFound, ServiceError
 from itpm.portfolio import business_case as cases
 from itpm.portfolio import closing, feasibility, gates, intake
@@ -493,6 +494,7 @@ def gate_page(request: HttpRequest, key: str) -> HttpResponse:
     open_gate = next((g for g in gate_list if g.status == GateStatus.OPEN), None)
     upcoming = gates.next_gate(project)
     template = gates.gate_template(project, upcoming) if upcoming and not open_gate else None
+    template_gaps = gates.gate_template_gaps(project, upcoming) if template and upcoming else []
     closing_view = project.stage in (Stage.CLOSING, Stage.CLOSED) or project.archived
     case = BusinessCase.objects.filter(project=project).prefetch_related("lines").first()
     study = Feasibility.objects.filter(project=project).prefetch_related("scores").first()
@@ -512,7 +514,8 @@ def gate_page(request: HttpRequest, key: str) -> HttpResponse:
         _context(
             request, project, "gates", gates=gate_list, open_gate=open_gate,
             upcoming=upcoming, upcoming_label=Stage(upcoming).label if upcoming else "",
-            template=template, metrics=cases.compute(case) if case else None, case=case,
+            template=template, template_gaps=template_gaps, teams=Team.objects.order_by("name"),
+            metrics=cases.compute(case) if case else None, case=case,
             study=study, score=feasibility.weighted_score(study) if study else None,
             closing_view=closing_view,
             closure=closing.closure_checklist(project) if closing_view else [],
@@ -618,6 +621,30 @@ def gate_item_add(request: HttpRequest, gate_id: int) -> HttpResponse:
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"Checklist item added: {item.text}")
+    return _back(request, gate)
+
+
+@login_required
+@require_POST
+def gate_approver_add(request: HttpRequest, gate_id: int) -> HttpResponse:
+    """A manager asks one more user (by username) or team to approve the open review."""
+    gate = _gate(request, gate_id)
+    username = request.POST.get("user", "").strip()
+    team_id = request.POST.get("team", "")
+    try:
+        user = user_by_username(username, field="user") if username else None
+        team = Team.objects.filter(pk=int(team_id)).first() if team_id.isdigit() else None
+        approval = gates.gate_approver_add(
+            actor=request_user(request), gate=gate, user=user, team=team,
+            role=request.POST.get("role", ""),
+        )  # fmt: skip
+    except NotFound:  # an approver from outside the project sees the review, no more
+        raise Http404("gate review not found") from None
+    except ServiceError as exc:
+        deny_if_forbidden(exc)
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"Approval requested from {approval.user or approval.team}.")
     return _back(request, gate)
 
 

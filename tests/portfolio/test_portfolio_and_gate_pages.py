@@ -3,14 +3,16 @@ and editing an open gate review's checklist on the page."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
 
-from itpm.accounts.models import User
+from itpm.accounts.models import Team, TeamKind, User
 from itpm.control.services import risk_create
-from itpm.core.errors import Invalid
+from itpm.core.errors import Conflict, Invalid
 from itpm.core.models import AuditEvent
 from itpm.portfolio import business_case as cases
 from itpm.portfolio import feasibility, gates
@@ -123,3 +125,63 @@ def test_a_discount_rate_given_as_text_is_stored_as_money_and_bad_text_is_a_fiel
         cases.business_case_save(actor=people["manager"], project=project,
                                  version=case.version, data={"discount_rate": "eight"})  # fmt: skip
     assert refused.value.errors[0].field == "discount_rate"
+
+
+def test_a_manager_adds_an_approver_and_go_waits_for_them(
+    project: Project, people: dict[str, User], api: Any
+) -> None:
+    finance = Team.objects.create(name="Finance", kind=TeamKind.OTHER)
+    finance.members.add(people["outsider"])
+    gate = gates.gate_open(actor=people["manager"], project=project, checklist=[], approvers=[])
+    assert gates.blockers(gate) == []
+    url = f"/api/v1/gates/{gate.pk}/approvers"
+    body = {"user": "vic", "role": "sponsor's deputy"}
+    assert (
+        api("member").post(url, json.dumps(body), content_type="application/json").status_code
+        == 403
+    )
+    bad = api("manager").post(url, json.dumps({"user": "nobody"}), content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "user"
+    both = api("manager").post(url, json.dumps({"user": "vic", "team": "Finance"}),
+                               content_type="application/json")  # fmt: skip
+    assert both.status_code == 422
+    added = api("manager").post(url, json.dumps(body), content_type="application/json")
+    assert added.status_code == 201, added.content
+    assert added.json()["user"] == "vic" and added.json()["state"] == "pending"
+    again = api("manager").post(url, json.dumps(body), content_type="application/json")
+    assert again.status_code == 409
+    assert people["viewer"].inbox.filter(text__contains="Your approval is requested").exists()
+    # On the page, a team: any one member of it approves, even from outside the project.
+    page_url = f"/gates/{gate.pk}/approvers/"
+    assert page(people["member"]).post(page_url, {"team": finance.pk}).status_code == 403
+    done = page(people["manager"]).post(page_url, {"team": finance.pk, "role": "finance"},
+                                        follow=True)  # fmt: skip
+    assert b"Approval requested from Finance" in done.content
+    gate = GateReview.objects.get(pk=gate.pk)
+    assert len(gates.blockers(gate)) == 2
+    stale = gate.version - 1
+    with pytest.raises(Conflict):  # adding an approver made a prepared decision stale
+        gates.gate_decide(actor=people["manager"], gate=gate, version=stale, decision="go")
+    gates.gate_approve(actor=people["viewer"], gate=gate, approve=True)
+    gates.gate_approve(actor=people["outsider"], gate=gate, approve=True, comment="Budget ok")
+    gates.gate_decide(actor=people["manager"], gate=GateReview.objects.get(pk=gate.pk),
+                      version=None, decision="go")  # fmt: skip
+    project.refresh_from_db()
+    assert project.stage == "planning"
+    assert AuditEvent.objects.filter(action="gate.approver_add", project=project).count() == 2
+
+
+def test_the_gates_page_warns_when_the_template_asks_for_an_approval_nobody_can_give(
+    project: Project, people: dict[str, User]
+) -> None:
+    # APL (software) into planning asks for the sponsor; nobody is named.
+    html = page(people["manager"]).get(f"/projects/{project.key}/gates/").content.decode()
+    assert "no sponsor is named" in html
+    Project.objects.filter(pk=project.pk).update(stage="planning", sponsor=people["viewer"])
+    project.refresh_from_db()
+    # Into execution a software project needs Security & compliance, and no such team exists.
+    assert gates.gate_template_gaps(project, "execution") == [
+        "no Security & compliance team exists, so its approval is not asked for"
+    ]
+    Team.objects.create(name="Security", kind=TeamKind.SECURITY_COMPLIANCE)
+    assert gates.gate_template_gaps(project, "execution") == []
