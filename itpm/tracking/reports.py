@@ -67,15 +67,20 @@ def propose_rag(
     # A deadline is a moment; "past it on the status date" is read in the plan's zone (a
     # deadline at 09:00 in Auckland is the day before in UTC), not the server's.
     day_start = dt.datetime.combine(today, dt.time(0, 0), tzinfo=project.schedule_zone)
-    late = Task.objects.filter(project=project, milestone=True, deadline__lt=day_start).exclude(
-        status__in=(TaskStatus.DONE, TaskStatus.CANCELLED)
-    )
+    cutoff = _end_of_day(project, today)
+    late = [
+        task
+        for task in Task.objects.filter(
+            project=project, milestone=True, deadline__lt=day_start
+        ).exclude(status=TaskStatus.CANCELLED)
+        if not _done_by(task, cutoff)
+    ]
     schedule = _index_rag(spi, finance.spi_red, finance.spi_amber)
     reasons = {"schedule": f"SPI {evm.spi or '—'}, SPI(t) {evm.spi_t or '—'} "
                            f"(red below {finance.spi_red}, amber below {finance.spi_amber})"}  # fmt: skip
-    if late.exists():
+    if late:
         schedule = _worst(schedule, Rag.AMBER)
-        reasons["schedule"] += f"; {late.count()} milestone(s) past their deadline"
+        reasons["schedule"] += f"; {len(late)} milestone(s) past their deadline"
     cost = _index_rag(evm.cpi, finance.cpi_red, finance.cpi_amber)
     reasons["cost"] = (f"CPI {evm.cpi or '—'} (red below {finance.cpi_red}, "
                        f"amber below {finance.cpi_amber})")  # fmt: skip
@@ -107,18 +112,36 @@ def _milestones(project: Project, status_date: dt.date) -> dict[str, list[dict[s
     # The dates are days of the plan's calendar (the zone the Gantt shows them in), frozen as
     # text: the database hands back UTC, and neither the reader's nor the server's zone applies.
     zone = project.schedule_zone
+    cutoff = _end_of_day(project, status_date)
     done, upcoming = [], []
     for task in rows:
-        when = task.actual_finish or task.completed_at or task.planned_finish
+        finished = _done_by(task, cutoff)
+        reached = (task.actual_finish or task.completed_at) if finished else None
+        when = reached or task.planned_finish
         item = {"wbs": task.wbs_code, "name": task.name,
                 "date": when.astimezone(zone).date().isoformat() if when else None,
                 "deadline": task.deadline.astimezone(zone).date().isoformat()
                 if task.deadline else None}  # fmt: skip
-        if task.status == TaskStatus.DONE:
+        if finished:
             done.append(item)
         elif task.status != TaskStatus.CANCELLED:
             upcoming.append(item)
     return {"done": done[-5:], "next": upcoming[:5]}
+
+
+def _end_of_day(project: Project, day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(
+        day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=project.schedule_zone
+    )
+
+
+def _done_by(task: Task, cutoff: dt.datetime) -> bool:
+    """Done at ``cutoff``: a report for a past date does not count later completions (a
+    task marked done without a finish time counts as done)."""
+    if task.status != TaskStatus.DONE:
+        return False
+    moment = task.actual_finish or task.completed_at
+    return moment is None or moment < cutoff
 
 
 def _snapshot_rows(project: Project) -> list[dict[str, Any]]:

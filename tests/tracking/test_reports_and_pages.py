@@ -301,6 +301,25 @@ def test_report_milestone_dates_are_days_of_the_plans_zone(project, people):
     )
     assert "1 milestone(s) past their deadline" in a_day_late.data["reasons"]["schedule"]
     assert a_day_late.proposed_rag["schedule"] in ("amber", "red")
+    # Reached on 2 February (Auckland): a report for 30 January still has it late and next;
+    # one for 3 February has it done, on its day.
+    Task.objects.filter(pk=gate.pk).update(
+        status="done", completed_at=dt.datetime(2027, 2, 1, 22, 0, tzinfo=dt.UTC)
+    )
+    back_then = status_report_generate(
+        actor=people["manager"], project=project, status_date=dt.date(2027, 1, 30)
+    )
+    assert [m["name"] for m in back_then.data["milestones"]["next"]] == ["Go-live"]
+    assert back_then.data["milestones"]["next"][0]["date"] == "2027-01-29"  # the plan's day
+    assert back_then.data["milestones"]["done"] == []
+    assert "1 milestone(s) past their deadline" in back_then.data["reasons"]["schedule"]
+    after = status_report_generate(
+        actor=people["manager"], project=project, status_date=dt.date(2027, 2, 3)
+    )
+    assert [(m["name"], m["date"]) for m in after.data["milestones"]["done"]] == [
+        ("Go-live", "2027-02-02")
+    ]
+    assert "past their deadline" not in after.data["reasons"]["schedule"]
 
 
 def test_overview_and_report_show_top_risks_and_open_tickets(project, people, client):
