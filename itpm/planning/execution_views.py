@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
@@ -32,7 +31,9 @@ PACKAGE_LOOKAHEAD_WEEKS = 3
 
 
 def _today(project: Project) -> dt.date:
-    return timezone.now().astimezone(ZoneInfo(project.time_zone or "UTC")).date()
+    # The project calendar's today: due dates on the board and the burndown's days are
+    # that calendar's days too.
+    return timezone.now().astimezone(project.schedule_zone).date()
 
 
 def _cycle(request: HttpRequest, project: Project, cycle_id: int) -> Cycle:

@@ -209,3 +209,28 @@ def test_my_work_and_the_cycle_backlog_use_the_calendar_days(project: Any, peopl
     row = re.search(rf'value="{cabling.pk}".*?</tr>', page, re.S)
     assert row is not None
     assert ">Jan 4</td>" in row.group(0)
+
+
+def test_a_board_card_is_overdue_by_the_calendar_day(
+    project: Any, people: Any, chain: Any, monkeypatch: Any
+) -> None:
+    """Due Monday 18:00 in Los Angeles (02:00 UTC Tuesday): overdue on Tuesday there."""
+    from django.utils import timezone
+
+    rs.calendar_create(actor=people["owner"], project=project, name="LA",
+                       timezone="America/Los_Angeles")  # fmt: skip
+    first = fresh(chain["first"])
+    assert first.planned_finish == dt.datetime(2027, 1, 5, 2, 0, tzinfo=dt.UTC)
+
+    def card(now: dt.datetime) -> str:
+        monkeypatch.setattr(timezone, "now", lambda: now)
+        client = login(people["member"])  # a session of that time
+        board = client.get("/projects/APL/board/?cycle=all").content.decode()
+        found = re.search(rf'id="card-{first.pk}".*?</li>', board, re.S)
+        assert found is not None
+        return found.group(0)
+
+    # Tuesday noon in Los Angeles: Monday's work is overdue.
+    assert 'class="overdue"' in card(dt.datetime(2027, 1, 5, 20, 0, tzinfo=dt.UTC))
+    # Monday 20:00 there (04:00 UTC Tuesday): still due today, not overdue.
+    assert 'class="overdue"' not in card(dt.datetime(2027, 1, 5, 4, 0, tzinfo=dt.UTC))
