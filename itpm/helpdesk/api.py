@@ -519,11 +519,7 @@ class TicketHistoryOut(Schema):
 def ticket_history(request: HttpRequest, ticket_id: int) -> list[AuditEvent]:
     """Every change of the ticket, newest first (agents and the people who see it)."""
     ticket = selectors.ticket_get(user=request.user, ticket_id=ticket_id)
-    return list(
-        AuditEvent.objects.filter(object_type="ticket", object_id=str(ticket.pk)).select_related(
-            "actor"
-        )
-    )
+    return selectors.ticket_history(user=request.user, ticket=ticket)
 
 
 class EscalateIn(StrictSchema):

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from itpm.accounts.permissions import is_admin
 from itpm.core.errors import NotFound
+from itpm.core.models import AuditEvent
 from itpm.helpdesk.models import (
     CannedReply,
     Queue,
@@ -212,6 +213,23 @@ def attachment_get(*, user: Any, attachment_id: int, portal: bool = False) -> Ti
     if not attachment.public and (portal or not can_see_internal(user, attachment.ticket)):
         raise NotFound("attachment not found")
     return attachment
+
+
+def ticket_history(*, user: Any, ticket: Ticket) -> list[AuditEvent]:
+    """The ticket's changes, newest first. Someone who reads only public replies does not
+    see that internal notes were written, nor the names of internal files."""
+    events = list(
+        AuditEvent.objects.filter(object_type="ticket", object_id=str(ticket.pk))
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
+    if can_see_internal(user, ticket):
+        return events
+    return [
+        event for event in events
+        if event.action != "ticket.note"
+        and not (event.action == "ticket.attach" and event.changes.get("public") == [None, False])
+    ]  # fmt: skip
 
 
 def canned_replies(*, user: Any, queue: Queue | None = None) -> QuerySet[CannedReply]:

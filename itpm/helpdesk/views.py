@@ -18,7 +18,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from itpm.accounts.models import User
 from itpm.accounts.permissions import get_visible_project, request_user, visible_projects
 from itpm.core.errors import NotFound, ServiceError
-from itpm.core.models import AuditEvent
 from itpm.helpdesk import forms as hd_forms
 from itpm.helpdesk import selectors, services
 from itpm.helpdesk.models import (
@@ -194,7 +193,6 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
     _choice_field(edit, "assignee").choices = [("", "— unassigned —")] + [
         (a.username, a.display_name) for a in agents
     ]
-    history = AuditEvent.objects.filter(object_type="ticket", object_id=str(ticket.pk))
     return {
         "ticket": ticket,
         "agent": agent,
@@ -204,7 +202,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         "edit_form": edit,
         "comment_form": extra.pop("comment_form", None) or hd_forms.CommentForm(),
         "canned": selectors.canned_replies(user=user, queue=ticket.queue) if agent else [],
-        "history": history.select_related("actor")[:100],
+        "history": selectors.ticket_history(user=user, ticket=ticket)[:100],
         "incidents": ticket.incidents.all() if ticket.ticket_type == "problem" else [],
         "projects": visible_projects(user).filter(archived=False).order_by("key") if agent else [],
         "escalated_request": services.escalated_request(ticket),

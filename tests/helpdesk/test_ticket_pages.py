@@ -112,3 +112,37 @@ def test_canned_replies_are_offered_to_agents_of_their_queue(
     # The requester (an internal colleague) reads the ticket without the agents' tools.
     theirs = _client(people["member"]).get(f"/helpdesk/tickets/{ticket.pk}/").content.decode()
     assert "Reboot first" not in theirs and 'id="canned-reply"' not in theirs
+
+
+def test_history_hides_internal_notes_and_files_from_a_requester(
+    desk: dict[str, Any], people: dict[str, Any]
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from itpm.helpdesk.services import ticket_attachment_add
+    from tests.conftest import api_client
+
+    colleague, agent = people["member"], desk["agent"]
+    ticket = ticket_create(actor=colleague, queue=desk["queue"], title="VPN drops")
+    ticket_comment_add(actor=agent, ticket=ticket, body="Known vendor bug", public=False)
+    ticket_attachment_add(actor=agent, ticket=ticket, public=False,
+                          upload=SimpleUploadedFile("vendor-quote.txt", b"internal"))  # fmt: skip
+    ticket_attachment_add(actor=colleague, ticket=ticket,
+                          upload=SimpleUploadedFile("screen.txt", b"public"))  # fmt: skip
+    ticket_comment_add(actor=agent, ticket=ticket, body="We are on it")
+
+    def actions(user: Any) -> list[tuple[str, Any]]:
+        events = api_client(user).get(f"/api/v1/tickets/{ticket.pk}/history").json()
+        return [(e["action"], e["changes"].get("attachment")) for e in events]
+
+    assert ("ticket.note", None) in actions(agent)
+    assert ("ticket.attach", [None, "vendor-quote.txt"]) in actions(agent)
+    theirs = actions(colleague)
+    assert ("ticket.reply", None) in theirs and ("ticket.attach", [None, "screen.txt"]) in theirs
+    assert all(action != "ticket.note" for action, _ in theirs)
+    assert ("ticket.attach", [None, "vendor-quote.txt"]) not in theirs
+    page = _client(colleague).get(f"/helpdesk/tickets/{ticket.pk}/").content.decode()
+    assert "screen.txt" in page and "We are on it" in page
+    assert "vendor-quote" not in page and "ticket.note" not in page and "vendor bug" not in page
+    agent_page = _client(agent).get(f"/helpdesk/tickets/{ticket.pk}/").content.decode()
+    assert "vendor-quote.txt" in agent_page and "ticket.note" in agent_page
