@@ -104,6 +104,7 @@ TRACKING_WRITES: dict[tuple[str, str], type[models.Model]] = {
     ("POST", f"{V1}/projects/{{key}}/status-reports"): tr.StatusReport,
     ("POST", f"{V1}/purchase-orders"): tr.PurchaseOrder,
     ("POST", f"{V1}/purchase-orders/{{po_id}}/close"): tr.PurchaseOrder,
+    ("POST", f"{V1}/purchase-orders/{{po_id}}/cancel"): tr.PurchaseOrder,
     ("POST", f"{V1}/purchase-orders/{{po_id}}/invoices"): tr.Invoice,
     ("POST", f"{V1}/purchase-orders/{{po_id}}/receipts"): tr.GoodsReceipt,
     ("POST", f"{V1}/purchase-requests"): tr.PurchaseRequest,

@@ -1133,6 +1133,7 @@ TRACKING_ROUTES: dict[tuple[str, str], Expect] = {
     ("POST", f"{V1}/purchase-orders/{{po_id}}/receipts"): WRITE(201, body=tm.receipt_body),
     ("POST", f"{V1}/purchase-orders/{{po_id}}/invoices"): MANAGE(201, body=tm.invoice_body),
     ("POST", f"{V1}/purchase-orders/{{po_id}}/close"): MANAGE(200, body=tm.close_body),
+    ("POST", f"{V1}/purchase-orders/{{po_id}}/cancel"): MANAGE(200, body=tm.cancel_body),
     ("POST", f"{V1}/invoices/{{invoice_id}}/accept"): MANAGE(200, body=tm.accept_body),
     ("GET", f"{V1}/time-entries"): ANY_AUTHENTICATED(),
     ("POST", f"{V1}/time-entries"): WRITE(201, body=tm.entry_body),

@@ -588,6 +588,17 @@ def purchase_order_close(request: HttpRequest, po_id: int, payload: ApprovalDeci
     return selectors.order_get(user=request.user, order_id=po_id)
 
 
+@router.post("/purchase-orders/{po_id}/cancel", response={200: OrderOut, **WRITE_ERRORS})
+def purchase_order_cancel(request: HttpRequest, po_id: int, payload: ApprovalDecisionIn) -> Any:
+    """Cancel an order with nothing received or invoiced; ``comment`` is the reason (required).
+    Its commitment is released. An order with deliveries or invoices is closed instead (409)."""
+    order = selectors.order_get(user=request.user, order_id=po_id)
+    procurement.purchase_order_cancel(actor=request_user(request), order=order,
+                                      version=expected_version(request, payload.version),
+                                      reason=payload.comment)  # fmt: skip
+    return selectors.order_get(user=request.user, order_id=po_id)
+
+
 @router.post("/invoices/{invoice_id}/accept", response={200: InvoiceOut, **WRITE_ERRORS})
 def invoice_accept(request: HttpRequest, invoice_id: int, payload: ApprovalDecisionIn) -> Any:
     """Accept a flagged invoice after checking it (the mismatch reasons stay on record)."""

@@ -520,6 +520,35 @@ def purchase_order_close(
     return order
 
 
+def purchase_order_cancel(
+    *, actor: User, order: PurchaseOrder, version: int | None, reason: str
+) -> PurchaseOrder:
+    """Cancel an order nothing was received or invoiced against (the vendor cannot deliver,
+    the need went away): its commitment is released and the reason stays on record. An order
+    with deliveries or invoices is closed instead, so that what was spent stays explained."""
+    project = order.project
+    _require_buyer(actor, project)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid.field("comment", "say why the order is cancelled")
+    with transaction.atomic():
+        order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+        check_version(order, version)
+        _require_open(order)
+        if order.receipts.exists() or order.invoices.exists():
+            raise Conflict(
+                f"{order.number} has deliveries or invoices; close it instead of cancelling"
+            )
+        order.state = OrderState.CANCELLED
+        order.closed_at = timezone.now()
+        save_versioned(order, ["state", "closed_at"])
+        audit(
+            actor=actor, action="purchase_order.cancel", obj=order, project=project,
+            changes={"state": ["open", "cancelled"], "reason": [None, reason[:500]]},
+        )  # fmt: skip
+    return order
+
+
 def line_commitments(project: Project) -> dict[int, dict[str, Decimal]]:
     """Per budget line: committed (open orders not yet invoiced), invoiced and disputed."""
     result: dict[int, dict[str, Decimal]] = defaultdict(

@@ -264,13 +264,16 @@ def _order_assets(order: Any) -> list[Any]:
 @require_POST
 def order_action(request: HttpRequest, po_id: int, action: str) -> HttpResponse:
     order = _found(selectors.order_get, user=request.user, order_id=po_id)
-    if action not in {"receive", "invoice", "close"}:
+    if action not in {"receive", "invoice", "close", "cancel"}:
         raise Http404("no such action")
     actor = request_user(request)
     day = _parse_date(request.POST.get("date"), timezone.localdate())
     try:
         if action == "close":
             procurement.purchase_order_close(actor=actor, order=order, version=order.version)
+        elif action == "cancel":
+            procurement.purchase_order_cancel(actor=actor, order=order, version=order.version,
+                                              reason=request.POST.get("comment", ""))  # fmt: skip
         else:
             lines = []
             for line in order.lines.all():

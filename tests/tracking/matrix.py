@@ -169,6 +169,10 @@ def close_body(c: Any) -> dict[str, Any]:
     return {"version": _get(c, "order").version}
 
 
+def cancel_body(c: Any) -> dict[str, Any]:
+    return {"version": _get(c, "order").version, "comment": "Vendor cannot deliver"}
+
+
 def accept_body(c: Any) -> dict[str, Any]:
     return {"version": _get(c, "invoice").version, "comment": "agreed"}
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from itpm.core.models import AuditEvent
 from tests.conftest import api_client
 
 V1 = "/api/v1"
@@ -113,6 +114,41 @@ def test_flagged_invoice_blocks_closing_until_accepted(ordered):
         ).status_code
         == 200
     )
+
+
+def test_an_order_with_nothing_received_is_cancelled_with_a_reason(ordered, api):
+    order, buyer = ordered["order"], ordered["buyer"]
+    url = f"{V1}/purchase-orders/{order['id']}/cancel"
+    # A reason is required; a member may not cancel; a stale version is refused.
+    no_reason = post(buyer, url, {"version": order["version"]})
+    assert no_reason.status_code == 422 and "comment" in no_reason.content.decode()
+    assert (
+        post(ordered["member"], url, {"version": order["version"], "comment": "x"}).status_code
+        == 403
+    )
+    stale = post(buyer, url, {"version": order["version"] - 1, "comment": "Vendor cannot deliver"})
+    assert stale.status_code == 409
+    cancelled = post(buyer, url, {"version": order["version"], "comment": "Vendor cannot deliver"})
+    assert cancelled.status_code == 200, cancelled.content
+    assert cancelled.json()["state"] == "cancelled"
+    # The commitment is released and the reason is on record.
+    lines = api("owner").get(f"{V1}/projects/APL/budget").json()["lines"]
+    assert next(ln for ln in lines if ln["name"] == "Switches")["committed"] == "0.00"
+    event = AuditEvent.objects.filter(action="purchase_order.cancel").get()
+    assert event.changes["reason"] == [None, "Vendor cannot deliver"]
+    # Nothing more happens to a cancelled order.
+    again = post(buyer, url, {"version": cancelled.json()["version"], "comment": "again"})
+    assert again.status_code == 409 and "cancelled" in again.json()["detail"]
+    assert _receive(ordered["member"], order, ["1", ""]).status_code == 409
+
+
+def test_an_order_with_a_delivery_is_closed_not_cancelled(ordered):
+    order, buyer = ordered["order"], ordered["buyer"]
+    assert _receive(ordered["member"], order, ["1", ""]).status_code == 201
+    refused = post(buyer, f"{V1}/purchase-orders/{order['id']}/cancel",
+                   {"version": order["version"], "comment": "Too late"})  # fmt: skip
+    assert refused.status_code == 409 and "close it instead" in refused.json()["detail"]
+    assert not AuditEvent.objects.filter(action="purchase_order.cancel").exists()
 
 
 def test_committed_actual_and_remaining_per_line(ordered, api):
