@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Max, Model
 from django.utils import timezone
 
-from itpm.accounts.models import Role, User
+from itpm.accounts.models import ROLE_RANK, Role, User
 from itpm.accounts.permissions import project_role, require_role
 from itpm.control import forecasting
 from itpm.control.models import (
@@ -41,6 +41,8 @@ from itpm.control.models import (
 from itpm.core.errors import Conflict, FieldError, Invalid, NotFound
 from itpm.core.services import apply_changes, audit, check_version, json_value, save_versioned
 from itpm.planning.models import Task
+from itpm.planning.services import task_create
+from itpm.portfolio import closing
 from itpm.portfolio.models import Project
 
 #: Plans up to this many task-iterations run in the request; larger ones in the background.
@@ -256,8 +258,6 @@ def risk_add_response_task(
     *, actor: User, risk: Risk, name: str, duration_hours: int = 8, parent: Task | None = None
 ) -> Task:
     """Create a response action as a task of the plan and link it to the risk."""
-    from itpm.planning.services import task_create
-
     project = risk.project
     require_role(actor, project, Role.MEMBER)
     with transaction.atomic():
@@ -635,15 +635,18 @@ def deliverable_update(
 def deliverable_decide(
     *, actor: User, deliverable: Deliverable, version: int | None, accept: bool, comment: str = ""
 ) -> Deliverable:
-    """Acceptance sign-off (managers, owners and the sponsor); a rejection needs a reason."""
+    """Acceptance sign-off by the sponsor, the project's named acceptors (see
+    ``closing.closure_acceptors_set``), or its managers and owners. A rejection needs a reason
+    and comes back to the team as a rework task carrying it, as a rejected project does."""
     project = deliverable.project
-    if project.sponsor_id == actor.pk:
+    if project.sponsor_id == actor.pk or closing.may_accept(actor, project):
         require_role(actor, project, Role.VIEWER)
     else:
         require_role(actor, project, Role.MANAGER)
     if project.archived:
         raise Conflict(f"project {project.key} is archived and read-only")
-    if not accept and not comment.strip():
+    comment = (comment or "").strip()
+    if not accept and not comment:
         raise Invalid.field("comment", "say why the deliverable is rejected")
     with transaction.atomic():
         deliverable = Deliverable.objects.select_for_update().get(pk=deliverable.pk)
@@ -655,6 +658,18 @@ def deliverable_decide(
         })  # fmt: skip
         if changes:
             save_versioned(deliverable, list(changes))
+        if not accept:
+            # The acceptor may be a viewer (a sponsor, a business owner): the rework task is
+            # then filed in the manager's name, as for a rejected project.
+            role = project_role(actor, project)
+            creator = actor if role and ROLE_RANK[role] >= ROLE_RANK[Role.MEMBER] else None
+            rework = task_create(
+                actor=creator or project.manager or actor, project=project,
+                name=f"Rework {deliverable.name}: {comment}"[:300],
+                description=f"{actor.display_name} rejected {deliverable.name}: {comment}",
+                duration_hours=8,
+            )  # fmt: skip
+            changes["rework_task"] = [None, rework.pk]
         audit(actor=actor, action="deliverable.accept" if accept else "deliverable.reject",
               obj=deliverable, project=project, changes=changes)  # fmt: skip
     return deliverable
@@ -721,8 +736,6 @@ def defect_raise(
     if not isinstance(hours, int) or not 0 <= hours <= 100_000:
         raise Invalid.field("hours", "must be a whole number of hours from 0 to 100000")
     if as_task:
-        from itpm.planning.services import task_create
-
         with transaction.atomic():
             task = task_create(actor=actor, project=project, name=f"Fix: {title}",
                                duration_hours=hours, parent=None,

@@ -629,12 +629,16 @@ def quality(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def services_may_accept(user: Any, project: Project) -> bool:
+    """Who sees the accept/reject buttons: as ``services.deliverable_decide`` decides."""
     from itpm.accounts.models import Role
     from itpm.accounts.permissions import project_role
+    from itpm.portfolio.closing import may_accept
 
     role = project_role(user, project)
     return not project.archived and (
-        role in (Role.MANAGER, Role.OWNER) or project.sponsor_id == getattr(user, "pk", None)
+        role in (Role.MANAGER, Role.OWNER)
+        or project.sponsor_id == getattr(user, "pk", None)
+        or (role is not None and may_accept(user, project))
     )
 
 

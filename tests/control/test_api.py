@@ -113,6 +113,30 @@ def test_deliverable_acceptance_and_defects(api, project) -> None:
     assert accepted.json()["status"] == "accepted"
 
 
+def test_a_named_acceptor_signs_deliverables_and_a_rejection_comes_back_as_a_task(
+    api, project, people
+) -> None:
+    from itpm.core.models import AuditEvent
+    from itpm.planning.models import Task
+    from itpm.portfolio.closing import closure_acceptors_set
+
+    # The viewer is the business owner named to sign the project off: they sign deliverables
+    # too; a member who is not named still may not.
+    closure_acceptors_set(actor=people["owner"], project=project, users=[people["viewer"]])
+    made = post(api("member"), f"{V1}/projects/APL/deliverables", {"name": "Runbook"}).json()
+    url = f"{V1}/projects/APL/deliverables/{made['id']}/accept"
+    assert post(api("member"), url, {"accept": True}).status_code == 403
+    rejected = post(api("viewer"), url, {"accept": False, "comment": "Restore steps missing"})
+    assert rejected.status_code == 200, rejected.content
+    assert rejected.json()["status"] == "rejected"
+    rework = Task.objects.get(project=project, name="Rework Runbook: Restore steps missing")
+    assert "rejected Runbook: Restore steps missing" in rework.description
+    event = AuditEvent.objects.filter(action="deliverable.reject").get()
+    assert event.changes["rework_task"] == [None, rework.pk]
+    accepted = post(api("viewer"), url, {"accept": True, "version": rejected.json()["version"]})
+    assert accepted.json()["status"] == "accepted" and accepted.json()["accepted_by"] == "vic"
+
+
 def test_decisions_and_issues(api, project) -> None:
     member = api("member")
     made = post(member, f"{V1}/projects/APL/decisions", {"date": "2027-02-01",
