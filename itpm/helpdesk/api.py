@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -566,9 +566,10 @@ class PortalTicketIn(StrictSchema):
     title: str = Field(min_length=1, max_length=300, examples=["New starter needs a laptop"])
     description: str = Field("", max_length=50_000)
     category: str = Field("", max_length=120, examples=["Hardware"])
-    ticket_type: TicketType = TicketType.SERVICE_REQUEST
-    impact: Level = Level.LOW
-    urgency: Level = Level.MEDIUM
+    ticket_type: Literal["service_request", "incident"] = Field(
+        "service_request", description="What you need: a service request, or an incident."
+    )
+    urgency: Level = Field(Level.MEDIUM, description="How urgent it is for you.")
 
 
 class PortalCommentOut(Schema):
@@ -620,8 +621,10 @@ def portal_ticket_create(request: HttpRequest, payload: PortalTicketIn) -> tuple
     queue = selectors.portal_queues(user=request.user).filter(key=data.pop("queue").upper()).first()
     if queue is None:
         raise Invalid.field("queue", "no such queue")
+    # As on the portal page: the requester says how urgent it is; the impact (how many are
+    # hit, how badly) is the desk's assessment, so a request starts low and an agent raises it.
     ticket = services.ticket_create(
-        actor=request_user(request), queue=queue, source="portal", **data
+        actor=request_user(request), queue=queue, source="portal", impact=Level.LOW, **data
     )
     return 201, ticket
 

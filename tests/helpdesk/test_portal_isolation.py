@@ -233,3 +233,19 @@ def test_a_page_that_is_not_theirs_stays_inside_the_portal(
         assert "STRANGER-TICKET" not in page and "STAFF-TICKET" not in page, url
     reply = pages.post(f"/portal/tickets/{tickets['other'].pk}/reply/", {"body": "hi"})
     assert reply.status_code == 404 and "IT service portal" in reply.content.decode()
+
+
+def test_the_portal_api_takes_urgency_but_leaves_impact_and_type_to_the_desk(
+    desk: dict[str, Any],
+) -> None:
+    """As on the portal page: an outside requester cannot grade their own request P1."""
+    api = api_client(desk["requester"])
+    body = {"queue": "SDESK", "title": "Printer offline", "urgency": "high"}
+    raised = api.post("/api/v1/portal/tickets", {**body, "ticket_type": "incident"},
+                      "application/json")  # fmt: skip
+    assert raised.status_code == 201 and raised.json()["priority"] == "P3"  # low x high
+    graded = api.post("/api/v1/portal/tickets", {**body, "impact": "high"}, "application/json")
+    assert graded.status_code == 422 and graded.json()["errors"][0]["field"] == "impact"
+    change = api.post("/api/v1/portal/tickets", {**body, "ticket_type": "change"},
+                      "application/json")  # fmt: skip
+    assert change.status_code == 422 and change.json()["errors"][0]["field"] == "ticket_type"
