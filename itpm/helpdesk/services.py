@@ -495,6 +495,13 @@ def ticket_update(
             raise Invalid.field(required, "must not be null")
     _validate_ticket(data)
     _check_links(actor, data, ticket)
+    for person in data.get("watchers") or []:
+        # The portal shows a requester their own tickets only: another outside requester
+        # named as a watcher would be told of a ticket they can never open.
+        if is_portal_only(person) and person.pk != ticket.requester_id:
+            raise Invalid.field(
+                "watchers", f"{person.username} is an outside requester of another ticket"
+            )
     if "queue" in data and data["queue"] != ticket.queue:
         _require_agent(actor, data["queue"])
     now = now or _now()

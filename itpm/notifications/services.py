@@ -170,6 +170,19 @@ def _mark_emailed(pk: int, now: dt.datetime) -> None:
     Notification.objects.filter(pk=pk).update(emailed_at=now)
 
 
+def _preferences_line(user: User) -> str:
+    """The mail's last line: where its reader chooses what they are told about. An outside
+    requester has no preferences page (every main page is closed to them): their portal."""
+    from django.apps import apps
+
+    if apps.is_installed("itpm.helpdesk"):
+        from itpm.helpdesk.models import is_portal_only
+
+        if is_portal_only(user):
+            return f"\nYour requests: {absolute_url('/portal/')}\n"
+    return f"\nChoose what you are told about: {absolute_url('/notifications/settings/')}\n"
+
+
 def notification_emails_send(*, ids: list[int]) -> int:
     """Mail each notice of ``ids`` that is due to go out at once and has not; idempotent.
 
@@ -191,9 +204,7 @@ def notification_emails_send(*, ids: list[int]) -> int:
             if row is None:
                 continue
             body = f"{row.text}\n\n{absolute_url(row.url)}\n" if row.url else f"{row.text}\n"
-            body += (
-                f"\nChoose what you are told about: {absolute_url('/notifications/settings/')}\n"
-            )
+            body += _preferences_line(row.recipient)
             message = EmailMessage(
                 f"[itpm] {row.text[:120]}", body, settings.DEFAULT_FROM_EMAIL,
                 [row.recipient.email], headers={"Message-ID": notification_message_id(row)},

@@ -249,3 +249,22 @@ def test_the_portal_api_takes_urgency_but_leaves_impact_and_type_to_the_desk(
     change = api.post("/api/v1/portal/tickets", {**body, "ticket_type": "change"},
                       "application/json")  # fmt: skip
     assert change.status_code == 422 and change.json()["errors"][0]["field"] == "ticket_type"
+
+
+def test_mail_to_the_requester_points_to_the_portal_not_the_main_app(
+    desk: dict[str, Any], settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    from itpm.notifications.services import notification_send
+
+    # Every main page is a 404 for an outside requester, the preferences page too: their
+    # mail's last line names the portal; an agent's names the preferences page.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send(recipients=[desk["requester"], desk["agent"]], kind="ticket",
+                          text="T-1 has a reply", url="/portal/tickets/1/")  # fmt: skip
+    by_address = {m.to[0]: m.body for m in mail.outbox}
+    assert "/portal/\n" in by_address["rita@example.com"]
+    assert "/notifications/settings/" not in by_address["rita@example.com"]
+    assert "/notifications/settings/" in by_address["agnes@example.com"]

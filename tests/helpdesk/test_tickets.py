@@ -113,6 +113,19 @@ def test_assignee_must_be_an_agent_of_the_queue(desk: dict[str, Any]) -> None:
     assert exc.value.errors[0].field == "assignee"
 
 
+def test_another_outside_requester_cannot_watch_a_ticket(desk: dict[str, Any]) -> None:
+    ticket = _ticket(desk)
+    with pytest.raises(Invalid) as exc:
+        ticket_update(actor=desk["agent"], ticket=ticket, version=None,
+                      data={"watchers": [desk["stranger"]]})  # fmt: skip
+    assert exc.value.errors[0].field == "watchers"
+    assert not ticket.watchers.filter(pk=desk["stranger"].pk).exists()
+    # The ticket's own requester and colleagues may follow it.
+    ticket_update(actor=desk["agent"], ticket=ticket, version=None,
+                  data={"watchers": [desk["requester"], desk["other_agent"]]})  # fmt: skip
+    assert set(ticket.watchers.all()) == {desk["requester"], desk["other_agent"]}
+
+
 def test_every_change_is_in_the_history(desk: dict[str, Any]) -> None:
     ticket = _ticket(desk)
     ticket_update(actor=desk["agent"], ticket=ticket, version=None,
