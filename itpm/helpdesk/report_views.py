@@ -9,16 +9,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from itpm.engine import sla as engine_sla
 from itpm.helpdesk import selectors
-from itpm.helpdesk.models import PRIORITIES, Ticket
+from itpm.helpdesk.models import OPEN_STATUSES, PRIORITIES, Ticket
 from itpm.helpdesk.sla import queue_calendar, ticket_clocks, ticket_pauses
 
 WEEKS = 8
+# The default period: the last 13 weeks (a quarter), today included.
+DAYS = 91
 REPORT_FIELDS = (
     "id", "queue_id", "priority", "status", "created_at", "sla_start", "sla_cycle", "pauses",
     "first_responded_at", "resolved_at", "closed_at",
@@ -63,18 +66,51 @@ def _hours(minutes: list[int]) -> float | None:
     return round(sum(minutes) / len(minutes) / 60, 1) if minutes else None
 
 
+def _period(request: HttpRequest, today: dt.date) -> tuple[dt.date, dt.date, list[str]]:
+    """The report's period from ``?from=&to=`` (ISO dates), by default the last DAYS days.
+    A bad or reversed date is named on the page and the default is used instead."""
+    errors = []
+    values = {"from": today - dt.timedelta(days=DAYS - 1), "to": today}
+    for name in ("from", "to"):
+        raw = (request.GET.get(name) or "").strip()
+        if raw:
+            try:
+                values[name] = dt.date.fromisoformat(raw)
+            except ValueError:
+                errors.append(f"{name}: a date such as {today.isoformat()}")
+    if values["from"] > values["to"]:
+        errors.append("from: must not be after to")
+        values = {"from": today - dt.timedelta(days=DAYS - 1), "to": today}
+    return values["from"], values["to"], errors
+
+
 @login_required
 def reports(request: HttpRequest) -> HttpResponse:
     now = _now()
+    first_day, last_day, period_errors = _period(request, timezone.localdate(now))
+    zone = timezone.get_current_timezone()
+    period_start = dt.datetime.combine(first_day, dt.time(0, 0), tzinfo=zone)
+    period_end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=zone)
     queues = list(selectors.agent_queues(request.user).select_related("sla_policy", "calendar"))
     # Only the columns the report reads, and each ticket's queue from the list above: building
     # full rows (and a queue, policy and calendar per ticket) cost more than the clocks.
+    # Tickets raised in the period, plus every open one (the backlog is today's, whenever a
+    # ticket was raised); the period keeps the page's cost bounded on a large desk.
     by_id = {queue.pk: queue for queue in queues}
-    tickets = list(Ticket.objects.filter(queue__in=queues).only(*REPORT_FIELDS).order_by())
-    for ticket in tickets:
+    fetched = list(
+        Ticket.objects.filter(queue__in=queues)
+        .filter(
+            Q(created_at__gte=period_start, created_at__lt=period_end) | Q(status__in=OPEN_STATUSES)
+        )
+        .only(*REPORT_FIELDS)
+        .order_by()
+    )
+    for ticket in fetched:
         ticket.queue = by_id[ticket.queue_id]
-    # Volume: created and resolved per ISO week, the last WEEKS weeks.
-    start_of_week = (now - dt.timedelta(days=now.weekday())).date()
+    tickets = [t for t in fetched if period_start <= t.created_at < period_end]
+    open_tickets = [t for t in fetched if t.is_open]
+    # Volume: created and resolved per ISO week, the last WEEKS weeks of the period.
+    start_of_week = last_day - dt.timedelta(days=last_day.weekday())
     weeks = [start_of_week - dt.timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
     created: dict[dt.date, int] = defaultdict(int)
     resolved: dict[dt.date, int] = defaultdict(int)
@@ -91,13 +127,16 @@ def reports(request: HttpRequest) -> HttpResponse:
     groups: dict[tuple[int, str], list[Ticket]] = defaultdict(list)
     for ticket in tickets:
         groups[(ticket.queue_id, ticket.priority)].append(ticket)
+    backlogs: dict[tuple[int, str], int] = defaultdict(int)
+    for ticket in open_tickets:
+        backlogs[(ticket.queue_id, ticket.priority)] += 1
     for queue in queues:
         calendar = queue_calendar(queue)
         for priority in PRIORITIES:
-            group = groups.get((queue.pk, priority))
-            if not group:
+            group = groups.get((queue.pk, priority), [])
+            backlog = backlogs[(queue.pk, priority)]
+            if not group and not backlog:
                 continue
-            backlog = sum(1 for t in group if t.is_open)
             respond, resolve, met, measured = [], [], 0, 0
             for t in group:
                 clocks = ticket_clocks(t, now)
@@ -143,4 +182,5 @@ def reports(request: HttpRequest) -> HttpResponse:
         "attainment_chart": _bars(attainment, unit="%"),
         "resolve_chart": _bars(resolve_chart, unit=" h"),
         "total": len(tickets),
+        "period_from": first_day, "period_to": last_day, "period_errors": period_errors,
     })  # fmt: skip

@@ -142,6 +142,30 @@ def test_reports_count_volume_backlog_attainment_and_mean_times(
     assert bars == {"SDESK": 33}
 
 
+def test_reports_count_the_period_asked_for_and_the_backlog_of_today(
+    desk: dict[str, Any], week: dict[str, Ticket]
+) -> None:
+    client = _client(desk["agent"])
+    # A period before the week: nothing raised in it, but the waiting ticket is still open.
+    before = client.get("/helpdesk/reports/?from=2026-12-01&to=2026-12-31")
+    assert before.status_code == 200 and before.context["total"] == 0
+    assert [(r["priority"], r["volume"], r["backlog"]) for r in before.context["rows"]] == [
+        ("P3", 0, 1)
+    ]
+    assert all(c["created"] == 0 for c in before.context["volume"]["columns"])
+    assert before.context["volume"]["columns"][-1]["label"] == "28 Dec"
+    # The week itself: the three tickets.
+    during = client.get("/helpdesk/reports/?from=2027-01-04&to=2027-01-08")
+    assert during.context["total"] == 3
+    # A bad or reversed period is named on the page; the default period (which holds the
+    # week) is shown instead.
+    for query, message in (("from=soon", "from: a date such as"),
+                           ("from=2027-02-01&to=2027-01-01", "from: must not be after to")):  # fmt: skip
+        page = client.get(f"/helpdesk/reports/?{query}")
+        assert page.status_code == 200 and message in page.content.decode()
+        assert page.context["total"] == 3
+
+
 def test_reports_show_nothing_to_someone_who_is_no_agent(
     desk: dict[str, Any], week: dict[str, Ticket], people: dict[str, Any]
 ) -> None:
