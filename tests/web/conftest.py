@@ -54,6 +54,9 @@ def problems() -> PageProblems:
 def page(browser: Any, problems: PageProblems, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 768})
     context.set_default_timeout(5_000)
+    # A page load waits on the live server, which a busy CI machine (two test workers on two
+    # cores) can hold up for seconds on the first request of a file; steps stay at 5 s.
+    context.set_default_navigation_timeout(30_000)
     context.add_init_script(_WATCH_CSP)
     page = context.new_page()
 
