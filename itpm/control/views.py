@@ -314,18 +314,29 @@ def issue_update(request: HttpRequest, key: str, issue_id: int) -> HttpResponse:
 
 
 # ---------------------------------------------------------------------------- changes
+def _change_json(request: HttpRequest) -> tuple[Any, Any] | None:
+    """The change form's JSON fields (operations, budget changes); None, with the error
+    flashed, when they are not valid JSON."""
+    try:
+        return (
+            json.loads(request.POST.get("operations") or "[]"),
+            json.loads(request.POST.get("budget_changes") or "[]"),
+        )
+    except json.JSONDecodeError as exc:
+        messages.error(request, f"operations: not valid JSON ({exc.msg} at line {exc.lineno})")
+        return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def change_list(request: HttpRequest, key: str) -> HttpResponse:
     project = _project(request, key)
     if request.method == "POST":
         post = request.POST
-        try:
-            operations = json.loads(post.get("operations") or "[]")
-            budget = json.loads(post.get("budget_changes") or "[]")
-        except json.JSONDecodeError as exc:
-            messages.error(request, f"operations: not valid JSON ({exc.msg} at line {exc.lineno})")
+        parsed = _change_json(request)
+        if parsed is None:
             return redirect("control:changes", project.key)
+        operations, budget = parsed
         board = [u for u in _members(project) if u.username in post.getlist("board")]
         change = _attempt(request, lambda: changes.change_request_create(
             actor=request_user(request), project=project, title=post.get("title", ""),
@@ -439,12 +450,10 @@ def _change_edit(
 ) -> None:
     """Save the draft's form (the same fields as drafting); the impact is recomputed."""
     post = request.POST
-    try:
-        operations = json.loads(post.get("operations") or "[]")
-        budget = json.loads(post.get("budget_changes") or "[]")
-    except json.JSONDecodeError as exc:
-        messages.error(request, f"operations: not valid JSON ({exc.msg} at line {exc.lineno})")
+    parsed = _change_json(request)
+    if parsed is None:
         return
+    operations, budget = parsed
     board = [u for u in _board_choices(project, change) if u.username in post.getlist("board")]
     texts = ("title", "description", "reason", "scope_impact", "risk_impact", "baseline_name")
     data: dict[str, Any] = {name: post.get(name, "") for name in texts}

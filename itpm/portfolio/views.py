@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -610,18 +611,24 @@ def gate_decide(request: HttpRequest, gate_id: int) -> HttpResponse:
 def gate_item_add(request: HttpRequest, gate_id: int) -> HttpResponse:
     """A manager adds an item to the open review's checklist (the template is a start)."""
     gate = _gate(request, gate_id)
+    _gate_edit(request, lambda: gates.gate_item_add(
+        actor=request_user(request), gate=gate, text=request.POST.get("text", ""),
+    ), lambda item: f"Checklist item added: {item.text}")  # fmt: skip
+    return _back(request, gate)
+
+
+def _gate_edit(request: HttpRequest, call: Callable[[], Any], done: Callable[[Any], str]) -> None:
+    """Run a manager's edit of an open review; flash its outcome. An approver from outside
+    the project sees the review, no more: the edit answers 404 to them."""
     try:
-        item = gates.gate_item_add(
-            actor=request_user(request), gate=gate, text=request.POST.get("text", "")
-        )
-    except NotFound:  # an approver from outside the project sees the review, no more
+        result = call()
+    except NotFound:
         raise Http404("gate review not found") from None
     except ServiceError as exc:
         deny_if_forbidden(exc)
         messages.error(request, exc.detail)
     else:
-        messages.success(request, f"Checklist item added: {item.text}")
-    return _back(request, gate)
+        messages.success(request, done(result))
 
 
 @login_required
@@ -631,20 +638,11 @@ def gate_approver_add(request: HttpRequest, gate_id: int) -> HttpResponse:
     gate = _gate(request, gate_id)
     username = request.POST.get("user", "").strip()
     team_id = request.POST.get("team", "")
-    try:
-        user = user_by_username(username, field="user") if username else None
-        team = Team.objects.filter(pk=int(team_id)).first() if team_id.isdigit() else None
-        approval = gates.gate_approver_add(
-            actor=request_user(request), gate=gate, user=user, team=team,
-            role=request.POST.get("role", ""),
-        )  # fmt: skip
-    except NotFound:  # an approver from outside the project sees the review, no more
-        raise Http404("gate review not found") from None
-    except ServiceError as exc:
-        deny_if_forbidden(exc)
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, f"Approval requested from {approval.user or approval.team}.")
+    team = Team.objects.filter(pk=int(team_id)).first() if team_id.isdigit() else None
+    _gate_edit(request, lambda: gates.gate_approver_add(
+        actor=request_user(request), gate=gate, team=team, role=request.POST.get("role", ""),
+        user=user_by_username(username, field="user") if username else None,
+    ), lambda approval: f"Approval requested from {approval.user or approval.team}.")  # fmt: skip
     return _back(request, gate)
 
 
