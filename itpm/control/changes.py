@@ -43,6 +43,7 @@ from itpm.engine.model import Constraint, ConstraintType, Dependency, Dependency
 from itpm.engine.model import Task as EngineTask
 from itpm.planning.models import DATED_CONSTRAINTS, Task
 from itpm.planning.scheduling import _engine_task, deferred_rescheduling, project_axis
+from itpm.planning.splits import pause_hours, span_hours, within
 from itpm.portfolio.models import Project
 
 OPS = ("change_duration", "add_task", "remove_task", "add_dependency", "remove_dependency",
@@ -206,8 +207,11 @@ def change_request_impact(project: Project, operations: list[dict[str, Any]],
     touched beyond reading the plan.
     """
     axis = project_axis(project)
-    tasks = {str(t.pk): _engine_task(t, axis) for t in Task.objects.filter(project=project)}
-    names = dict(Task.objects.filter(project=project).values_list("id", "name"))
+    rows = list(Task.objects.filter(project=project))
+    tasks = {str(t.pk): _engine_task(t, axis) for t in rows}
+    # A split task's engine duration is its span; the operations speak of its work hours.
+    splits = {str(t.pk): t.splits for t in rows if t.splits}
+    names = {t.pk: t.name for t in rows}
     links = {
         (str(p), str(s)): Dependency(str(p), str(s), DependencyType(k), lag)
         for p, s, k, lag in project.dependencies.values_list(
@@ -226,10 +230,11 @@ def change_request_impact(project: Project, operations: list[dict[str, Any]],
         kind = op["op"]
         if kind == "change_duration" and tid(op["task"]) in tasks:
             task = tasks[tid(op["task"])]
-            hours_delta += op["hours"] - task.duration
+            work = task.duration - pause_hours(splits.get(task.id))
+            hours_delta += op["hours"] - work
             changed.append(f"{names.get(int(task.id), task.id) if task.id.isdigit() else task.id}: "
-                           f"{task.duration} h → {op['hours']} h")  # fmt: skip
-            task.duration = op["hours"]
+                           f"{work} h → {op['hours']} h")  # fmt: skip
+            task.duration = span_hours(op["hours"], within(splits.get(task.id), op["hours"]))
         elif kind == "add_task":
             new_id = f"new{n}"
             if op.get("ref"):
@@ -243,7 +248,7 @@ def change_request_impact(project: Project, operations: list[dict[str, Any]],
         elif kind == "remove_task":
             gone = _subtree(tasks, tid(op["task"]))
             for task_id in gone:
-                hours_delta -= tasks[task_id].duration
+                hours_delta -= tasks[task_id].duration - pause_hours(splits.get(task_id))
                 del tasks[task_id]
             links = {k: v for k, v in links.items() if k[0] not in gone and k[1] not in gone}
             removed.append(str(names.get(op["task"], op["task"])))

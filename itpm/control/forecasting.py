@@ -46,6 +46,7 @@ from itpm.engine.model import (  # noqa: I001
 from itpm.engine.model import Task as EngineTask
 from itpm.planning.models import Task
 from itpm.planning.scheduling import _engine_task, project_axis  # the schedule's own conversion
+from itpm.planning.splits import pause_hours
 from itpm.portfolio.models import Project
 
 #: Candidate drivers checked for the tornado chart.
@@ -107,6 +108,8 @@ def forecast_inputs(project: Project) -> dict[str, Any]:
                 "deadline": engine.deadline,
                 "actual_start": engine.actual_start, "actual_finish": engine.actual_finish,
                 "remaining": engine.remaining,
+                # A split task's pauses: the estimate is of the work, the pauses come on top.
+                "pauses": pause_hours(task.splits) if not engine.milestone else 0,
                 "estimate": (
                     [estimate.optimistic_hours, estimate.most_likely_hours,
                      estimate.pessimistic_hours]
@@ -174,10 +177,11 @@ def _engine_inputs(
         duration = row["duration"]
         if row["estimate"]:
             a, m, b = row["estimate"]
-            estimate = Estimate(float(a), float(m), float(b))
-            duration = m
+            pauses = row.get("pauses", 0)
+            estimate = Estimate(float(a) + pauses, float(m) + pauses, float(b) + pauses)
+            duration = m + pauses
         if hold_task is not None and hold_task[0] == row["id"]:
-            estimate, duration = None, hold_task[1]
+            estimate, duration = None, hold_task[1] + row.get("pauses", 0)
         tasks.append(
             EngineTask(
                 id=row["id"], duration=int(duration), milestone=row["milestone"],

@@ -20,6 +20,15 @@ router = Router(tags=["planning"])
 WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
+class SplitIO(BaseModel):
+    """A pause in a split task's work (MS Project's "Split Task")."""
+
+    after_hours: int = Field(ge=1, description="Work hours done when the pause begins.")
+    pause_hours: int = Field(ge=1, le=100_000, description="Working hours the work stops.")
+
+    model_config = {"json_schema_extra": {"examples": [{"after_hours": 16, "pause_hours": 24}]}}
+
+
 class TaskOut(BaseModel):
     """A task as the API shows it. A plain pydantic model built from ``task_rows`` dicts:
     validating a page of them runs in pydantic's core, where reading ORM attributes through
@@ -36,7 +45,10 @@ class TaskOut(BaseModel):
     description_html: str = Field(description="The description rendered as sanitized HTML.")
     milestone: bool
     summary: bool = Field(description="True when the task has subtasks.")
-    duration_hours: int
+    duration_hours: int = Field(description="Working hours of work (pauses not included).")
+    splits: list[SplitIO] = Field(
+        description="Pauses in the work; the task spans its duration plus its pauses."
+    )
     planned_start: dt.datetime | None = Field(description="Scheduled start (computed).")
     planned_finish: dt.datetime | None = Field(description="Scheduled finish (computed).")
     status: str
@@ -64,7 +76,7 @@ class TaskOut(BaseModel):
 _TASK_FIELDS = tuple(
     name
     for name in TaskOut.model_fields
-    if name not in {"project", "parent", "summary", "assignees", "late"}
+    if name not in {"project", "parent", "summary", "assignees", "late", "splits"}
 )
 
 
@@ -81,6 +93,7 @@ def task_rows(tasks: list[Task], *, project_key: str | None = None) -> list[dict
         row["summary"] = bool(getattr(task, "child_count", 0))
         row["assignees"] = names.get(task.pk, [])
         row["late"] = task.total_float_hours is not None and task.total_float_hours < 0
+        row["splits"] = [{"after_hours": a, "pause_hours": p} for a, p in task.splits or []]
         rows.append(row)
     return rows
 
@@ -103,6 +116,9 @@ class TaskIn(StrictSchema):
     constraint_date: dt.datetime | None = Field(None, examples=["2027-02-01T09:00:00Z"])
     deadline: dt.datetime | None = None
     priority: int = Field(500, ge=0, le=1000)
+    splits: list[SplitIO] = Field(
+        [], max_length=50, description="Pauses in the work, each inside the duration."
+    )
 
 
 class TaskPatch(StrictSchema):
@@ -120,9 +136,17 @@ class TaskPatch(StrictSchema):
     priority: int | None = Field(None, ge=0, le=1000)
     actual_start: dt.datetime | None = None
     actual_finish: dt.datetime | None = None
+    splits: list[SplitIO] | None = Field(
+        None, max_length=50, description="Replaces the pauses; [] or null joins the work up."
+    )
 
     model_config = StrictSchema.model_config | {
-        "json_schema_extra": {"examples": [{"version": 3, "duration_hours": 24}]}
+        "json_schema_extra": {
+            "examples": [
+                {"version": 3, "duration_hours": 24},
+                {"version": 4, "splits": [{"after_hours": 16, "pause_hours": 24}]},
+            ]
+        }
     }
 
 

@@ -105,6 +105,9 @@ class Task(VersionedModel):
     description_html = RenderedMarkdownField(source="description")
     milestone = models.BooleanField(default=False)
     duration_hours = models.PositiveIntegerField(default=8)
+    # Pauses in the work, [[after_hours, pause_hours], ...] (itpm.planning.splits): the
+    # task spans its duration plus its pauses.
+    splits = models.JSONField(default=list, blank=True)
     planned_start = models.DateTimeField(null=True, blank=True)
     planned_finish = models.DateTimeField(null=True, blank=True)
     status = models.CharField(

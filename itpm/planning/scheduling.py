@@ -6,7 +6,8 @@ stored dates are never out of date. Conversion between the database and the engi
 happens here, once:
 
 - The engine's axis unit is one working hour of the project calendar; durations and lags
-  are whole working hours already.
+  are whole working hours already. A split task is placed with its pauses: the engine
+  sees its span (``itpm.planning.splits``).
 - Dates are aware datetimes in UTC in the database. A constraint or deadline becomes an
   axis position in the calendar's zone (start semantics for start constraints, finish
   semantics for finish constraints and deadlines).
@@ -39,6 +40,7 @@ from itpm.engine.errors import CycleError, EngineError
 from itpm.engine.model import Constraint, ConstraintType, Dependency, DependencyType
 from itpm.engine.model import Task as EngineTask
 from itpm.planning.models import SCHEDULE_FIELDS, Task, TaskStatus, WorkCalendar
+from itpm.planning.splits import remaining_span, span_hours
 from itpm.portfolio.models import Project
 
 DEFAULT_WORKING_DAYS = [0, 1, 2, 3, 4]
@@ -189,7 +191,7 @@ _ROW_FIELDS = (
     "id", "parent_id", "name", "wbs_code", "milestone", "duration_hours", "status",
     "percent_complete", "constraint_type", "constraint_date", "deadline", "priority",
     "actual_start", "actual_finish", "leveled_start", "total_float_hours", "free_float_hours",
-    "critical",
+    "critical", "splits",
 )  # fmt: skip
 _STORED_DATES = (
     "planned_start", "planned_finish", "early_start", "early_finish", "late_start", "late_finish",
@@ -218,6 +220,7 @@ class _Row:
     total_float_hours: int | None
     free_float_hours: int | None
     critical: bool
+    splits: list[list[int]]
     planned_start_epoch: int | None
     planned_finish_epoch: int | None
     early_start_epoch: int | None
@@ -244,13 +247,18 @@ def _engine_task(task: Task | _Row, axis: ProjectAxis) -> EngineTask:
     actual_start = axis.to_axis(task.actual_start) if task.actual_start else None
     actual_finish = axis.to_axis(task.actual_finish, finish=True) if task.actual_finish else None
     remaining = None
+    span = span_hours(task.duration_hours, task.splits)
     if actual_start is not None and actual_finish is None:
-        remaining = round(task.duration_hours * (100 - task.percent_complete) / 100)
+        remaining = remaining_span(
+            round(task.duration_hours * (100 - task.percent_complete) / 100),
+            task.duration_hours,
+            task.splits,
+        )
     if task.status == TaskStatus.DONE and actual_finish is None and actual_start is not None:
-        actual_finish = actual_start + task.duration_hours
+        actual_finish = actual_start + span
     return EngineTask(
         id=str(task.pk),
-        duration=0 if task.milestone else task.duration_hours,
+        duration=0 if task.milestone else span,
         milestone=task.milestone,
         parent=str(task.parent_id) if task.parent_id else None,
         constraint=constraint,

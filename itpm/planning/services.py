@@ -28,16 +28,17 @@ from itpm.planning.models import (
     TaskStatus,
 )
 from itpm.planning.scheduling import project_reschedule
+from itpm.planning.splits import normalize_splits, within
 from itpm.portfolio.models import Project
 
 TASK_FIELDS = (
     "name", "description", "milestone", "duration_hours", "status", "percent_complete", "assignees", "constraint_type", "constraint_date",
-    "deadline", "priority", "actual_start", "actual_finish",
+    "deadline", "priority", "actual_start", "actual_finish", "splits",
 )  # fmt: skip
 # Fields whose change moves the schedule.
 SCHEDULE_INPUTS = {
     "milestone", "duration_hours", "constraint_type", "constraint_date", "deadline",
-    "actual_start", "actual_finish", "status", "percent_complete",
+    "actual_start", "actual_finish", "status", "percent_complete", "splits",
 }  # fmt: skip
 MAX_DURATION_HOURS = 100_000
 MAX_LAG_HOURS = 100_000
@@ -105,12 +106,27 @@ def _normalize(data: dict[str, Any]) -> dict[str, Any]:
     # A milestone marks a moment: it has no duration (as in MS Project).
     if data.get("milestone"):
         data["duration_hours"] = 0
+        data["splits"] = []
     if data.get("status") == TaskStatus.DONE and "percent_complete" not in data:
         data["percent_complete"] = 100
     # ASAP and ALAP carry no date; a stale one would only confuse the next reader.
     if data.get("constraint_type") in ("ASAP", "ALAP"):
         data["constraint_date"] = None
     return data
+
+
+def _fit_splits(task: Task, data: dict[str, Any]) -> None:
+    """Validate new pauses against the (new) duration; a shorter duration drops the pauses
+    that no longer fall inside the work (the audit event shows them go)."""
+    duration = data.get("duration_hours", task.duration_hours)
+    if "splits" in data:
+        data["splits"] = normalize_splits(data["splits"], duration)
+        if data["splits"] and task.children.exists():
+            raise Invalid.field("splits", "a summary task spans its subtasks; split those")
+    elif "duration_hours" in data and task.splits:
+        kept = within(task.splits, duration)
+        if kept != task.splits:
+            data["splits"] = kept
 
 
 # ---------------------------------------------------------------------------- WBS tree
@@ -219,15 +235,17 @@ def task_create(
     constraint_date: dt.datetime | None = None,
     deadline: dt.datetime | None = None,
     priority: int = 500,
+    splits: list[list[int]] | None = None,
 ) -> Task:
     require_role(actor, project, Role.MEMBER)
     data = _normalize({
         "name": name, "description": description, "milestone": milestone,
         "duration_hours": duration_hours, "status": status, "percent_complete": percent_complete,
         "constraint_type": constraint_type, "constraint_date": constraint_date,
-        "deadline": deadline, "priority": priority,
+        "deadline": deadline, "priority": priority, "splits": splits or [],
     })  # fmt: skip
     _validate_task(data)
+    data["splits"] = normalize_splits(data["splits"], data["duration_hours"])
     _check_parent(project, None, parent)
     if assignees:
         _check_assignees(project, assignees)
@@ -247,7 +265,7 @@ def task_create(
             obj=task,
             project=project,
             changes={
-                **{k: [None, json_value(v)] for k, v in data.items() if v not in ("", None)},
+                **{k: [None, json_value(v)] for k, v in data.items() if v not in ("", None, [])},
                 "parent": [None, parent.wbs_code if parent else None],
                 **({"assignees": [[], [u.username for u in assignees]]} if assignees else {}),
             },
@@ -268,6 +286,7 @@ def task_update(*, actor: User, task: Task, version: int | None, data: dict[str,
         "actual_start": task.actual_start, "actual_finish": task.actual_finish,
     }  # fmt: skip
     _validate_task({**current, **data})
+    _fit_splits(task, data)
     if data.get("milestone") and task.children.exists():
         raise Invalid.field("milestone", "a summary task cannot be a milestone")
     if assignees is not None:
