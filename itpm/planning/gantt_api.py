@@ -47,7 +47,9 @@ class ScheduleTaskOut(Schema):
     name: str
     milestone: bool
     summary: bool
-    duration_hours: int
+    duration_hours: int = Field(
+        description="Working hours of work (a split's pauses not included)."
+    )
     planned_start: dt.datetime | None
     planned_finish: dt.datetime | None
     early_start: dt.datetime | None
@@ -63,6 +65,14 @@ class ScheduleTaskOut(Schema):
     constraint_date: dt.datetime | None
     deadline: dt.datetime | None
     late: bool = Field(description="Negative total float, or the deadline is missed.")
+    pauses: list[list[dt.datetime]] = Field(
+        description=(
+            "A split task's pauses, [work stops, work resumes] each, on the project "
+            "calendar; [] for a task that is not split. The task's planned start and "
+            "finish include them; duration_hours does not."
+        ),
+        examples=[[["2027-01-05T18:00:00+00:00", "2027-01-11T09:00:00+00:00"]]],
+    )
 
 
 class ScheduleDependencyOut(Schema):

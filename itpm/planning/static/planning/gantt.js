@@ -158,6 +158,8 @@
     for (const task of data.tasks) {
       task.start = wall(task.planned_start);
       task.finish = wall(task.planned_finish);
+      // A split task's pauses, [stop, resume] in wall-clock milliseconds.
+      task.gaps = (task.pauses || []).map(([stop, resume]) => [wall(stop), wall(resume)]);
       data.byId.set(task.id, task);
       if (task.parent !== null) {
         if (!data.children.has(task.parent)) data.children.set(task.parent, []);
@@ -449,7 +451,8 @@
         `Duration ${hoursText(task.duration_hours, state.data.perDay)}; total float ${hoursText(task.total_float_hours, state.data.perDay)}` +
         (task.critical ? "; critical" : "") +
         (task.constraint_type !== "ASAP" ? `\nConstraint ${task.constraint_type} ${dateText(wall(task.constraint_date))}` : "") +
-        (task.deadline ? `\nDeadline ${dateText(wall(task.deadline))}` : "")
+        (task.deadline ? `\nDeadline ${dateText(wall(task.deadline))}` : "") +
+        task.gaps.map(([stop, resume]) => `\nPaused ${dateText(stop)} – ${dateText(resume)}`).join("")
     );
     if (task.summary) {
       g.classList.add("summary");
@@ -474,15 +477,48 @@
       return;
     }
     const w = Math.max(x2 - x1, 3);
-    const bar = el("rect", { x: x1, y: y + 6, width: w, height: 14, rx: 3, class: barClass(task), "data-drag": "move" }, g);
-    bar.appendChild(tip);
-    if (task.percent_complete > 0) {
-      el("rect", { x: x1, y: y + 11, width: (w * task.percent_complete) / 100, height: 4, class: "progress", "data-drag": "move" }, g);
+    if (task.gaps.length) {
+      drawSplitBar(g, task, x1, x2, y, tip);
+    } else {
+      const bar = el("rect", { x: x1, y: y + 6, width: w, height: 14, rx: 3, class: barClass(task), "data-drag": "move" }, g);
+      bar.appendChild(tip);
+      if (task.percent_complete > 0) {
+        el("rect", { x: x1, y: y + 11, width: (w * task.percent_complete) / 100, height: 4, class: "progress", "data-drag": "move" }, g);
+      }
     }
     el("text", { x: x1 + w + 12, y: y + 18, class: "label" }, g).textContent = task.name;
     if (state.data.can_edit) {
       el("rect", { x: x1 + w - 5, y: y + 6, width: 7, height: 14, class: "resize", "data-drag": "resize" }, g).appendChild(title("Drag to change the duration"));
       addHandles(g, task, x1, x1 + w, y);
+    }
+  }
+
+  // A split task (MS Project's "Split Task"): one bar per stretch of work and a dotted line
+  // across each pause, where the work stops and later resumes. The progress stripe covers
+  // the stretches in order, as far as the percent complete reaches along their length.
+  function drawSplitBar(g, task, x1, x2, y, tip) {
+    g.classList.add("split");
+    const segments = [];
+    let from = x1;
+    for (const [stop, resume] of task.gaps) {
+      const a = xOf(stop);
+      const b = xOf(resume);
+      segments.push([from, a]);
+      const gap = el("line", { x1: a, x2: b, y1: y + 13, y2: y + 13, class: `split-gap${state.critical && task.critical ? " critical" : ""}${task.status === "done" ? " done" : ""}`, "data-drag": "move" }, g);
+      gap.appendChild(title(`Paused ${dateText(stop)} – ${dateText(resume)}`));
+      from = b;
+    }
+    segments.push([from, x2]);
+    const total = segments.reduce((sum, [a, b]) => sum + Math.max(b - a, 0), 0);
+    let progress = (total * task.percent_complete) / 100;
+    for (const [a, b] of segments) {
+      const w = Math.max(b - a, 2);
+      const bar = el("rect", { x: a, y: y + 6, width: w, height: 14, rx: 3, class: `${barClass(task)} segment`, "data-drag": "move" }, g);
+      bar.appendChild(tip.cloneNode(true));
+      if (progress > 0) {
+        el("rect", { x: a, y: y + 11, width: Math.min(progress, w), height: 4, class: "progress", "data-drag": "move" }, g);
+        progress -= w;
+      }
     }
   }
 
@@ -556,7 +592,8 @@
       html("td", `name depth-${Math.min(task.depth, 8)}`, (task.milestone ? "◆ " : "") + task.name, tr);
       html("td", "", dateText(task.start), tr);
       html("td", "", dateText(task.finish), tr);
-      html("td", "num", hoursText(task.duration_hours, data.perDay), tr);
+      const pauses = task.gaps.length ? ` · ${task.gaps.length} pause${task.gaps.length === 1 ? "" : "s"}` : "";
+      html("td", "num", hoursText(task.duration_hours, data.perDay) + pauses, tr);
       html("td", "num" + (task.late ? " error" : ""), hoursText(task.total_float_hours, data.perDay), tr);
       html("td", "num", hoursText(task.free_float_hours, data.perDay), tr);
       html("td", "", task.critical ? "yes" : "", tr);
@@ -644,7 +681,9 @@
       drag.line = el("line", { x1: point.x, y1: point.y, x2: point.x, y2: point.y, class: "link-draft" }, point.svg);
     }
     if (drag.kind === "resize") {
-      drag.bar = group.querySelector("rect.bar");
+      // A split task grows or shrinks its last stretch of work.
+      const segments = group.querySelectorAll("rect.bar");
+      drag.bar = segments[segments.length - 1];
       drag.width = Number(drag.bar.getAttribute("width"));
     }
     scroller.setPointerCapture(event.pointerId);
@@ -663,7 +702,13 @@
       setStatus(`Start no earlier than ${dateText(drag.task.start + days * DAY)}`);
     } else if (drag.kind === "resize") {
       const finish = msOf(xOf(drag.task.finish) + dx);
-      const hours = Math.max(1, Math.round(workingHoursBetween(drag.task.start, finish)));
+      // The duration is hours of work: a split task's pauses stay as they are, so it changes
+      // by the working hours between the old and the new finish.
+      const task = drag.task;
+      const moved = finish >= task.finish ? workingHoursBetween(task.finish, finish) : -workingHoursBetween(finish, task.finish);
+      const hours = task.gaps.length
+        ? Math.max(1, Math.round(task.duration_hours + moved))
+        : Math.max(1, Math.round(workingHoursBetween(task.start, finish)));
       drag.hours = hours;
       drag.bar.setAttribute("width", Math.max(drag.width + dx, 3));
       setStatus(`Duration ${hoursText(hours, state.data.perDay)}`);
