@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from itpm.accounts.models import Role
+from itpm.core.errors import Invalid
 from itpm.planning.models import DependencyType, TaskStatus
+from itpm.planning.splits import parse_splits_text, splits_text
 from itpm.portfolio.models import Category, key_validator
 
 
@@ -44,6 +48,37 @@ class TaskCreateForm(forms.Form):
     milestone = forms.BooleanField(required=False)
 
 
+class SplitsField(forms.CharField):
+    """A split task's pauses typed as ``after:pause`` hours, ``16:24, 40:8``; the list of
+    pairs once cleaned (empty: the work is not split). Whether each pause falls inside the
+    work is the service's rule (it knows the duration)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", "Splits")
+        kwargs.setdefault(
+            "help_text",
+            "after:pause hours, e.g. 16:24 pauses the work for 3 days after 2 days of work",
+        )
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"placeholder": "16:24", "maxlength": "1000"})
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return splits_text(value) if isinstance(value, list) else value
+
+    # A CharField that cleans to a list of pairs, not to a string (hence the ignore).
+    def to_python(self, value: Any) -> list[list[int]]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        if len(text) > 1000:
+            raise forms.ValidationError("at most 1000 characters", code="max_length")
+        try:
+            return parse_splits_text(text)
+        except Invalid as exc:
+            raise forms.ValidationError(exc.errors[0].message, code="invalid") from None
+
+
 # One inline-editable field at a time: its form field, and how the cell shows it.
 TASK_FIELD_FORMS: dict[str, forms.Field] = {
     "name": forms.CharField(max_length=300),
@@ -58,6 +93,8 @@ TASK_FIELD_FORMS: dict[str, forms.Field] = {
         required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     ),
     "milestone": forms.BooleanField(required=False),
+    # Pauses in the work (a split task); the duration cell of the plan opens it.
+    "splits": SplitsField(),
     "description": forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4})),
 }
 
