@@ -49,6 +49,10 @@ class TaskOut(BaseModel):
     splits: list[SplitIO] = Field(
         description="Pauses in the work; the task spans its duration plus its pauses."
     )
+    elapsed: bool = Field(
+        description="The duration is real time, day and night (a 72-hour burn-in), "
+        "not working time."
+    )
     planned_start: dt.datetime | None = Field(description="Scheduled start (computed).")
     planned_finish: dt.datetime | None = Field(description="Scheduled finish (computed).")
     status: str
@@ -119,6 +123,7 @@ class TaskIn(StrictSchema):
     splits: list[SplitIO] = Field(
         [], max_length=50, description="Pauses in the work, each inside the duration."
     )
+    elapsed: bool = Field(False, description="The duration is real hours, day and night.")
 
 
 class TaskPatch(StrictSchema):
@@ -139,12 +144,14 @@ class TaskPatch(StrictSchema):
     splits: list[SplitIO] | None = Field(
         None, max_length=50, description="Replaces the pauses; [] or null joins the work up."
     )
+    elapsed: bool | None = Field(None, description="The duration is real hours, day and night.")
 
     model_config = StrictSchema.model_config | {
         "json_schema_extra": {
             "examples": [
                 {"version": 3, "duration_hours": 24},
                 {"version": 4, "splits": [{"after_hours": 16, "pause_hours": 24}]},
+                {"version": 5, "duration_hours": 72, "elapsed": True},
             ]
         }
     }
@@ -165,7 +172,7 @@ def _task_data(data: dict[str, Any]) -> dict[str, Any]:
         data["assignees"] = users_by_username(data["assignees"], field="assignees")
     required_fields = (
         "name", "milestone", "duration_hours", "status", "percent_complete", "constraint_type",
-        "priority",
+        "priority", "elapsed",
     )  # fmt: skip
     for required in required_fields:
         if required in data and data[required] is None:

@@ -108,6 +108,10 @@ class Task(VersionedModel):
     # Pauses in the work, [[after_hours, pause_hours], ...] (itpm.planning.splits): the
     # task spans its duration plus its pauses.
     splits = models.JSONField(default=list, blank=True)
+    # Elapsed duration: ``duration_hours`` are calendar hours, day and night, weekends too
+    # (a 72-hour burn-in, DNS propagation, a vendor's 5-day delivery), as MS Project's
+    # "eh"/"ed" durations.
+    elapsed = models.BooleanField(default=False)
     planned_start = models.DateTimeField(null=True, blank=True)
     planned_finish = models.DateTimeField(null=True, blank=True)
     status = models.CharField(

@@ -868,6 +868,7 @@ def _leveling_inputs(
             "id", "parent_id", "name", "wbs_code", "milestone", "duration_hours", "status",
             "percent_complete", "constraint_type", "constraint_date", "deadline", "priority",
             "actual_start", "actual_finish", "planned_start", "planned_finish", "splits",
+            "elapsed",
         )
     )  # fmt: skip
     demand_rows = list(

@@ -164,6 +164,7 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
     ]
     try:
         result = cpm.schedule(engine_tasks, engine_links)
+        result = _settle_elapsed(rows, engine_tasks, engine_links, result, axis)
     except CycleError as exc:
         names = dict((str(t.pk), f"{t.wbs_code} {t.name}") for t in rows)
         cycle = " → ".join(names.get(i, i) for i in [*exc.cycle, exc.cycle[0]])
@@ -171,6 +172,46 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
     except EngineError as exc:
         raise Invalid.field("schedule", str(exc)) from None
     return _write_back(project, rows, result, axis, _given_moments(rows, engine_tasks, links))
+
+
+_ELAPSED_ROUNDS = 8
+
+
+def _settle_elapsed(
+    rows: list[_Row],
+    engine_tasks: list[EngineTask],
+    engine_links: list[Dependency],
+    result: cpm.Schedule,
+    axis: ProjectAxis,
+) -> cpm.Schedule:
+    """Reschedule until every elapsed task's span is its real hours from where it starts.
+
+    An elapsed task's length in working units depends on its start (24 hours from Friday
+    morning cover one working day, from Monday morning too, from Friday 17:00 only one
+    working hour); each round measures the spans at the computed starts. Plans settle in
+    one or two rounds; after ``_ELAPSED_ROUNDS`` the last schedule stands.
+    """
+    elapsed = [
+        i for i, task in enumerate(rows)
+        if task.elapsed and not task.milestone and task.actual_start is None
+    ]  # fmt: skip
+    for _ in range(_ELAPSED_ROUNDS):
+        if not elapsed:
+            break
+        index = {task_id: k for k, task_id in enumerate(result.ids)}
+        changed = False
+        for i in elapsed:
+            k = index[engine_tasks[i].id]
+            if result.summary[k]:
+                continue
+            want = elapsed_span(axis, int(result.early_start[k]), rows[i].duration_hours)
+            if want != engine_tasks[i].duration:
+                engine_tasks[i].duration = want
+                changed = True
+        if not changed:
+            break
+        result = cpm.schedule(engine_tasks, engine_links)
+    return result
 
 
 class EpochSeconds(Func):
@@ -191,7 +232,7 @@ _ROW_FIELDS = (
     "id", "parent_id", "name", "wbs_code", "milestone", "duration_hours", "status",
     "percent_complete", "constraint_type", "constraint_date", "deadline", "priority",
     "actual_start", "actual_finish", "leveled_start", "total_float_hours", "free_float_hours",
-    "critical", "splits",
+    "critical", "splits", "elapsed",
 )  # fmt: skip
 _STORED_DATES = (
     "planned_start", "planned_finish", "early_start", "early_finish", "late_start", "late_finish",
@@ -221,12 +262,32 @@ class _Row:
     free_float_hours: int | None
     critical: bool
     splits: list[list[int]]
+    elapsed: bool
     planned_start_epoch: int | None
     planned_finish_epoch: int | None
     early_start_epoch: int | None
     early_finish_epoch: int | None
     late_start_epoch: int | None
     late_finish_epoch: int | None
+
+
+def elapsed_span(axis: ProjectAxis, position: int, hours: int) -> int:
+    """Axis units from ``position`` to ``hours`` of real time later (day and night).
+
+    The finish rounds up to working time, so a successor starts at the next working
+    moment: a 24-hour burn-in started Friday 09:00 ends Saturday 09:00 and its successor
+    starts Monday morning.
+    """
+    start = axis.to_datetime(position).astimezone(dt.UTC)
+    finish = start + dt.timedelta(hours=hours)
+    return max(axis.to_axis(finish, finish=True) - position, 0)
+
+
+def _planned_start(task: Task | _Row) -> dt.datetime | None:
+    if isinstance(task, _Row):
+        epoch = task.planned_start_epoch
+        return None if epoch is None else dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
+    return task.planned_start
 
 
 def _engine_task(task: Task | _Row, axis: ProjectAxis) -> EngineTask:
@@ -248,6 +309,12 @@ def _engine_task(task: Task | _Row, axis: ProjectAxis) -> EngineTask:
     actual_finish = axis.to_axis(task.actual_finish, finish=True) if task.actual_finish else None
     remaining = None
     span = span_hours(task.duration_hours, task.splits)
+    if task.elapsed and not task.milestone:
+        # Real hours become working units where the task starts: where it is scheduled now
+        # (the schedule service settles it, see ``_settle_elapsed``).
+        planned = _planned_start(task)
+        at = actual_start if actual_start is not None else axis.to_axis(planned) if planned else 0
+        span = elapsed_span(axis, max(at, 0), task.duration_hours)
     if actual_start is not None and actual_finish is None:
         remaining = remaining_span(
             round(task.duration_hours * (100 - task.percent_complete) / 100),
@@ -293,6 +360,9 @@ class _Given:
     start_to_finish: dict[int, set[int]] = field(default_factory=dict)
     # row index -> the position of the milestone's SNET/MSO constraint
     milestone_held: dict[int, int] = field(default_factory=dict)
+    # row index -> the real hours of an elapsed task not started: it finishes that long
+    # after its start, on a Saturday if so (its successors wait for working time).
+    elapsed_hours: dict[int, int] = field(default_factory=dict)
 
 
 def _given_moments(
@@ -305,6 +375,8 @@ def _given_moments(
             given.actual_start[i] = task.actual_start
         if task.actual_finish is not None:
             given.actual_finish[i] = task.actual_finish
+        if task.elapsed and not task.milestone and task.actual_start is None:
+            given.elapsed_hours[i] = task.duration_hours
         constraint = engine_task.constraint
         if task.milestone and constraint.type in _START_HELD and constraint.at is not None:
             given.milestone_held[i] = constraint.at
@@ -360,7 +432,7 @@ def _write_back(
     start = np.where(milestone, early_finish, early_start)
     late_start = np.where(milestone, late_finish, late_start)
     start_moment, finish_moment = _given_dates(
-        given or _Given(), milestone, early_start_at, early_finish_at, axis
+        given or _Given(), milestone, early_start_at, early_finish_at, axis, summary
     )
     for i, moment in start_moment.items():
         start[i] = round(moment.timestamp())
@@ -443,10 +515,16 @@ def _given_dates(
     early_start_at: npt.NDArray[np.int64],
     early_finish_at: npt.NDArray[np.int64],
     axis: ProjectAxis,
+    summary: npt.NDArray[np.bool_],
 ) -> tuple[dict[int, dt.datetime], dict[int, dt.datetime]]:
     """The start and finish moments that replace the plain print of the positions (_Given)."""
     start: dict[int, dt.datetime] = {}
     finish: dict[int, dt.datetime] = {}
+    zone = axis.calendar.zone
+    for i, hours in given.elapsed_hours.items():
+        if not summary[i]:
+            begin = axis.to_datetime(int(early_start_at[i])).astimezone(dt.UTC)
+            finish[i] = (begin + dt.timedelta(hours=hours)).astimezone(zone)
     for i, at in given.milestone_held.items():
         if int(early_finish_at[i]) == at:
             start[i] = finish[i] = axis.to_datetime(at)

@@ -33,12 +33,12 @@ from itpm.portfolio.models import Project
 
 TASK_FIELDS = (
     "name", "description", "milestone", "duration_hours", "status", "percent_complete", "assignees", "constraint_type", "constraint_date",
-    "deadline", "priority", "actual_start", "actual_finish", "splits",
+    "deadline", "priority", "actual_start", "actual_finish", "splits", "elapsed",
 )  # fmt: skip
 # Fields whose change moves the schedule.
 SCHEDULE_INPUTS = {
     "milestone", "duration_hours", "constraint_type", "constraint_date", "deadline",
-    "actual_start", "actual_finish", "status", "percent_complete", "splits",
+    "actual_start", "actual_finish", "status", "percent_complete", "splits", "elapsed",
 }  # fmt: skip
 MAX_DURATION_HOURS = 100_000
 MAX_LAG_HOURS = 100_000
@@ -107,6 +107,7 @@ def _normalize(data: dict[str, Any]) -> dict[str, Any]:
     if data.get("milestone"):
         data["duration_hours"] = 0
         data["splits"] = []
+        data["elapsed"] = False
     if data.get("status") == TaskStatus.DONE and "percent_complete" not in data:
         data["percent_complete"] = 100
     # ASAP and ALAP carry no date; a stale one would only confuse the next reader.
@@ -127,6 +128,21 @@ def _fit_splits(task: Task, data: dict[str, Any]) -> None:
         kept = within(task.splits, duration)
         if kept != task.splits:
             data["splits"] = kept
+    if "elapsed" in data:
+        if not isinstance(data["elapsed"], bool):
+            raise Invalid.field("elapsed", "must be true or false")
+        if data["elapsed"] and task.children.exists():
+            raise Invalid.field("elapsed", "a summary task spans its subtasks")
+    _check_elapsed(data.get("elapsed", task.elapsed), data.get("splits", task.splits))
+
+
+def _check_elapsed(elapsed: Any, splits: list[list[int]]) -> None:
+    if not isinstance(elapsed, bool):
+        raise Invalid.field("elapsed", "must be true or false")
+    if elapsed and splits:
+        raise Invalid.field(
+            "elapsed", "an elapsed task runs day and night without pauses; remove its splits"
+        )
 
 
 # ---------------------------------------------------------------------------- WBS tree
@@ -236,6 +252,7 @@ def task_create(
     deadline: dt.datetime | None = None,
     priority: int = 500,
     splits: list[list[int]] | None = None,
+    elapsed: bool = False,
 ) -> Task:
     require_role(actor, project, Role.MEMBER)
     data = _normalize({
@@ -243,9 +260,11 @@ def task_create(
         "duration_hours": duration_hours, "status": status, "percent_complete": percent_complete,
         "constraint_type": constraint_type, "constraint_date": constraint_date,
         "deadline": deadline, "priority": priority, "splits": splits or [],
+        "elapsed": elapsed,
     })  # fmt: skip
     _validate_task(data)
     data["splits"] = normalize_splits(data["splits"], data["duration_hours"])
+    _check_elapsed(data["elapsed"], data["splits"])
     _check_parent(project, None, parent)
     if assignees:
         _check_assignees(project, assignees)
