@@ -95,6 +95,12 @@ TASK_FIELD_FORMS: dict[str, forms.Field] = {
     "milestone": forms.BooleanField(required=False),
     # Pauses in the work (a split task); the duration cell of the plan opens it.
     "splits": SplitsField(),
+    # The duration is real time, day and night (a burn-in); the duration cell opens it.
+    "elapsed": forms.BooleanField(
+        required=False,
+        label="Elapsed",
+        help_text="real hours, day and night, weekends too (a 72-hour burn-in)",
+    ),
     "description": forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4})),
 }
 
