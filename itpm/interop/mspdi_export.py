@@ -6,6 +6,13 @@ constraints, deadlines, links with lags, resources with their rate history, assi
 with units, baselines, percent complete and actual dates. Elements are written in the
 order of Microsoft's schema (MS Project refuses a file whose elements are out of order).
 
+A split task (``Task.splits``) is written the way MS Project keeps one: its Duration is
+the work, Start and Finish span the pauses, and each assignment carries its timephased
+work (``TimephasedData`` of Type 1, one segment per stretch: work, zero work per pause,
+work; MS Project writes a segment per day, MPXJ and the importer read either). A split
+task without resources gets an assignment to MS Project's "no resource" placeholder (UID
+-65535) to carry it, as MS Project does.
+
 Dates are written as wall-clock times in the project calendar's time zone, task UIDs are
 1, 2, 3 ... in WBS order (UID 0 is the project summary task, as MS Project writes it).
 """
@@ -20,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from itpm.engine.calendar import ProjectAxis
 from itpm.interop import mspdi_format as fmt
 from itpm.planning.models import (
     Assignment,
@@ -30,7 +38,8 @@ from itpm.planning.models import (
     Task,
     WorkCalendar,
 )
-from itpm.planning.scheduling import DEFAULT_WORKING_DAYS, DEFAULT_WORKING_HOURS
+from itpm.planning.scheduling import DEFAULT_WORKING_DAYS, DEFAULT_WORKING_HOURS, project_axis
+from itpm.planning.splits import pauses_on_span, span_hours
 from itpm.portfolio.models import Project
 
 _NS = fmt.NAMESPACE
@@ -206,24 +215,86 @@ def mspdi_export(*, project: Project) -> bytes:
 
     assignment_block = writer.add(root, "Assignments")
     tasks_by_pk = {task.pk: task for task in tasks}
-    for index, assignment in enumerate(assignments, start=1):
-        task = tasks_by_pk[assignment.task_id]
+    split = [
+        task
+        for task in tasks
+        if task.splits and not task.milestone and task.pk not in has_children
+        if task.planned_start and task.planned_finish
+    ]
+    stretches = _split_stretches(split, project_axis(project)) if split else {}
+    rows: list[tuple[Task, str, Decimal]] = [
+        (
+            tasks_by_pk[assignment.task_id],
+            str(resource_uid[assignment.resource_id]),
+            assignment.units,
+        )
+        for assignment in assignments
+    ]
+    assigned = {assignment.task_id for assignment in assignments}
+    rows.extend(
+        (task, fmt.UNASSIGNED_RESOURCE_UID, Decimal(1)) for task in split if task.pk not in assigned
+    )
+    for index, (task, resource_code, units) in enumerate(rows, start=1):
         node = writer.add(assignment_block, "Assignment")
         writer.add(node, "UID", index)
         writer.add(node, "TaskUID", uid[task.pk])
-        writer.add(node, "ResourceUID", resource_uid[assignment.resource_id])
+        writer.add(node, "ResourceUID", resource_code)
         if task.planned_finish:
             writer.add(node, "Finish", task.planned_finish)
         if task.planned_start:
             writer.add(node, "Start", task.planned_start)
-        writer.add(node, "Units", _number(assignment.units))
-        work_hours = Decimal(task.duration_hours) * assignment.units
+        writer.add(node, "Units", _number(units))
+        work_hours = Decimal(task.duration_hours) * units
         writer.add(node, "Work", _work(work_hours))
+        for start, finish, hours in stretches.get(task.pk, []):
+            data = writer.add(node, "TimephasedData")
+            writer.add(data, "Type", 1)  # assigned work
+            writer.add(data, "UID", index)
+            writer.add(data, "Start", start)
+            writer.add(data, "Finish", finish)
+            writer.add(data, "Unit", 2)
+            writer.add(data, "Value", _work(Decimal(hours) * units))
     return bytes(
         etree.tostring(
             root, xml_declaration=True, encoding="UTF-8", standalone=True, pretty_print=True
         )
     )
+
+
+def _split_stretches(
+    tasks: list[Task], axis: ProjectAxis
+) -> dict[int, list[tuple[dt.datetime, dt.datetime, int]]]:
+    """Task pk -> (start, finish, work hours) of each stretch of work and of each pause
+    (0 hours) of a split task, on the project calendar.
+
+    The stretches are laid back from the task's finish, where the scheduler put the end of
+    its span; for an in-progress task the start is its actual start, and a pause that
+    would fall before it is left out.
+    """
+    result: dict[int, list[tuple[dt.datetime, dt.datetime, int]]] = {}
+    for task in tasks:
+        assert task.planned_start is not None and task.planned_finish is not None
+        at = axis.to_axis(task.planned_start)
+        # The first stretch starts at the task's start, even off the calendar (an actual
+        # start at 08:00 where the day starts at 09:00).
+        begin: dt.datetime = task.planned_start
+        end = axis.to_axis(task.planned_finish, finish=True)
+        origin = end - span_hours(task.duration_hours, task.splits)
+        stretches: list[tuple[dt.datetime, dt.datetime, int]] = []
+        for low, high in pauses_on_span(task.splits):
+            stop, resume = origin + low, origin + high
+            if stop <= at:
+                at = max(at, resume)
+                begin = axis.to_datetime(at)
+                continue
+            stretches.append((begin, axis.to_datetime(stop, finish=True), stop - at))
+            stretches.append((axis.to_datetime(stop, finish=True), axis.to_datetime(resume), 0))
+            at = resume
+            begin = axis.to_datetime(at)
+        if len(stretches) > 1 and end > at:
+            stretches.append((begin, task.planned_finish, end - at))
+            result[task.pk] = stretches
+    return result
 
 
 def _baseline_numbers(baselines: list[Baseline]) -> dict[int, int]:

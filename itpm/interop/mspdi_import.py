@@ -16,6 +16,13 @@ What changes on the way in (MSPDI is richer than itpm in places):
 - itpm's calendars have one set of working periods for all working days. A weekday with
   other hours, a work week and every (recurring) exception become dated exceptions; the
   recurring ones are expanded over their range.
+- A split task (work that stops and resumes later) has no element of its own in MSPDI:
+  it shows in its assignments' timephased work (``TimephasedData`` of Type 1, the
+  planned work, and Type 2, the actual work), where the pause is a stretch of segments
+  with zero work between segments with work. Each such stretch becomes a pause in the
+  task's ``splits``, counted in working hours of the project calendar (the calendar
+  itpm schedules the task on); zero-work stretches before the first or after the last
+  work do not count, and a segment without a value is non-working time.
 - Resources are shared across itpm projects: a resource of the file is matched to an
   existing active one of the same name, else created with its rates.
 - The file's dates are wall-clock times without a zone: they are stored as UTC and the
@@ -26,7 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -55,7 +62,12 @@ from itpm.planning.models import (
     TaskStatus,
     WorkCalendar,
 )
-from itpm.planning.scheduling import deferred_rescheduling, project_reschedule
+from itpm.planning.scheduling import (
+    deferred_rescheduling,
+    engine_calendar,
+    project_reschedule,
+)
+from itpm.planning.splits import MAX_SPLITS, normalize_splits
 from itpm.portfolio.models import Project
 from itpm.portfolio.services import project_create
 
@@ -155,6 +167,9 @@ class ParsedPlan:
     tasks: list[ParsedTask]
     resources: list[ParsedResource]
     assignments: list[ParsedAssignment]
+    # Task UID -> the timephased work of its assignments, (start, finish, worked) as the
+    # file's text, kept only for tasks where a segment has zero work (a split).
+    work_segments: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------ reading
@@ -676,11 +691,17 @@ def _read(data: bytes, progress: Progress | None) -> ParsedPlan:
         if resource is not None
     ]
     assignments = []
+    segments: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
+    paused = _split_task_uids(root, reader)
     for node in reader.all(root, "Assignments/Assignment"):
         fields = _Fields(reader, node, _where("Assignment", reader.text(node, "UID")))
         task_uid, resource_uid = fields.text("TaskUID"), fields.text("ResourceUID")
         if not task_uid or not resource_uid:
             raise fields.fail("TaskUID", "an assignment needs TaskUID and ResourceUID")
+        # MS Project writes the timephased work of a task without resources on an
+        # assignment to its "no resource" placeholder: it shows the task's splits too.
+        if task_uid in paused:
+            _read_work_segments(reader, node, segments[task_uid])
         if resource_uid == fmt.UNASSIGNED_RESOURCE_UID:
             continue
         units = fields.decimal("Units", Decimal(1))
@@ -702,7 +723,48 @@ def _read(data: bytes, progress: Progress | None) -> ParsedPlan:
         tasks=tasks,
         resources=resources,
         assignments=assignments,
+        work_segments={uid: segments[uid] for uid in paused if segments.get(uid)},
     )
+
+
+# Assignment/TimephasedData/Type: 1 = the assigned (remaining) work, 2 = the actual work.
+_WORK_TYPES = ("1", "2")
+_NONZERO_DIGITS = frozenset("123456789")
+
+
+def _split_task_uids(root: Any, reader: _Reader) -> set[str]:
+    """UIDs of the tasks with an assignment whose timephased work has a zero-work segment.
+
+    A file from MS Project has a segment per day of every assignment (hundreds of
+    thousands in a large plan): one XPath query, run by libxml2, finds the few split
+    tasks, and only their segments are read in Python. A zero value is one without a
+    digit other than 0 (``PT0H0M0S``), as in _read_work_segments.
+    """
+    p = "p:" if reader.prefix else ""
+    value = f"normalize-space({p}Value)"
+    query = (
+        f"{p}Assignments/{p}Assignment[{p}TimephasedData[({p}Type = '1' or {p}Type = '2') "
+        f"and {value} != '' and translate({value}, 'PDTHMS0.', '') = '']]/{p}TaskUID/text()"
+    )
+    namespaces = {"p": reader.prefix[1:-1]} if reader.prefix else None
+    return {str(uid).strip() for uid in root.xpath(query, namespaces=namespaces)}
+
+
+def _read_work_segments(reader: _Reader, node: Any, into: list[tuple[str, str, bool]]) -> None:
+    """Append the assignment's work segments to ``into`` as text (start, finish, worked)."""
+    cut = len(reader.prefix)
+    for data in node.iterfind(reader.prefix + "TimephasedData"):
+        values: dict[str, str] = {}
+        for child in data:
+            if isinstance(child.tag, str) and child.text:
+                values[child.tag[cut:]] = child.text.strip()
+        value = values.get("Value")
+        start, finish = values.get("Start"), values.get("Finish")
+        # A segment without a value is time the resource does not work (a weekend).
+        if values.get("Type") not in _WORK_TYPES or not value or not start or not finish:
+            continue
+        # PT0H0M0S, or any spelling of zero: no digit other than 0.
+        into.append((start, finish, not _NONZERO_DIGITS.isdisjoint(value)))
 
 
 # ------------------------------------------------------------------------------ writing
@@ -952,6 +1014,7 @@ def _write_plan(
     task_ids = dict(
         zip((task.uid for task in plan.tasks), _allocate_ids(Task, len(plan.tasks)), strict=True)
     )
+    splits = _task_splits(plan, project.calendar) if plan.work_segments else {}
     task_rows: list[dict[str, Any]] = []
     for task in plan.tasks:
         code, sort, order = codes[task.uid]
@@ -980,6 +1043,7 @@ def _write_plan(
                 "actual_start": _aware(task.actual_start),
                 "actual_finish": _aware(task.actual_finish),
                 "completed_at": _aware(task.actual_finish) if status == TaskStatus.DONE else None,
+                "splits": splits.get(task.uid, []),
             }
         )
     # Parents before children: a database that checks foreign keys per row sees them.
@@ -1148,6 +1212,78 @@ def _write_plan(
     }
 
 
+def _task_splits(plan: ParsedPlan, calendar: WorkCalendar | None) -> dict[str, list[list[int]]]:
+    """Task UID -> its pauses, from the timephased work (see the module docstring)."""
+    # The calendar the scheduler places the tasks on (scheduling.project_axis).
+    working = engine_calendar(calendar, time_zone="UTC")
+    by_uid = {task.uid: task for task in plan.tasks}
+    result: dict[str, list[list[int]]] = {}
+    for uid, raw in plan.work_segments.items():
+        task = by_uid.get(uid)
+        if task is None or task.summary or task.milestone or task.duration_hours < 2:
+            continue
+        segments = []
+        for start_text, finish_text, worked in raw:
+            try:
+                start, finish = fmt.parse_datetime(start_text), fmt.parse_datetime(finish_text)
+            except ValueError:
+                raise Invalid.field(
+                    f"Task UID {uid} TimephasedData",
+                    f"expected dates like 2024-01-31T08:00:00, got {start_text!r}, {finish_text!r}",
+                ) from None
+            if finish > start:
+                segments.append((start, finish, worked))
+        try:
+            found = _pauses(segments, working, task.duration_hours)
+        except Invalid as exc:  # more pauses than itpm keeps
+            raise Invalid.field(
+                f"Task UID {uid} TimephasedData", exc.errors[0].message if exc.errors else str(exc)
+            ) from None
+        if found:
+            result[uid] = found
+    return result
+
+
+def _pauses(
+    segments: list[tuple[dt.datetime, dt.datetime, bool]],
+    working: Any,
+    duration_hours: int,
+) -> list[list[int]]:
+    """``[[after_hours, pause_hours], ...]`` of one task's work segments.
+
+    The work of all its assignments together: a gap between two stretches of work is a
+    pause where a segment with zero work falls in it (a gap without one is time off of
+    the resource, not a split). Hours of work before a pause are the working hours from
+    the first work to the pause less the earlier pauses.
+    """
+    merged: list[list[dt.datetime]] = []
+    for start, finish in sorted((s, f) for s, f, worked in segments if worked):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], finish)
+        else:
+            merged.append([start, finish])
+    zeros = [(s, f) for s, f, worked in segments if not worked]
+    if len(merged) < 2 or not zeros:
+        return []
+
+    def minute(moment: dt.datetime) -> int:
+        return int(working.working_minute(moment.replace(tzinfo=dt.UTC)))
+
+    origin = minute(merged[0][0])
+    paused = 0
+    found: list[list[int]] = []
+    for (_, stop), (resume, _) in zip(merged, merged[1:], strict=False):
+        if not any(s < resume and f > stop for s, f in zeros):
+            continue
+        stop_minute, resume_minute = minute(stop), minute(resume)
+        pause = resume_minute - stop_minute
+        after = round((stop_minute - origin - paused) / 60)
+        paused += pause
+        if round(pause / 60) >= 1 and 0 < after < duration_hours:
+            found.append([after, round(pause / 60)])
+    return normalize_splits(found[:MAX_SPLITS], duration_hours)
+
+
 # --------------------------------------------------------------------------- fast inserts
 def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
     """Primary keys for ``count`` new rows of ``model``, taken before the rows are written.
@@ -1214,12 +1350,24 @@ def _fast_insert(
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(str(column.column)) for column in fields)
     if connection.vendor == "postgresql":
-        # COPY streams the rows; psycopg adapts dates, decimals and None itself.
+        # COPY streams the rows; psycopg adapts dates, decimals and None itself, but would
+        # send a list as an array: a JSON column gets Django's JSON adapter.
+        json_columns = {
+            column.attname: partial(_prepare, column)
+            for column in fields
+            if isinstance(column, models.JSONField)
+        }
         with connection.cursor() as wrapper:
             raw = wrapper.cursor
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608 - names from the model
                 for index, row in enumerate(rows, start=1):
-                    copy.write_row([row[name] if name in row else fixed[name] for name in names])
+                    values = [row[name] if name in row else fixed[name] for name in names]
+                    if json_columns:
+                        values = [
+                            json_columns[name](value) if name in json_columns else value
+                            for name, value in zip(names, values, strict=True)
+                        ]
+                    copy.write_row(values)
                     if on_batch and index % _BATCH == 0:
                         on_batch(_BATCH)
         if on_batch and len(rows) % _BATCH:

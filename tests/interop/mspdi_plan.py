@@ -52,7 +52,8 @@ def build_rich_plan(admin: User, key: str = "RICH") -> Project:
 
     phase = task("Prepare", duration_hours=0)
     survey = task("Survey racks", parent=phase, duration_hours=16, description="Count every U.")
-    order = task("Order cabling", parent=phase, duration_hours=24, priority=800)
+    # Split tasks: one without resources, one with two (see mspdi_export).
+    order = task("Order cabling", parent=phase, duration_hours=24, priority=800, splits=[[8, 16]])
     move = task("Move", duration_hours=0)
     shut = task(
         "Shut down old room",
@@ -65,6 +66,7 @@ def build_rich_plan(admin: User, key: str = "RICH") -> Project:
         "Carry servers",
         parent=move,
         duration_hours=32,
+        splits=[[16, 8]],
         deadline=dt.datetime(2027, 3, 26, 17, 0, tzinfo=UTC),
     )
     power = task(

@@ -23,7 +23,9 @@ from itpm.planning.models import (
     Dependency,
     Task,
 )
+from itpm.planning.services import task_create, task_update
 from itpm.portfolio.models import Project
+from itpm.portfolio.services import project_create
 
 from .mspdi_plan import build_rich_plan
 
@@ -155,11 +157,35 @@ def test_mpxj_reads_the_export_field_by_field(
             float(assignment.getUnits()),
         )
         for assignment in read.getResourceAssignments()
+        # The "no resource" placeholder carries the split of a task without resources.
+        if assignment.getResource() is not None
     }
     assert their_assignments == {
         (uid_of[a.task_id], a.resource.name, float(a.units * 100))
         for a in Assignment.objects.filter(project=project).select_related("resource")
     }
+    # Split tasks: MPXJ sees the stretches of work from the timephased data, around the
+    # pause (Order cabling: 8 h, Fri 5 and Mon 8 March off, 16 h over the audit day;
+    # Carry servers: 16 h, Thu 18 March off, 16 h).
+    their_splits = {
+        str(task.getName()): [
+            (str(work.getStart()), str(work.getEnd())) for work in task.getWorkSplits()
+        ]
+        for task in theirs
+        if task.getWorkSplits()
+    }
+    assert their_splits == {
+        "Order cabling": [
+            ("2027-03-04T08:00", "2027-03-04T17:00"),
+            ("2027-03-09T08:00", "2027-03-11T17:00"),
+        ],
+        "Carry servers": [
+            ("2027-03-16T08:00", "2027-03-17T17:00"),
+            ("2027-03-19T08:00", "2027-03-22T17:00"),
+        ],
+    }
+    placeholder = [a for a in read.getResourceAssignments() if a.getResource() is None]
+    assert [str(a.getTask().getName()) for a in placeholder] == ["Order cabling"]
     # The calendar and its exceptions.
     calendar = read.getDefaultCalendar()
     assert str(calendar.getName()) == "Move calendar"
@@ -192,6 +218,7 @@ def _plan(project: Project) -> dict[str, Any]:
                 task.description,
                 task.milestone,
                 task.duration_hours,
+                task.splits,
                 task.planned_start,
                 task.planned_finish,
                 task.status,
@@ -238,8 +265,51 @@ def test_itpm_to_mspdi_to_itpm_keeps_every_field(people: dict[str, Any]) -> None
     )
     assert copy.key == "COPY" and copy.name == "Data centre move"
     assert _plan(copy) == _plan(original)
+    # The split tasks come back split (read from the timephased work), and the placeholder
+    # assignment of the one without resources adds no assignment.
+    assert {
+        task.name: task.splits for task in Task.objects.filter(project=copy).exclude(splits=[])
+    } == {"Order cabling": [[8, 16]], "Carry servers": [[16, 8]]}
     # Resources are shared: the copy's assignments use the same two resources.
     assert Assignment.objects.filter(project=copy).values("resource").distinct().count() == 2
     assert {rate.rate for rate in original.assignments.first().resource.rates.all()} >= {
         Decimal("95.50")
     }
+
+
+def test_split_tasks_in_progress_and_not_started_round_trip(people: dict[str, Any]) -> None:
+    """Two pauses each; one task started at 08:00, before the default calendar's 09:00."""
+    admin = people["admin"]
+    project = project_create(actor=admin, key="SPL", name="Splits", start_date=dt.date(2027, 3, 1))
+    started = task_create(actor=admin, project=project, name="Started", duration_hours=40,
+                          splits=[[16, 8], [32, 16]])  # fmt: skip
+    task_create(actor=admin, project=project, name="Waiting", duration_hours=40,
+                splits=[[16, 8], [32, 16]])  # fmt: skip
+    started.refresh_from_db()
+    task_update(actor=admin, task=started, version=started.version, data={
+        "percent_complete": 50, "status": "in_progress",
+        "actual_start": dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC),
+    })  # fmt: skip
+    data = mspdi_export(project=project)
+    copy = mspdi_import(data=data, actor=people["owner"], project_key="SPLC")
+
+    def plan(of: Project) -> list[tuple[Any, ...]]:
+        return [
+            (t.name, t.duration_hours, t.splits, t.planned_start, t.planned_finish)
+            for t in Task.objects.filter(project=of).order_by("wbs_sort")
+        ]
+
+    assert plan(copy) == plan(project)
+    # 16 h on 1-2 March, 8 h off (3 March), 16 h on 4-5 March, 16 h off, 8 h on 10 March.
+    assert plan(project)[1][3:] == (
+        dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC),
+        dt.datetime(2027, 3, 10, 18, 0, tzinfo=dt.UTC),
+    )
+    # The file carries the stretches: the started one from its actual start.
+    text = data.decode()
+    started_block = text[text.index("<TaskUID>1</TaskUID>") :].split("</Assignment>")[0]
+    assert started_block.count("<TimephasedData>") == 5
+    assert "<Start>2027-03-01T08:00:00</Start>\n        <Finish>2027-03-02T18:00:00</Finish>" in (
+        started_block
+    )
+    assert started_block.count("<Value>PT0H0M0S</Value>") == 2
