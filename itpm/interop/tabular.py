@@ -13,6 +13,11 @@ file has); a row without a key creates a task; a key of no task of this project 
 error, whatever another project holds. A ``Version`` older than the task's is a row error
 too, so a spreadsheet edited while someone changed the plan cannot overwrite their work.
 
+A split task's pauses travel in the ``Splits`` column as ``after:pause`` working hours,
+``"16:24, 40:8"`` (the work stops after 16 hours for 24 hours, and again after 40 for 8),
+the text the task form shows (``itpm.planning.splits``). An empty cell is no pause; a
+column left out of the file keeps the tasks' pauses on update.
+
 "3d" and "2w" count in the project calendar's working day (the sum of its daily periods)
 and week (its working days), and export writes days in the same unit, so a round trip is
 lossless; "h" is always exact.
@@ -56,6 +61,7 @@ from itpm.planning.models import (
 )
 from itpm.planning.scheduling import deferred_rescheduling
 from itpm.planning.services import MAX_DURATION_HOURS, MAX_LAG_HOURS, wbs_renumber
+from itpm.planning.splits import normalize_splits, parse_splits_text, splits_text, within
 from itpm.portfolio.models import Project
 
 # A working day when nothing better is known (a task's default duration, a calendar
@@ -88,6 +94,7 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "status": ("Status", ("state",)),
     "priority": ("Priority", ()),
     "notes": ("Notes", ("description", "note", "comments")),
+    "splits": ("Splits", ("split", "pauses", "split task")),
     # Identify an existing task of the project (its database id) and the version exported.
     "key": ("Key", ("uid", "task key", "itpm key")),
     "version": ("Version", ("row version",)),
@@ -363,6 +370,7 @@ class ParsedTask:
     status: str = TaskStatus.NOT_STARTED
     priority: int = 500
     notes: str = ""
+    splits: list[list[int]] = field(default_factory=list)
     links: list[tuple[str, str, int]] = field(default_factory=list)
     resources: list[tuple[Resource, Decimal]] = field(default_factory=list)
     # Field keys whose cell was not empty (an update changes only those, see _update_data).
@@ -491,7 +499,18 @@ def _resources(text: str, known: dict[str, Resource]) -> list[tuple[Resource, De
 
 
 _CONVERTED = ("duration", "milestone", "percent_complete", "notes", "deadline", "predecessors",
-              "resources")  # fmt: skip
+              "resources", "splits")  # fmt: skip
+
+
+def _splits(value: Any) -> list[list[int]]:
+    if isinstance(value, dt.time):
+        # A spreadsheet reads a typed "16:24" as a time of day: one pause after 16 h of 24 h.
+        return [[value.hour, value.minute]]
+    try:
+        return parse_splits_text(_text(value))
+    except Invalid:
+        # The row error quotes the cell; parse_splits_text's message quotes a cleaned part.
+        raise ValueError("pauses as after:pause working hours, like 16:24, 40:8") from None
 
 
 def _convert(
@@ -517,6 +536,8 @@ def _convert(
         task.links = parse_links(_text(value), working)
     elif key == "resources":
         task.resources = _resources(_text(value), known)
+    elif key == "splits":
+        task.splits = _splits(value)
 
 
 def parse_table(
@@ -650,6 +671,8 @@ def parse_table(
                 task.version = int(_text(cell("version")))
             except ValueError:
                 fail("version", "a whole number (the Version an export wrote)")
+        if task.splits:
+            _check_splits(task, fail)
         # The tree: an outline level (as MS Project writes), else the WBS code.
         index = len(tasks)
         if "outline_level" in column_of:
@@ -690,6 +713,19 @@ def parse_table(
     return report
 
 
+def _check_splits(task: ParsedTask, fail: Callable[[str, str], None]) -> None:
+    """The pauses against the row's duration (a keyed row without one: in _plan)."""
+    if task.milestone:
+        fail("splits", "a milestone has no pauses")
+        return
+    if task.key is not None and "duration" not in task.given:
+        return
+    try:
+        task.splits = normalize_splits(task.splits, task.duration_hours)
+    except Invalid as exc:
+        fail("splits", exc.errors[0].message if exc.errors else str(exc))
+
+
 def _check_tree_and_links(
     tasks: list[ParsedTask], refs: dict[str, int], errors: list[RowError], label_of: dict[str, str]
 ) -> None:
@@ -702,6 +738,15 @@ def _check_tree_and_links(
         )
         for task in tasks
         if task.row in has_children and task.milestone
+    )
+    errors.extend(
+        RowError(
+            task.row,
+            label_of.get("splits", "Splits"),
+            "a summary task spans its subtasks; split those",
+        )  # fmt: skip
+        for task in tasks
+        if task.row in has_children and task.splits
     )
     ancestors: dict[int, set[int]] = {}
     for task in tasks:  # parents come before children
@@ -822,7 +867,7 @@ def _write(actor: User, project: Project, report: ImportReport, progress: Progre
                 duration_hours=parsed.duration_hours, status=parsed.status,
                 percent_complete=parsed.percent_complete, constraint_type=parsed.constraint_type,
                 constraint_date=parsed.constraint_date, deadline=parsed.deadline,
-                priority=parsed.priority,
+                priority=parsed.priority, splits=parsed.splits,
                 completed_at=timezone.now() if parsed.status == TaskStatus.DONE else None,
             ))  # fmt: skip
         for start in range(0, len(batch), WRITE_CHUNK):
@@ -948,7 +993,9 @@ def _update_data(parsed: ParsedTask, task: Task, columns: set[str]) -> dict[str,
     """The model fields a row changes on its task.
 
     Only the file's columns count. An empty cell keeps the task's value, except Notes,
-    Deadline, Predecessors and Resources, where empty means none (as the export writes).
+    Deadline, Splits, Predecessors and Resources, where empty means none (as the export
+    writes). A new duration without a Splits column drops the pauses it no longer holds,
+    as task_update does.
     """
     given = parsed.given
     data: dict[str, Any] = {"name": parsed.name}
@@ -963,6 +1010,13 @@ def _update_data(parsed: ParsedTask, task: Task, columns: set[str]) -> dict[str,
         data["description"] = parsed.notes
     if "deadline" in columns:
         data["deadline"] = parsed.deadline
+    duration = data.get("duration_hours", task.duration_hours)
+    if parsed.milestone and "milestone" in given:
+        data["splits"] = []
+    elif "splits" in columns:
+        data["splits"] = parsed.splits
+    elif "duration_hours" in data and task.splits:
+        data["splits"] = within(task.splits, duration)
     if given & {"constraint_type", "start", "finish"}:
         data["constraint_type"] = parsed.constraint_type
         data["constraint_date"] = parsed.constraint_date
@@ -1066,6 +1120,19 @@ def _plan(project: Project, report: ImportReport, label_of: dict[str, str]) -> N
         if data.get("milestone") and task.pk in summaries:
             report.errors.append(RowError(parsed.row, label_of.get("milestone", "Milestone"),
                                           "a summary task cannot be a milestone"))  # fmt: skip
+        if data.get("splits"):
+            splits_label = label_of.get("splits", COLUMNS["splits"][0])
+            if task.pk in summaries:
+                report.errors.append(RowError(parsed.row, splits_label,
+                                              "a summary task spans its subtasks; split those"))  # fmt: skip
+            else:
+                try:
+                    parsed.splits = normalize_splits(
+                        data["splits"], data.get("duration_hours", task.duration_hours)
+                    )
+                except Invalid as exc:
+                    report.errors.append(RowError(parsed.row, splits_label,
+                        exc.errors[0].message if exc.errors else str(exc)))  # fmt: skip
         changes = list(data)
         if "predecessors" in report.columns:
             # A link from a new row is a change; refs were checked by _check_tree_and_links.
@@ -1111,7 +1178,7 @@ def export_rows(*, project: Project) -> tuple[list[str], list[list[Any]]]:
             when(task.planned_finish), "yes" if task.milestone else "no", task.constraint_type,
             when(task.constraint_date), when(task.deadline), "; ".join(links[task.pk]),
             "; ".join(resources[task.pk]), task.percent_complete, task.status, task.priority,
-            task.description, task.pk, task.version,
+            task.description, splits_text(task.splits), task.pk, task.version,
         ]
         for task in tasks
     ]  # fmt: skip

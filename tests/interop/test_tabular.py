@@ -18,7 +18,7 @@ from itpm.core.errors import Invalid
 from itpm.core.models import AuditEvent
 from itpm.interop import tabular
 from itpm.planning.models import Assignment, Dependency, Resource, Task
-from itpm.planning.services import dependency_update, task_create
+from itpm.planning.services import dependency_update, task_create, task_update
 from itpm.portfolio.services import project_create
 
 V1 = "/api/v1"
@@ -145,6 +145,133 @@ def test_dry_run_reports_every_bad_row_and_writes_nothing(empty: Any, people: An
         tabular.tasks_import(actor=people["manager"], project=empty, data=data, filename="p.csv")
     assert refused.value.errors[0].field == "row 3: Name"
     assert (Task.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_split_tasks_round_trip_through_the_splits_column(
+    project: Any, tasks: Any, empty: Any, people: Any
+) -> None:
+    code = Task.objects.get(pk=tasks["code"].pk)
+    task_update(actor=people["owner"], task=code, version=code.version,
+                data={"splits": [[24, 8], [8, 16]]})  # fmt: skip
+    text = tabular.tasks_export_csv(project=project).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    column = rows[0].index("Splits")
+    assert {row[3]: row[column] for row in rows[1:]} == {
+        "Build": "", "Design": "", "Code": "8:16, 24:8", "Launch": "",
+    }  # fmt: skip
+    # In the XLSX the text stays a text cell (a spreadsheet would read "8:16" as a time).
+    sheet = openpyxl.load_workbook(io.BytesIO(tabular.tasks_export_xlsx(project=project))).active
+    cell = next(c for c in sheet[4] if c.column == column + 1)
+    assert (cell.data_type, cell.value) == ("s", "8:16, 24:8")
+    empty.start_date = project.start_date
+    empty.save()
+    for data, name in ((text.encode(), "s.csv"), (tabular.tasks_export_xlsx(project=project),
+                                                  "s.xlsx")):  # fmt: skip
+        Task.objects.filter(project=empty).delete()
+        tabular.tasks_import(actor=people["manager"], project=empty, data=data, filename=name,
+                             mapping=COPY)  # fmt: skip
+        copy = Task.objects.get(project=empty, name="Code")
+        code.refresh_from_db()
+        assert copy.splits == [[8, 16], [24, 8]]
+        # Placed with its 24 h of pauses, as the original.
+        assert (copy.planned_start, copy.planned_finish) == (
+            code.planned_start,
+            code.planned_finish,
+        )
+        assert _shape(empty) == _shape(project)
+
+
+def test_bad_splits_are_row_errors_in_the_dry_run(empty: Any, people: Any) -> None:
+    data = _csv([
+        ["ID", "WBS", "Name", "Duration", "Pauses (h)"],
+        ["1", "1", "Phase", "", "8:8"],
+        ["2", "1.1", "Step", "2d", "8 then 24"],
+        ["3", "1.2", "Short", "1d", "16:8"],
+        ["4", "2", "Gate", "0d", "4:4"],
+        ["5", "3", "Fine", "3d", "8:16; 16 : 8h"],
+        ["6", "4", "Formula", "3d", "=8:16"],
+    ])  # fmt: skip
+    before = (Task.objects.count(), AuditEvent.objects.count())
+    mapping = {"Pauses (h)": "splits"}
+    report = tabular.tasks_import(actor=people["manager"], project=empty, data=data,
+                                  filename="s.csv", mapping=mapping, dry_run=True)  # fmt: skip
+    assert {(e.row, e.column): e.message for e in report.errors} == {
+        (2, "Pauses (h)"): "a summary task spans its subtasks; split those",
+        (3, "Pauses (h)"): "'8 then 24': pauses as after:pause working hours, like 16:24, 40:8",
+        (4, "Pauses (h)"): "item 1: a pause after 16 h must fall inside the work (1 to 7 h of 8 h)",
+        (5, "Pauses (h)"): "a milestone has no pauses",
+        # Never a formula: "=8:16" is text that is not a pause.
+        (7, "Pauses (h)"): "'=8:16': pauses as after:pause working hours, like 16:24, 40:8",
+    }
+    assert (Task.objects.count(), AuditEvent.objects.count()) == before
+    with pytest.raises(Invalid):
+        tabular.tasks_import(actor=people["manager"], project=empty, data=data,
+                             filename="s.csv", mapping=mapping)  # fmt: skip
+    assert (Task.objects.count(), AuditEvent.objects.count()) == before
+    # Without the bad rows the same column imports; the text form is forgiving.
+    good = _csv([["Name", "Duration", "Pauses (h)"], ["Fine", "3d", "8:16; 16 : 8h"]])
+    tabular.tasks_import(actor=people["manager"], project=empty, data=good, filename="g.csv",
+                         mapping=mapping)  # fmt: skip
+    assert Task.objects.get(project=empty, name="Fine").splits == [[8, 16], [16, 8]]
+
+
+def test_an_xlsx_time_cell_is_read_as_one_pause(empty: Any, people: Any) -> None:
+    import datetime as dt
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Name", "Duration", "Splits"])
+    sheet.append(["Typed in a spreadsheet", "5d", dt.time(16, 24)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    tabular.tasks_import(actor=people["manager"], project=empty, data=buffer.getvalue(),
+                         filename="t.xlsx")  # fmt: skip
+    assert Task.objects.get(project=empty).splits == [[16, 24]]
+
+
+def test_reimport_changes_keeps_and_clears_splits(project: Any, tasks: Any, people: Any) -> None:
+    def rows() -> list[list[str]]:
+        text = tabular.tasks_export_csv(project=project).decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(text)))
+
+    def code() -> Task:
+        return Task.objects.get(pk=tasks["code"].pk)
+
+    sheet = rows()
+    column = sheet[0].index("Splits")
+    sheet[3][column] = "16:8"
+    tabular.tasks_import(actor=people["manager"], project=project, data=_csv(sheet),
+                         filename="u.csv")  # fmt: skip
+    assert code().splits == [[16, 8]]
+    event = AuditEvent.objects.filter(action="task.update", object_id=str(code().pk)).latest("id")
+    assert event.changes["splits"] == [[], [[16, 8]]]
+    # A file without the column keeps them; a shorter duration drops the pause it no
+    # longer holds (as the task form does).
+    sheet = rows()
+    without = [row[:column] + row[column + 1 :] for row in sheet]
+    without[3][4] = "2d"
+    tabular.tasks_import(actor=people["manager"], project=project, data=_csv(without),
+                         filename="u.csv")  # fmt: skip
+    assert (code().duration_hours, code().splits) == (16, [])
+    sheet = rows()
+    sheet[3][column] = "8:4"
+    tabular.tasks_import(actor=people["manager"], project=project, data=_csv(sheet),
+                         filename="u.csv")  # fmt: skip
+    assert code().splits == [[8, 4]]
+    # A keyed row without a duration is checked against the task's own (16 h).
+    sheet = rows()
+    sheet[3][column] = "20:4"
+    sheet[3][4] = ""
+    report = tabular.tasks_import(actor=people["manager"], project=project, data=_csv(sheet),
+                                  filename="u.csv", dry_run=True)  # fmt: skip
+    assert [(e.row, e.column) for e in report.errors] == [(4, "Splits")]
+    assert "1 to 15 h of 16 h" in report.errors[0].message
+    # An empty cell clears them (the export writes no pause as an empty cell).
+    sheet = rows()
+    sheet[3][column] = ""
+    tabular.tasks_import(actor=people["manager"], project=project, data=_csv(sheet),
+                         filename="u.csv")  # fmt: skip
+    assert code().splits == []
 
 
 def test_cycle_in_links_is_reported_in_the_dry_run(empty: Any, people: Any) -> None:

@@ -25,12 +25,12 @@ from itpm.planning.services import dependency_update, task_create, task_update
 from itpm.portfolio.services import project_create
 
 V1 = "/api/v1"
-KEY = 17  # column of Key in the export
-VERSION = 18
+KEY = 18  # column of Key in the export
+VERSION = 19
 HEADERS = [
     "ID", "WBS", "Outline level", "Name", "Duration", "Start", "Finish", "Milestone",
     "Constraint type", "Constraint date", "Deadline", "Predecessors", "Resources",
-    "% complete", "Status", "Priority", "Notes", "Key", "Version",
+    "% complete", "Status", "Priority", "Notes", "Splits", "Key", "Version",
 ]  # fmt: skip
 
 
