@@ -17,6 +17,7 @@ from itpm.core.errors import Forbidden, Invalid
 from itpm.interop import archive
 from itpm.planning.models import Assignment, CalendarException, Label, Resource, Task, WorkCalendar
 from itpm.planning.resource_services import baseline_create
+from itpm.planning.services import task_update
 from itpm.portfolio.models import Project
 
 V1 = "/api/v1"
@@ -24,9 +25,11 @@ V1 = "/api/v1"
 
 @pytest.fixture
 def rich(project: Project, tasks: dict[str, Task], people: dict[str, User]) -> Project:
-    """APL with a calendar and exception, labels, an assignment, a baseline, a risk, an issue,
-    a decision and a document with a file."""
+    """APL with a calendar and exception, labels, an assignment, a split task, a baseline, a
+    risk, an issue, a decision and a document with a file."""
     owner = people["owner"]
+    code = Task.objects.get(pk=tasks["code"].pk)
+    task_update(actor=owner, task=code, version=code.version, data={"splits": [[16, 8]]})
     calendar = WorkCalendar.objects.create(name="APL hours", project=project, working_days=[0, 1, 2, 3],
                                            working_hours=[["08:00", "12:00"], ["13:00", "17:00"]])  # fmt: skip
     CalendarException.objects.create(calendar=calendar, date=dt.date(2027, 1, 6), name="Epiphany")
@@ -129,6 +132,13 @@ def test_round_trip_sample_fields(rich: Project, people: dict[str, User]) -> Non
     copy = archive.project_import(actor=people["admin"], data=data, key="CPY", name="Copy")
     code = Task.objects.get(project=copy, name="Code")
     assert code.wbs_code == "1.2" and code.parent.name == "Build" and code.duration_hours == 40
+    assert code.splits == [[16, 8]]
+    # Placed with its pause, as in the original (40 h of work over 48 working hours).
+    original = Task.objects.get(project=rich, name="Code")
+    assert (code.planned_start, code.planned_finish) == (
+        original.planned_start,
+        original.planned_finish,
+    )
     assert list(code.labels.values_list("name", flat=True)) == ["infra"]
     assert list(code.assignees.values_list("username", flat=True)) == ["mia"]
     assert code.assignments.get().resource == Resource.objects.get(

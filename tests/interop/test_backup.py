@@ -17,12 +17,18 @@ import pytest
 from django.db import connection
 
 from itpm.interop import backup
+from itpm.planning.models import Task
+from itpm.planning.services import task_update
 from itpm.portfolio.demo import load_demo
 
 PG = os.environ.get("ITPM_TEST_PG", "postgres://postgres@127.0.0.1:5432")
 CHECKSUMS = (
     "import django, json; django.setup(); from itpm.interop.backup import table_checksums; "
     "print(json.dumps(table_checksums()))"
+)
+SPLITS = (
+    "import django, json; django.setup(); from itpm.planning.models import Task; "
+    "print(json.dumps(sorted([t.name, t.splits] for t in Task.objects.exclude(splits=[]))))"
 )
 
 
@@ -49,7 +55,7 @@ def _pg_available() -> bool:
 
 
 def _restore_and_compare(
-    target_url: str, data_dir: Path, path: Path, manifest: dict[str, Any]
+    target_url: str, data_dir: Path, path: Path, manifest: dict[str, Any], split_task: str
 ) -> None:
     restored = _itpm("restore", str(path), database_url=target_url, data_dir=data_dir)
     assert restored.returncode == 0, restored.stderr[-2000:]
@@ -58,6 +64,10 @@ def _restore_and_compare(
     here = json.loads(sums.stdout.strip().splitlines()[-1])
     for label, info in manifest["tables"].items():
         assert here.get(label) == info, label
+    # The demo's split task keeps its pauses (a JSON column, covered by the checksum too).
+    splits = _run([sys.executable, "-c", SPLITS], database_url=target_url, data_dir=data_dir)
+    assert splits.returncode == 0, splits.stderr[-2000:]
+    assert json.loads(splits.stdout.strip().splitlines()[-1]) == [[split_task, [[8, 24]]]]
     for name, sha in manifest["media"].items():
         import hashlib
 
@@ -69,16 +79,22 @@ def _restore_and_compare(
 
 
 @pytest.fixture
-def demo(db: Any, settings: Any, tmp_path: Path) -> None:
+def demo(db: Any, settings: Any, tmp_path: Path) -> str:
     settings.MEDIA_ROOT = tmp_path / "media"
     load_demo(password="demo-pass-123")
+    # A split task, so that the backup carries one.
+    task = Task.objects.filter(duration_hours__gte=16, children__isnull=True).order_by("id")[0]
+    owner = task.project.memberships.filter(role="owner").order_by("id")[0].user
+    task_update(actor=owner, task=task, version=task.version, data={"splits": [[8, 24]]})
+    assert Task.objects.get(pk=task.pk).splits == [[8, 24]]
     media = Path(settings.MEDIA_ROOT) / "projects" / "1"
     media.mkdir(parents=True)
     (media / "note.txt").write_bytes(b"an uploaded file\n")
+    return task.name
 
 
 @pytest.mark.slow
-def test_demo_backup_restores_identically(demo: None, tmp_path: Path) -> None:
+def test_demo_backup_restores_identically(demo: str, tmp_path: Path) -> None:
     path = tmp_path / "site.itpm-backup.zip"
     manifest = backup.site_backup(path=path)
     assert (
@@ -96,7 +112,9 @@ def test_demo_backup_restores_identically(demo: None, tmp_path: Path) -> None:
     for kind, data_dir in targets:
         data_dir.mkdir()
         if kind == "sqlite":
-            _restore_and_compare(f"sqlite:///{data_dir / 'itpm.sqlite3'}", data_dir, path, manifest)
+            _restore_and_compare(
+                f"sqlite:///{data_dir / 'itpm.sqlite3'}", data_dir, path, manifest, demo
+            )
             continue
         import psycopg
 
@@ -104,7 +122,7 @@ def test_demo_backup_restores_identically(demo: None, tmp_path: Path) -> None:
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            _restore_and_compare(f"{PG}/{name}", data_dir, path, manifest)
+            _restore_and_compare(f"{PG}/{name}", data_dir, path, manifest, demo)
             # The sequences were moved past the restored ids: a new row gets a fresh id.
             created = _run([sys.executable, "-c", (
                 "import django; django.setup(); from itpm.accounts.models import Team; "
