@@ -1,4 +1,5 @@
-"""Screenshots of split tasks (docs/img/plan-split-form.png, docs/img/gantt-split.png).
+"""Screenshots of split and elapsed tasks (docs/img/plan-split-form.png, gantt-split.png,
+plan-elapsed-form.png, gantt-elapsed.png).
 
 Run against a demo server, like docs/screenshots.py:
 
@@ -10,7 +11,9 @@ Run against a demo server, like docs/screenshots.py:
 It logs in as the demo manager ``pm`` and builds a small project, MAIL, through the pages
 as a manager would: four tasks in a chain starting this Monday, then it splits the mail
 migration (16 h of work, a 24 h change freeze, the rest of the work) in the plan table and
-shoots the Splits form and the Gantt at the day zoom. A second run reuses the project.
+shoots the Splits form and the Gantt at the day zoom. Then a second project, BURN: racking
+(32 h), a 72-hour burn-in marked elapsed in the plan table (it runs through the weekend),
+the hand-over. A second run reuses the projects.
 Debian's chromium at /usr/bin/chromium is used.
 """
 
@@ -25,51 +28,79 @@ from playwright.sync_api import Page, sync_playwright
 
 DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "img"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-KEY = "MAIL"
-TASKS = [
-    ("Prepare the cutover runbook", 16, False),
-    ("Migrate the mailboxes", 40, False),
-    ("Decommission the old servers", 16, False),
-    ("Mail migrated", 0, True),
-]
+Tasks = list[tuple[str, int, bool]]
+SPLIT = (
+    "MAIL",
+    "Mail platform migration",
+    [
+        ("Prepare the cutover runbook", 16, False),
+        ("Migrate the mailboxes", 40, False),
+        ("Decommission the old servers", 16, False),
+        ("Mail migrated", 0, True),
+    ],
+)
 SPLIT_TASK = "Migrate the mailboxes"
+ELAPSED = (
+    "BURN",
+    "Compute cluster installation",
+    [
+        ("Rack the servers", 32, False),
+        ("Burn-in test", 72, False),
+        ("Hand over to operations", 8, False),
+        ("Cluster in service", 0, True),
+    ],
+)
+ELAPSED_TASK = "Burn-in test"
 
 
-def build(page: Page, base: str) -> None:
+def build(page: Page, base: str, key: str, name: str, tasks: Tasks) -> None:
     """The project (unless there) and its chain of tasks, through the ordinary forms."""
-    response = page.goto(f"{base}/projects/{KEY}/plan/")
+    response = page.goto(f"{base}/projects/{key}/plan/")
     if response is not None and response.status == 200:
-        _tasks(page)
+        if not page.locator("tr.task-row").count():
+            _tasks(page, tasks)
         return
     today = dt.date.today()  # noqa: DTZ011 - only places the sample plan near today
     monday = today - dt.timedelta(days=today.weekday())
     page.goto(f"{base}/projects/new/")
-    page.fill("input[name=key]", KEY)
-    page.fill("input[name=name]", "Mail platform migration")
+    page.fill("input[name=key]", key)
+    page.fill("input[name=name]", name)
     page.fill("input[name=start_date]", monday.isoformat())
     page.get_by_role("button", name="Create project").click()
-    page.wait_for_url(re.compile(f"/projects/{KEY}/"))
-    page.goto(f"{base}/projects/{KEY}/plan/")
-    _tasks(page)
+    page.wait_for_url(re.compile(f"/projects/{key}/"))
+    page.goto(f"{base}/projects/{key}/plan/")
+    _tasks(page, tasks)
 
 
-def _tasks(page: Page) -> None:
-    for name, hours, milestone in TASKS:
+def _tasks(page: Page, tasks: Tasks) -> None:
+    for name, hours, milestone in tasks:
         page.fill("#task-form input[name=name]", name)
         page.fill("#task-form input[name=duration_hours]", str(hours))
         if milestone:
             page.check("#task-form input[name=milestone]")
         page.click("#task-form button[type=submit]")
         page.wait_for_selector(f"td.name:has-text('{name}')")
-    for number in range(1, len(TASKS)):
-        page.select_option("#dependency-form select[name=predecessor]", label=_label(number))
-        page.select_option("#dependency-form select[name=successor]", label=_label(number + 1))
+    for number in range(1, len(tasks)):
+        page.select_option("#dependency-form select[name=predecessor]", label=_label(tasks, number))
+        page.select_option(
+            "#dependency-form select[name=successor]", label=_label(tasks, number + 1)
+        )
         page.click("#dependency-form button[type=submit]")
         page.wait_for_selector(f"td.preds:has-text('{number}')")
 
 
-def _label(number: int) -> str:
-    return f"{number} {TASKS[number - 1][0]}"
+def _label(tasks: Tasks, number: int) -> str:
+    return f"{number} {tasks[number - 1][0]}"
+
+
+def gantt(page: Page, base: str, key: str, path: pathlib.Path) -> None:
+    page.goto(f"{base}/projects/{key}/gantt/")
+    page.wait_for_selector("#gantt.ready")
+    page.click("button[data-zoom=day]")
+    # The chart's range starts a week before the first bar: show it from there.
+    page.eval_on_selector(".gantt-scroll", "e => { e.scrollLeft = 0; }")
+    page.wait_for_timeout(500)
+    page.locator("#gantt").screenshot(path=str(path))
 
 
 def main() -> int:
@@ -88,10 +119,8 @@ def main() -> int:
         page.fill("input[name=password]", "demo-pass-123")
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/projects/")
-        page.goto(f"{base}/projects/{KEY}/plan/")
-        if page.locator("tr.task-row").count() == 0:
-            build(page, base)
-            page.goto(f"{base}/projects/{KEY}/plan/")
+        build(page, base, *SPLIT)
+        page.goto(f"{base}/projects/{SPLIT[0]}/plan/")
         row = page.locator("tr.task-row", has_text=SPLIT_TASK)
         row.locator("td.num").first.click()
         row.get_by_role("button", name="Split…").click()
@@ -100,13 +129,21 @@ def main() -> int:
         page.locator("table.wbs-table").screenshot(path=str(args.out / "plan-split-form.png"))
         row.locator("form.cell-form button[type=submit]").click()
         page.wait_for_selector("tr.task-row span.split-mark")
-        page.goto(f"{base}/projects/{KEY}/gantt/")
-        page.wait_for_selector("#gantt.ready")
-        page.click("button[data-zoom=day]")
-        # The chart's range starts a week before the first bar: show it from there.
-        page.eval_on_selector(".gantt-scroll", "e => { e.scrollLeft = 0; }")
-        page.wait_for_timeout(500)
-        page.locator("#gantt").screenshot(path=str(args.out / "gantt-split.png"))
+        gantt(page, base, SPLIT[0], args.out / "gantt-split.png")
+
+        build(page, base, *ELAPSED)
+        page.goto(f"{base}/projects/{ELAPSED[0]}/plan/")
+        row = page.locator("tr.task-row", has_text=ELAPSED_TASK)
+        if row.locator("span.elapsed-mark").count():  # a second run: the mark opens it
+            row.locator("span.elapsed-mark").click()
+        else:
+            row.locator("td.num").first.click()
+            row.get_by_role("button", name="Elapsed…").click()
+        row.locator("form.cell-form input[name=elapsed]").check()
+        page.locator("table.wbs-table").screenshot(path=str(args.out / "plan-elapsed-form.png"))
+        row.locator("form.cell-form button[type=submit]").click()
+        page.wait_for_selector("tr.task-row span.elapsed-mark")
+        gantt(page, base, ELAPSED[0], args.out / "gantt-elapsed.png")
         browser.close()
     return 0
 

@@ -108,14 +108,14 @@ def splits_text(splits: Splits | None) -> str:
 def parse_splits_text(text: str) -> Splits:
     """Read ``"16:24, 40:8"``; raises Invalid naming ``splits`` on anything else."""
     result: Splits = []
-    for part in (text or "").replace(";", ",").split(","):
-        part = part.strip().replace(" ", "").lower().replace("h", "")
+    for written in (text or "").replace(";", ",").split(","):
+        part = written.strip().replace(" ", "").lower().replace("h", "")
         if not part:
             continue
         after, sep, pause = part.partition(":")
         if not sep or not after.isdigit() or not pause.isdigit():
             raise Invalid.field(
-                "splits", f"{part!r}: write each pause as after:pause hours, e.g. 16:24"
+                "splits", f"{written.strip()!r}: write each pause as after:pause hours, e.g. 16:24"
             )
         result.append([int(after), int(pause)])
     return result
