@@ -347,7 +347,9 @@ def _write_task(
         writer.add(node, "Finish", task.planned_finish)
     duration = 0 if task.milestone else task.duration_hours
     writer.add(node, "Duration", fmt.format_duration_hours(duration))
-    writer.add(node, "DurationFormat", fmt.FORMAT_HOURS)
+    writer.add(
+        node, "DurationFormat", fmt.FORMAT_ELAPSED_HOURS if task.elapsed else fmt.FORMAT_HOURS
+    )
     writer.add(node, "Estimated", False)
     writer.add(node, "Milestone", task.milestone)
     writer.add(node, "Summary", summary)

@@ -36,7 +36,15 @@ ELAPSED_FORMATS = {"4", "6", "8", "10", "12", "20"}
 PERCENT_FORMATS = {"19", "20"}
 KNOWN_FORMATS = {str(code) for code in (3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 19, 20, 21, 53)}
 FORMAT_HOURS = "5"
+FORMAT_ELAPSED_HOURS = "6"
 FORMAT_DAYS = "7"
+
+
+def is_elapsed_format(code: str) -> bool:
+    """Whether a DurationFormat/LagFormat code counts calendar time (``ed``, ``eh``, ``ed?``)."""
+    if code in ELAPSED_FORMATS:
+        return True
+    return code.isdigit() and int(code) > 32 and str(int(code) - 32) in ELAPSED_FORMATS
 
 
 # Calendar/WeekDays/WeekDay/DayType: 1 = Sunday ... 7 = Saturday; 0 = an exception

@@ -128,6 +128,8 @@ class ParsedTask:
     actual_finish: dt.datetime | None
     notes: str
     links: list[ParsedLink] = field(default_factory=list)
+    # An elapsed duration (DurationFormat eh, ed, ew, emo): duration_hours are real hours.
+    elapsed: bool = False
     baselines: list[ParsedBaseline] = field(default_factory=list)
 
 
@@ -483,11 +485,7 @@ def _lag_hours(
             return 0
         return round(predecessor.duration_hours * tenths / 1000)
     minutes = tenths / 10
-    if lag_format in fmt.ELAPSED_FORMATS or (
-        lag_format.isdigit()
-        and int(lag_format) > 32
-        and str(int(lag_format) - 32) in fmt.ELAPSED_FORMATS
-    ):
+    if fmt.is_elapsed_format(lag_format):
         # Calendar time: a calendar day holds minutes_per_day working minutes on 5 of 7
         # days (see the module docstring).
         minutes = minutes / (24 * 60) * minutes_per_day * 5 / 7
@@ -548,6 +546,9 @@ def _read_task(reader: _Reader, node: Any, minutes_per_day: int) -> ParsedTask |
         actual_start=fields.when("ActualStart"),
         actual_finish=fields.when("ActualFinish"),
         notes=fields.text("Notes") or "",
+        elapsed=not milestone
+        and not summary
+        and fmt.is_elapsed_format(fields.text("DurationFormat") or ""),
     )
     for link in reader.all(node, "PredecessorLink"):
         link_fields = _Fields(reader, link, f"Task UID {uid} PredecessorLink")
@@ -1044,6 +1045,7 @@ def _write_plan(
                 "actual_finish": _aware(task.actual_finish),
                 "completed_at": _aware(task.actual_finish) if status == TaskStatus.DONE else None,
                 "splits": splits.get(task.uid, []),
+                "elapsed": task.elapsed,
             }
         )
     # Parents before children: a database that checks foreign keys per row sees them.
@@ -1220,7 +1222,13 @@ def _task_splits(plan: ParsedPlan, calendar: WorkCalendar | None) -> dict[str, l
     result: dict[str, list[list[int]]] = {}
     for uid, raw in plan.work_segments.items():
         task = by_uid.get(uid)
-        if task is None or task.summary or task.milestone or task.duration_hours < 2:
+        if (
+            task is None
+            or task.summary
+            or task.milestone
+            or task.elapsed
+            or task.duration_hours < 2
+        ):
             continue
         segments = []
         for start_text, finish_text, worked in raw:

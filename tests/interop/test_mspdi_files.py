@@ -12,8 +12,6 @@ itpm does not model, pinned per file (task UIDs) so that any other change shows 
   ``mspdiduration`` (1-minute tasks 1 and 6), ``mspdiassignmentfields`` (71 h 1 min),
   ``baselines`` (7.5 h), ``mspditimephasedsegments`` 10, 11 and 16 (133 h 20 min, 114 h
   17 min 6 s), ``mspditimephased`` 34 and 35 (138 h 53 min, one with seconds);
-- elapsed durations (``ed``, ``ew``, ``emo``: calendar time, not working time):
-  ``mspdiduration`` 8, 9 and 10;
 - tasks scheduled on their resource's calendar (night shift, 24 hours, two shifts) or
   stretched by the resource's units and contour: ``mspdiresource`` 2 and 3,
   ``sample``/``sample1`` 2 (an 800-hour task that MS Project finishes after 400 hours of
@@ -22,6 +20,11 @@ itpm does not model, pinned per file (task UIDs) so that any other change shows 
   Of these, ``mspditimephased`` 13, 14 (night shift) and 21, 22 (24 hours) are split
   tasks too: their pauses are read, counted in hours of the project calendar (24 h and
   16 h), but the work around them is placed on the day calendar, so they still differ.
+
+Elapsed durations (``DurationFormat`` eh, ed, ew, emo: real hours, day and night) are
+read as ``Task.elapsed`` and match: ``mspdiduration`` 8, 9 and 10 (one elapsed day, week
+and month from Wednesday 08:00 finish Thursday, the next Wednesday and 24 April at 08:00).
+Its task 6, one elapsed minute, is a duration under an hour (above).
 
 Split tasks (zero-work stretches between work in the assignments' timephased data) are
 read as ``Task.splits`` and placed with their pauses, as MS Project places them:
@@ -53,7 +56,7 @@ KNOWN_DATE_DIFFERENCES: dict[str, list[str]] = {
     "sample.xml": ["2"],
     "sample1.xml": ["2", "24"],
     "mspdiassignmentfields.xml": ["1"],
-    "mspdiduration.xml": ["1", "6", "8", "9", "10"],
+    "mspdiduration.xml": ["1", "6"],
     "mspdiresource.xml": ["2", "3"],
     "mspditimephased.xml": [
         "9",
@@ -145,3 +148,17 @@ def test_split_tasks_are_read_from_the_timephased_work(people: dict[str, Any]) -
     # Tasks 5, 6 and 8 (done) of each of the five groups (day, night shift, 24 hours,
     # 50 % and 150 % units) are split.
     assert sum(1 for value in splits.values() if value) == 15
+
+
+def test_elapsed_durations_are_real_hours(people: dict[str, Any]) -> None:
+    project = mspdi_import(data=(DATA / "mspdiduration.xml").read_bytes(), actor=people["owner"])
+    rows = {row.name: row for row in _stored(project)}
+    assert {name: (row.elapsed, row.duration_hours) for name, row in rows.items()} == {
+        "Task 1": (False, 0), "Task 2": (False, 1), "Task 3": (False, 8),
+        "Task 4": (False, 40), "Task 5": (False, 160),
+        # em, eh, ed, ew, emo: one of each, in real hours.
+        "Task 6": (True, 0), "Task 7": (True, 1), "Task 8": (True, 24),
+        "Task 9": (True, 168), "Task 10": (True, 720),
+    }  # fmt: skip
+    assert rows["Task 9"].planned_finish is not None
+    assert rows["Task 9"].planned_finish.replace(tzinfo=None).isoformat() == "2009-04-01T08:00:00"

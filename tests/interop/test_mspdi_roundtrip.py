@@ -23,7 +23,7 @@ from itpm.planning.models import (
     Dependency,
     Task,
 )
-from itpm.planning.services import task_create, task_update
+from itpm.planning.services import dependency_create, task_create, task_update
 from itpm.portfolio.models import Project
 from itpm.portfolio.services import project_create
 
@@ -313,3 +313,30 @@ def test_split_tasks_in_progress_and_not_started_round_trip(people: dict[str, An
         started_block
     )
     assert started_block.count("<Value>PT0H0M0S</Value>") == 2
+
+
+def test_elapsed_tasks_round_trip(people: dict[str, Any]) -> None:
+    """A 72-hour burn-in is written as elapsed hours (DurationFormat 6) and read back so."""
+    admin = people["admin"]
+    project = project_create(actor=admin, key="BRN", name="Cluster", start_date=dt.date(2027, 3, 1))
+    rack = task_create(actor=admin, project=project, name="Rack", duration_hours=32)
+    soak = task_create(actor=admin, project=project, name="Burn-in", duration_hours=72,
+                       elapsed=True)  # fmt: skip
+    dependency_create(actor=admin, project=project, predecessor=rack, successor=soak)
+    data = mspdi_export(project=project)
+    block = data.decode().split("<Name>Burn-in</Name>")[1].split("</Task>")[0]
+    assert "<DurationFormat>6</DurationFormat>" in block and "PT72H0M0S" in block
+    copy = mspdi_import(data=data, actor=people["owner"], project_key="BRNC")
+
+    def plan(of: Project) -> list[tuple[Any, ...]]:
+        return [
+            (t.name, t.duration_hours, t.elapsed, t.planned_start, t.planned_finish)
+            for t in Task.objects.filter(project=of).order_by("wbs_sort")
+        ]
+
+    assert plan(copy) == plan(project)
+    # Friday 5 March 09:00 plus 72 real hours: Monday 8 March 09:00.
+    assert plan(project)[1][3:] == (
+        dt.datetime(2027, 3, 5, 9, 0, tzinfo=dt.UTC),
+        dt.datetime(2027, 3, 8, 9, 0, tzinfo=dt.UTC),
+    )
