@@ -49,6 +49,7 @@ from itpm.accounts.permissions import require_role
 from itpm.core.errors import Conflict, FieldError, Invalid
 from itpm.core.models import AuditEvent
 from itpm.core.services import apply_changes, audit, save_versioned
+from itpm.planning.durations import MAX_DURATION_HOURS
 from itpm.planning.models import (
     DATED_CONSTRAINTS,
     Assignment,
@@ -60,7 +61,7 @@ from itpm.planning.models import (
     TaskStatus,
 )
 from itpm.planning.scheduling import deferred_rescheduling
-from itpm.planning.services import MAX_DURATION_HOURS, MAX_LAG_HOURS, wbs_renumber
+from itpm.planning.services import MAX_LAG_HOURS, wbs_renumber
 from itpm.planning.splits import normalize_splits, parse_splits_text, splits_text, within
 from itpm.portfolio.models import Project
 

@@ -12,7 +12,9 @@ from pydantic import BaseModel, Field
 from itpm.accounts.permissions import get_visible_project, request_user
 from itpm.accounts.selectors import users_by_username
 from itpm.core.api import ErrorOut, Page, StrictSchema, expected_version, paginate, with_etag
+from itpm.core.errors import Invalid
 from itpm.planning import selectors, services
+from itpm.planning.durations import MAX_DURATION_HOURS, exact_minutes, hours_of
 from itpm.planning.models import ConstraintType, Dependency, DependencyType, Task, TaskStatus
 
 router = Router(tags=["planning"])
@@ -45,7 +47,13 @@ class TaskOut(BaseModel):
     description_html: str = Field(description="The description rendered as sanitized HTML.")
     milestone: bool
     summary: bool = Field(description="True when the task has subtasks.")
-    duration_hours: int = Field(description="Working hours of work (pauses not included).")
+    duration_hours: int = Field(
+        description="Working hours of work (pauses not included), rounded to the hour."
+    )
+    duration_minutes: int = Field(
+        description="The exact duration in minutes (450 for 7 h 30); duration_hours x 60 "
+        "for whole hours."
+    )
     splits: list[SplitIO] = Field(
         description="Pauses in the work; the task spans its duration plus its pauses."
     )
@@ -80,7 +88,8 @@ class TaskOut(BaseModel):
 _TASK_FIELDS = tuple(
     name
     for name in TaskOut.model_fields
-    if name not in {"project", "parent", "summary", "assignees", "late", "splits"}
+    if name
+    not in {"project", "parent", "summary", "assignees", "late", "splits", "duration_minutes"}
 )
 
 
@@ -98,6 +107,7 @@ def task_rows(tasks: list[Task], *, project_key: str | None = None) -> list[dict
         row["assignees"] = names.get(task.pk, [])
         row["late"] = task.total_float_hours is not None and task.total_float_hours < 0
         row["splits"] = [{"after_hours": a, "pause_hours": p} for a, p in task.splits or []]
+        row["duration_minutes"] = exact_minutes(task)
         rows.append(row)
     return rows
 
@@ -112,7 +122,15 @@ class TaskIn(StrictSchema):
     position: int | None = Field(None, ge=1, description="1-based place among siblings.")
     description: str = Field("", max_length=50_000, examples=["Rack **A3**, see runbook"])
     milestone: bool = False
-    duration_hours: int = Field(8, ge=0, le=services.MAX_DURATION_HOURS, examples=[16])
+    duration_hours: int = Field(8, ge=0, le=MAX_DURATION_HOURS, examples=[16])
+    duration_minutes: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_DURATION_HOURS * 60,
+        examples=[450],
+        description="The exact duration in minutes, for durations that are not whole hours "
+        "(a 7.5-hour day); sets duration_hours to it rounded.",
+    )
     status: TaskStatus = TaskStatus.NOT_STARTED
     percent_complete: int = Field(0, ge=0, le=100)
     assignees: list[str] = Field([], description="usernames of project members")
@@ -131,7 +149,13 @@ class TaskPatch(StrictSchema):
     name: str | None = Field(None, min_length=1, max_length=300)
     description: str | None = Field(None, max_length=50_000)
     milestone: bool | None = None
-    duration_hours: int | None = Field(None, ge=0, le=services.MAX_DURATION_HOURS)
+    duration_hours: int | None = Field(None, ge=0, le=MAX_DURATION_HOURS)
+    duration_minutes: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_DURATION_HOURS * 60,
+        description="The exact duration in minutes; null keeps whole hours.",
+    )
     status: TaskStatus | None = None
     percent_complete: int | None = Field(None, ge=0, le=100)
     assignees: list[str] | None = None
@@ -152,6 +176,7 @@ class TaskPatch(StrictSchema):
                 {"version": 3, "duration_hours": 24},
                 {"version": 4, "splits": [{"after_hours": 16, "pause_hours": 24}]},
                 {"version": 5, "duration_hours": 72, "elapsed": True},
+                {"version": 6, "duration_minutes": 450},
             ]
         }
     }
@@ -176,8 +201,6 @@ def _task_data(data: dict[str, Any]) -> dict[str, Any]:
     )  # fmt: skip
     for required in required_fields:
         if required in data and data[required] is None:
-            from itpm.core.errors import Invalid
-
             raise Invalid.field(required, "must not be null")
     return data
 
@@ -221,6 +244,14 @@ def task_list(
 def task_create(request: HttpRequest, key: str, payload: TaskIn) -> tuple[int, dict[str, Any]]:
     project = get_visible_project(request.user, key)
     data = _task_data(payload.model_dump())
+    if data["duration_minutes"] is not None and "duration_hours" in payload.model_fields_set:
+        hours = hours_of(data["duration_minutes"])
+        if hours != data["duration_hours"]:
+            raise Invalid.field(
+                "duration_minutes",
+                f"{data['duration_minutes']} minutes are {hours} h rounded, not "
+                f"{data['duration_hours']} h: send one of the two",
+            )
     if data["parent"] is not None:
         data["parent"] = selectors.task_in_project(
             project=project, task_id=data["parent"], field="parent"

@@ -105,6 +105,10 @@ class Task(VersionedModel):
     description_html = RenderedMarkdownField(source="description")
     milestone = models.BooleanField(default=False)
     duration_hours = models.PositiveIntegerField(default=8)
+    # The exact duration when it is not whole hours (7 h 30 = 450; a 37.5-hour week);
+    # NULL: duration_hours x 60. duration_hours is then that duration rounded to the hour
+    # (half up), for sums and short displays (itpm.planning.durations).
+    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
     # Pauses in the work, [[after_hours, pause_hours], ...] (itpm.planning.splits): the
     # task spans its duration plus its pauses.
     splits = models.JSONField(default=list, blank=True)

@@ -39,6 +39,7 @@ from itpm.engine.calendar import Calendar, ProjectAxis
 from itpm.engine.errors import CycleError, EngineError
 from itpm.engine.model import Constraint, ConstraintType, Dependency, DependencyType
 from itpm.engine.model import Task as EngineTask
+from itpm.planning.durations import axis_minutes, exact_minutes, stored
 from itpm.planning.models import SCHEDULE_FIELDS, Task, TaskStatus, WorkCalendar
 from itpm.planning.splits import remaining_span, span_hours
 from itpm.portfolio.models import Project
@@ -68,13 +69,16 @@ class ScheduleResult:
 
 
 # ------------------------------------------------------------------ calendar boundary
-def engine_calendar(calendar: WorkCalendar | None, *, time_zone: str = "UTC") -> Calendar:
+def engine_calendar(
+    calendar: WorkCalendar | None, *, time_zone: str = "UTC", minutes_per_unit: int = 60
+) -> Calendar:
     """The engine's calendar for a stored one (None: the default Mon–Fri 09–13, 14–18)."""
     if calendar is None:
         return Calendar(
             working_days=DEFAULT_WORKING_DAYS,
             working_hours=DEFAULT_WORKING_HOURS,
             timezone=time_zone,
+            minutes_per_unit=minutes_per_unit,
         )
     exceptions = {
         exception.date: (
@@ -92,13 +96,17 @@ def engine_calendar(calendar: WorkCalendar | None, *, time_zone: str = "UTC") ->
             subdivision=calendar.subdivision or None,
             exceptions=exceptions,
             timezone=calendar.timezone or time_zone,
+            minutes_per_unit=minutes_per_unit,
         )
     except EngineError as exc:
         raise Invalid.field("calendar", str(exc)) from None
 
 
-def project_axis(project: Project) -> ProjectAxis:
-    calendar = engine_calendar(project.calendar, time_zone=project.time_zone)
+def project_axis(project: Project, *, minutes_per_unit: int = 60) -> ProjectAxis:
+    """The project's working-time axis; one unit is a working hour unless asked finer."""
+    calendar = engine_calendar(
+        project.calendar, time_zone=project.time_zone, minutes_per_unit=minutes_per_unit
+    )
     start_day = project.start_date or timezone.localdate(project.created_at)
     start = dt.datetime.combine(start_day, dt.time(0, 0), tzinfo=calendar.zone)
     return calendar.axis(start)
@@ -138,7 +146,6 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
     if pending is not None:
         pending.add(project.pk)
         return None
-    axis = project_axis(project)
     # Rows are read as plain tuples, and the stored schedule dates as seconds since 1970:
     # turning 30,000 stored timestamps back into datetimes costs more than the whole
     # critical-path computation of a 5,000-task plan (see bench/bench_gantt.py).
@@ -154,13 +161,22 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
             scheduled_finish=None, scheduled_at=timezone.now()
         )
         return ScheduleResult(finish=None, critical_path=[])
+    # Whole-hour plans run on hours; a duration to the minute asks for a finer axis.
+    axis = project_axis(
+        project,
+        minutes_per_unit=axis_minutes(
+            task.duration_minutes for task in rows if task.duration_minutes is not None
+        ),
+    )
+    per_hour = 60 // axis.unit
     links = list(
         project.dependencies.values_list("predecessor_id", "successor_id", "type", "lag_hours")
     )
     engine_tasks = [_engine_task(task, axis) for task in rows]
     kinds = {kind.value: kind for kind in DependencyType}
     engine_links = [
-        Dependency(str(pred), str(succ), kinds[kind], lag) for pred, succ, kind, lag in links
+        Dependency(str(pred), str(succ), kinds[kind], lag * per_hour)
+        for pred, succ, kind, lag in links
     ]
     try:
         result = cpm.schedule(engine_tasks, engine_links)
@@ -204,7 +220,7 @@ def _settle_elapsed(
             k = index[engine_tasks[i].id]
             if result.summary[k]:
                 continue
-            want = elapsed_span(axis, int(result.early_start[k]), rows[i].duration_hours)
+            want = elapsed_span(axis, int(result.early_start[k]), exact_minutes(rows[i]) / 60)
             if want != engine_tasks[i].duration:
                 engine_tasks[i].duration = want
                 changed = True
@@ -232,7 +248,7 @@ _ROW_FIELDS = (
     "id", "parent_id", "name", "wbs_code", "milestone", "duration_hours", "status",
     "percent_complete", "constraint_type", "constraint_date", "deadline", "priority",
     "actual_start", "actual_finish", "leveled_start", "total_float_hours", "free_float_hours",
-    "critical", "splits", "elapsed",
+    "critical", "splits", "elapsed", "duration_minutes",
 )  # fmt: skip
 _STORED_DATES = (
     "planned_start", "planned_finish", "early_start", "early_finish", "late_start", "late_finish",
@@ -263,6 +279,7 @@ class _Row:
     critical: bool
     splits: list[list[int]]
     elapsed: bool
+    duration_minutes: int | None
     planned_start_epoch: int | None
     planned_finish_epoch: int | None
     early_start_epoch: int | None
@@ -271,7 +288,7 @@ class _Row:
     late_finish_epoch: int | None
 
 
-def elapsed_span(axis: ProjectAxis, position: int, hours: int) -> int:
+def elapsed_span(axis: ProjectAxis, position: int, hours: float) -> int:
     """Axis units from ``position`` to ``hours`` of real time later (day and night).
 
     The finish rounds up to working time, so a successor starts at the next working
@@ -308,19 +325,20 @@ def _engine_task(task: Task | _Row, axis: ProjectAxis) -> EngineTask:
     actual_start = axis.to_axis(task.actual_start) if task.actual_start else None
     actual_finish = axis.to_axis(task.actual_finish, finish=True) if task.actual_finish else None
     remaining = None
-    span = span_hours(task.duration_hours, task.splits)
+    # Durations are hours or, to the minute, ``duration_minutes``; pauses are hours.
+    minutes = exact_minutes(task)
+    per_hour = 60 // axis.unit
+    work = round(minutes / axis.unit)
+    splits = [[after * per_hour, pause * per_hour] for after, pause in task.splits or []]
+    span = span_hours(work, splits)
     if task.elapsed and not task.milestone:
         # Real hours become working units where the task starts: where it is scheduled now
         # (the schedule service settles it, see ``_settle_elapsed``).
         planned = _planned_start(task)
         at = actual_start if actual_start is not None else axis.to_axis(planned) if planned else 0
-        span = elapsed_span(axis, max(at, 0), task.duration_hours)
+        span = elapsed_span(axis, max(at, 0), minutes / 60)
     if actual_start is not None and actual_finish is None:
-        remaining = remaining_span(
-            round(task.duration_hours * (100 - task.percent_complete) / 100),
-            task.duration_hours,
-            task.splits,
-        )
+        remaining = remaining_span(round(work * (100 - task.percent_complete) / 100), work, splits)
     if task.status == TaskStatus.DONE and actual_finish is None and actual_start is not None:
         actual_finish = actual_start + span
     return EngineTask(
@@ -360,9 +378,9 @@ class _Given:
     start_to_finish: dict[int, set[int]] = field(default_factory=dict)
     # row index -> the position of the milestone's SNET/MSO constraint
     milestone_held: dict[int, int] = field(default_factory=dict)
-    # row index -> the real hours of an elapsed task not started: it finishes that long
+    # row index -> the real minutes of an elapsed task not started: it finishes that long
     # after its start, on a Saturday if so (its successors wait for working time).
-    elapsed_hours: dict[int, int] = field(default_factory=dict)
+    elapsed_minutes: dict[int, int] = field(default_factory=dict)
 
 
 def _given_moments(
@@ -376,7 +394,7 @@ def _given_moments(
         if task.actual_finish is not None:
             given.actual_finish[i] = task.actual_finish
         if task.elapsed and not task.milestone and task.actual_start is None:
-            given.elapsed_hours[i] = task.duration_hours
+            given.elapsed_minutes[i] = exact_minutes(task)
         constraint = engine_task.constraint
         if task.milestone and constraint.type in _START_HELD and constraint.at is not None:
             given.milestone_held[i] = constraint.at
@@ -421,8 +439,10 @@ def _write_back(
     early_finish, early_finish_moment = _epochs(axis, early_finish_at, finish=True)
     late_start, late_start_moment = _epochs(axis, late_start_at, finish=False)
     late_finish, late_finish_moment = _epochs(axis, late_finish_at, finish=True)
-    total_float = result.total_float[order].astype(np.int64)
-    free_float = result.free_float[order].astype(np.int64)
+    # Floats are stored in working hours (rounded when the axis is finer).
+    total_float_units = result.total_float[order].astype(np.int64)
+    total_float = _as_hours(total_float_units, axis.unit)
+    free_float = _as_hours(result.free_float[order].astype(np.int64), axis.unit)
     critical = result.critical[order]
     summary = result.summary[order]
     span = (early_finish_at - early_start_at).astype(np.int64)
@@ -443,7 +463,8 @@ def _write_back(
 
     stored_start = _stored([task.planned_start_epoch for task in rows])
     stored_finish = _stored([task.planned_finish_epoch for task in rows])
-    duration = np.fromiter((task.duration_hours for task in rows), np.int64, len(rows))
+    duration = np.fromiter((exact_minutes(task) for task in rows), np.int64, len(rows))
+    span_minutes = span * axis.unit
     moved_mask = (stored_start != start) | (stored_finish != early_finish)
     changed_mask = (
         moved_mask
@@ -454,9 +475,9 @@ def _write_back(
         | (_stored([task.total_float_hours for task in rows]) != total_float)
         | (_stored([task.free_float_hours for task in rows]) != free_float)
         | (np.fromiter((task.critical for task in rows), np.bool_, len(rows)) != critical)
-        | (summary & (duration != span))
+        | (summary & (duration != span_minutes))
     )
-    late = [rows[i].pk for i in np.flatnonzero(total_float < 0).tolist()]
+    late = [rows[i].pk for i in np.flatnonzero(total_float_units < 0).tolist()]
 
     def old(epoch: int | None) -> dt.datetime | None:
         return None if epoch is None else dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
@@ -491,7 +512,9 @@ def _write_back(
                 new_start, new_finish, new_start, new_finish, new_late_start,
                 late_finish_moment[int(late_finish_at[i])], int(total_float[i]),
                 int(free_float[i]), bool(critical[i]),
-                int(span[i]) if summary[i] else task.duration_hours, task.pk,
+                *(stored(int(span_minutes[i])) if summary[i]
+                  else (task.duration_hours, task.duration_minutes)),
+                task.pk,
             )
         )  # fmt: skip
     if updates:
@@ -509,6 +532,13 @@ def _write_back(
     )
 
 
+def _as_hours(units: npt.NDArray[np.int64], unit: int) -> npt.NDArray[np.int64]:
+    if unit == 60:
+        return units
+    hours: npt.NDArray[np.int64] = np.rint(units * (unit / 60)).astype(np.int64)
+    return hours
+
+
 def _given_dates(
     given: _Given,
     milestone: npt.NDArray[np.bool_],
@@ -521,10 +551,10 @@ def _given_dates(
     start: dict[int, dt.datetime] = {}
     finish: dict[int, dt.datetime] = {}
     zone = axis.calendar.zone
-    for i, hours in given.elapsed_hours.items():
+    for i, minutes in given.elapsed_minutes.items():
         if not summary[i]:
             begin = axis.to_datetime(int(early_start_at[i])).astimezone(dt.UTC)
-            finish[i] = (begin + dt.timedelta(hours=hours)).astimezone(zone)
+            finish[i] = (begin + dt.timedelta(minutes=minutes)).astimezone(zone)
     for i, at in given.milestone_held.items():
         if int(early_finish_at[i]) == at:
             start[i] = finish[i] = axis.to_datetime(at)
@@ -545,7 +575,7 @@ def _update_rows(updates: list[tuple[Any, ...]]) -> None:
     """
     quote = connection.ops.quote_name
     # These fields have no db_column: the column is the field's name.
-    fields = [*SCHEDULE_FIELDS, "duration_hours"]
+    fields = [*SCHEDULE_FIELDS, "duration_hours", "duration_minutes"]
     columns = ", ".join(f"{quote(name)} = %s" for name in fields)
     sql = f"UPDATE {quote(Task._meta.db_table)} SET {columns} WHERE {quote('id')} = %s"  # noqa: S608 - names from the model, values are parameters  # nosemgrep: itpm-raw-sql-formatted
     adapt = connection.ops.adapt_datetimefield_value

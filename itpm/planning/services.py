@@ -19,6 +19,7 @@ from itpm.accounts.models import Role, User
 from itpm.accounts.permissions import require_role
 from itpm.core.errors import Conflict, FieldError, Invalid
 from itpm.core.services import apply_changes, audit, check_version, json_value, save_versioned
+from itpm.planning.durations import MAX_DURATION_HOURS, clean_minutes, stored
 from itpm.planning.models import (
     DATED_CONSTRAINTS,
     ConstraintType,
@@ -34,13 +35,14 @@ from itpm.portfolio.models import Project
 TASK_FIELDS = (
     "name", "description", "milestone", "duration_hours", "status", "percent_complete", "assignees", "constraint_type", "constraint_date",
     "deadline", "priority", "actual_start", "actual_finish", "splits", "elapsed",
+    "duration_minutes",
 )  # fmt: skip
 # Fields whose change moves the schedule.
 SCHEDULE_INPUTS = {
     "milestone", "duration_hours", "constraint_type", "constraint_date", "deadline",
     "actual_start", "actual_finish", "status", "percent_complete", "splits", "elapsed",
+    "duration_minutes",
 }  # fmt: skip
-MAX_DURATION_HOURS = 100_000
 MAX_LAG_HOURS = 100_000
 
 
@@ -106,6 +108,7 @@ def _normalize(data: dict[str, Any]) -> dict[str, Any]:
     # A milestone marks a moment: it has no duration (as in MS Project).
     if data.get("milestone"):
         data["duration_hours"] = 0
+        data["duration_minutes"] = None
         data["splits"] = []
         data["elapsed"] = False
     if data.get("status") == TaskStatus.DONE and "percent_complete" not in data:
@@ -114,6 +117,22 @@ def _normalize(data: dict[str, Any]) -> dict[str, Any]:
     if data.get("constraint_type") in ("ASAP", "ALAP"):
         data["constraint_date"] = None
     return data
+
+
+def _fit_minutes(data: dict[str, Any]) -> None:
+    """Exact minutes set both duration fields; whole hours alone clear the minutes."""
+    if data.get("duration_minutes") is not None:
+        minutes = clean_minutes(data["duration_minutes"])
+        hours, exact = stored(minutes)
+        if "duration_hours" in data and data["duration_hours"] != hours:
+            raise Invalid.field(
+                "duration_minutes",
+                f"{minutes} minutes are {hours} h rounded, not {data['duration_hours']} h: "
+                "send one of the two",
+            )
+        data["duration_hours"], data["duration_minutes"] = hours, exact
+    elif "duration_hours" in data:
+        data["duration_minutes"] = None
 
 
 def _fit_splits(task: Task, data: dict[str, Any]) -> None:
@@ -253,14 +272,19 @@ def task_create(
     priority: int = 500,
     splits: list[list[int]] | None = None,
     elapsed: bool = False,
+    duration_minutes: int | None = None,
 ) -> Task:
+    """Add a task. ``duration_minutes``, when given, is the exact duration (7 h 30 = 450)
+    and sets ``duration_hours`` to it rounded (see itpm.planning.durations)."""
     require_role(actor, project, Role.MEMBER)
+    if duration_minutes is not None:
+        duration_hours, duration_minutes = stored(clean_minutes(duration_minutes))
     data = _normalize({
         "name": name, "description": description, "milestone": milestone,
         "duration_hours": duration_hours, "status": status, "percent_complete": percent_complete,
         "constraint_type": constraint_type, "constraint_date": constraint_date,
         "deadline": deadline, "priority": priority, "splits": splits or [],
-        "elapsed": elapsed,
+        "elapsed": elapsed, "duration_minutes": duration_minutes,
     })  # fmt: skip
     _validate_task(data)
     data["splits"] = normalize_splits(data["splits"], data["duration_hours"])
@@ -305,6 +329,7 @@ def task_update(*, actor: User, task: Task, version: int | None, data: dict[str,
         "actual_start": task.actual_start, "actual_finish": task.actual_finish,
     }  # fmt: skip
     _validate_task({**current, **data})
+    _fit_minutes(data)
     _fit_splits(task, data)
     if data.get("milestone") and task.children.exists():
         raise Invalid.field("milestone", "a summary task cannot be a milestone")
