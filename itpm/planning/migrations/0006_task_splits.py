@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('planning', '0005_task_description_html'),
+        ("planning", "0005_task_description_html"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='splits',
+            model_name="task",
+            name="splits",
             field=models.JSONField(blank=True, default=list),
         ),
     ]
