@@ -42,6 +42,7 @@ from itpm.engine.model import Dependency as EngineDependency
 from itpm.engine.model import DependencyType as EngineDependencyType
 from itpm.engine.model import Resource as EngineResource
 from itpm.engine.model import Task as EngineTask
+from itpm.planning.durations import axis_minutes
 from itpm.planning.models import (
     Assignment,
     Baseline,
@@ -860,7 +861,6 @@ def _leveling_inputs(
     units x the share of time its own calendar works, zero on absences, minus what its
     assignments in *other* projects take at their scheduled dates.
     """
-    axis = project_axis(project)
     rows = list(
         Task.objects.filter(project=project)
         .order_by("wbs_sort")
@@ -868,9 +868,17 @@ def _leveling_inputs(
             "id", "parent_id", "name", "wbs_code", "milestone", "duration_hours", "status",
             "percent_complete", "constraint_type", "constraint_date", "deadline", "priority",
             "actual_start", "actual_finish", "planned_start", "planned_finish", "splits",
-            "elapsed",
+            "elapsed", "duration_minutes",
         )
     )  # fmt: skip
+    # The schedule's own axis: hours, or finer when a duration is not whole hours.
+    axis = project_axis(
+        project,
+        minutes_per_unit=axis_minutes(
+            task.duration_minutes for task in rows if task.duration_minutes is not None
+        ),
+    )
+    per_hour = 60 // axis.unit
     demand_rows = list(
         Assignment.objects.filter(project=project).values_list("task_id", "resource_id", "units")
     )
@@ -895,7 +903,7 @@ def _leveling_inputs(
             engine_task = replace(engine_task, demands=demands)
         engine_tasks.append(engine_task)
     links = [
-        EngineDependency(str(p), str(s), EngineDependencyType(kind), lag)
+        EngineDependency(str(p), str(s), EngineDependencyType(kind), lag * per_hour)
         for p, s, kind, lag in project.dependencies.values_list(
             "predecessor_id", "successor_id", "type", "lag_hours"
         )
@@ -976,6 +984,11 @@ def _leveling_inputs(
     return rows, leaves, leaf_links, engine_resources, axis
 
 
+def _hours(units: int, unit: int) -> int:
+    """Axis units as whole working hours (the axis is finer for durations to the minute)."""
+    return units if unit == 60 else round(units * unit / 60)
+
+
 def _iso(value: dt.datetime | None, zone: dt.tzinfo | None = None) -> str | None:
     """ISO 8601 text of ``value``, in ``zone`` when given (a stored UTC value otherwise)."""
     if value is None:
@@ -1039,7 +1052,7 @@ def leveling_compute(
                 engine_task = replace(engine_task, constraint=Constraint(ConstraintType.SNET, at))
         engine_tasks.append(engine_task)
     all_links = [
-        EngineDependency(str(p), str(s), EngineDependencyType(kind), lag)
+        EngineDependency(str(p), str(s), EngineDependencyType(kind), lag * (60 // axis.unit))
         for p, s, kind, lag in project.dependencies.values_list(
             "predecessor_id", "successor_id", "type", "lag_hours"
         )
@@ -1067,7 +1080,9 @@ def leveling_compute(
                 "new_start": _iso(new_start, zone),
                 "old_finish": _iso(task.planned_finish, zone),
                 "new_finish": _iso(new_finishes[i], zone),
-                "delta_hours": int(leveled.early_start[positions[i]]) - old_position,
+                "delta_hours": _hours(
+                    int(leveled.early_start[positions[i]]) - old_position, axis.unit
+                ),
             }
         )
     moved.sort(key=lambda m: (-abs(m["delta_hours"]), m["wbs_code"]))
@@ -1082,8 +1097,10 @@ def leveling_compute(
         },
         "finish_before": _iso(project.scheduled_finish, zone),
         "finish_after": _iso(finish_after, zone),
-        "makespan_hours": result.makespan,
-        "lower_bound_hours": result.lower_bound,
+        "makespan_hours": _hours(result.makespan, axis.unit),
+        "lower_bound_hours": (
+            None if result.lower_bound is None else _hours(result.lower_bound, axis.unit)
+        ),
         "gap": result.gap,
         "optimal": result.optimal,
         "seconds": round(result.seconds, 3),

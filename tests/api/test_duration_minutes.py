@@ -18,6 +18,7 @@ from itpm.core.errors import Invalid
 from itpm.core.models import AuditEvent
 from itpm.planning.durations import axis_minutes, duration_text, hours_of, stored
 from itpm.planning.models import Task, WorkCalendar
+from itpm.planning.resource_services import assignment_create, leveling_compute, resource_create
 from itpm.planning.services import dependency_create, task_create, task_update
 from itpm.portfolio.models import Project
 
@@ -166,3 +167,22 @@ def test_the_axis_unit_divides_every_duration_and_an_hour(durations: list[int]) 
     unit = axis_minutes(durations)
     assert 60 % unit == 0
     assert all(minutes % unit == 0 for minutes in durations)
+
+
+def test_leveling_works_to_the_minute(people: dict[str, Any], london: Project) -> None:
+    """Two 7.5-hour tasks on one person: leveling puts the second on Tuesday 09:00 sharp."""
+    owner = people["owner"]
+    first = task_create(actor=owner, project=london, name="Patch A", duration_minutes=450)
+    second = task_create(actor=owner, project=london, name="Patch B", duration_minutes=450)
+    admin = people["admin"]
+    engineer = resource_create(actor=admin, name="Network engineer")
+    assignment_create(actor=owner, task=first, resource=engineer)
+    assignment_create(actor=owner, task=second, resource=engineer)
+    proposal = leveling_compute(project=london)
+    assert len(proposal["moved"]) == 1
+    moved = proposal["moved"][0]
+    assert moved["new_start"] == "2027-01-05T09:00:00+00:00"
+    assert moved["new_finish"] == "2027-01-05T17:30:00+00:00"
+    assert moved["delta_hours"] == 8  # 7 h 30 of working time, rounded
+    assert proposal["finish_after"] == "2027-01-05T17:30:00+00:00"
+    assert proposal["makespan_hours"] == 15
