@@ -5,6 +5,8 @@ calendars) with their exceptions, the WBS as outline levels, durations, mileston
 constraints, deadlines, links with lags, resources with their rate history, assignments
 with units, baselines, percent complete and actual dates. Elements are written in the
 order of Microsoft's schema (MS Project refuses a file whose elements are out of order).
+Durations are written to the minute (``PT7H30M0S`` for a ``duration_minutes`` of 450), an
+elapsed task's as elapsed hours (``DurationFormat`` 6); baselines and lags in hours.
 
 A split task (``Task.splits``) is written the way MS Project keeps one: its Duration is
 the work, Start and Finish span the pauses, and each assignment carries its timephased
@@ -29,6 +31,7 @@ from lxml import etree
 
 from itpm.engine.calendar import ProjectAxis
 from itpm.interop import mspdi_format as fmt
+from itpm.planning.durations import exact_minutes
 from itpm.planning.models import (
     Assignment,
     Baseline,
@@ -221,7 +224,7 @@ def mspdi_export(*, project: Project) -> bytes:
         if task.splits and not task.milestone and task.pk not in has_children
         if task.planned_start and task.planned_finish
     ]
-    stretches = _split_stretches(split, project_axis(project)) if split else {}
+    stretches = _split_stretches(split, project_axis(project, minutes_per_unit=1)) if split else {}
     rows: list[tuple[Task, str, Decimal]] = [
         (
             tasks_by_pk[assignment.task_id],
@@ -244,16 +247,16 @@ def mspdi_export(*, project: Project) -> bytes:
         if task.planned_start:
             writer.add(node, "Start", task.planned_start)
         writer.add(node, "Units", _number(units))
-        work_hours = Decimal(task.duration_hours) * units
+        work_hours = Decimal(exact_minutes(task)) / 60 * units
         writer.add(node, "Work", _work(work_hours))
-        for start, finish, hours in stretches.get(task.pk, []):
+        for start, finish, minutes in stretches.get(task.pk, []):
             data = writer.add(node, "TimephasedData")
             writer.add(data, "Type", 1)  # assigned work
             writer.add(data, "UID", index)
             writer.add(data, "Start", start)
             writer.add(data, "Finish", finish)
             writer.add(data, "Unit", 2)
-            writer.add(data, "Value", _work(Decimal(hours) * units))
+            writer.add(data, "Value", _work(Decimal(minutes) / 60 * units))
     return bytes(
         etree.tostring(
             root, xml_declaration=True, encoding="UTF-8", standalone=True, pretty_print=True
@@ -264,8 +267,8 @@ def mspdi_export(*, project: Project) -> bytes:
 def _split_stretches(
     tasks: list[Task], axis: ProjectAxis
 ) -> dict[int, list[tuple[dt.datetime, dt.datetime, int]]]:
-    """Task pk -> (start, finish, work hours) of each stretch of work and of each pause
-    (0 hours) of a split task, on the project calendar.
+    """Task pk -> (start, finish, work minutes) of each stretch of work and of each pause
+    (0 minutes) of a split task, on the project calendar (``axis`` counts minutes).
 
     The stretches are laid back from the task's finish, where the scheduler put the end of
     its span; for an in-progress task the start is its actual start, and a pause that
@@ -279,9 +282,10 @@ def _split_stretches(
         # start at 08:00 where the day starts at 09:00).
         begin: dt.datetime = task.planned_start
         end = axis.to_axis(task.planned_finish, finish=True)
-        origin = end - span_hours(task.duration_hours, task.splits)
+        splits = [[after * 60, pause * 60] for after, pause in task.splits or []]
+        origin = end - span_hours(exact_minutes(task), splits)
         stretches: list[tuple[dt.datetime, dt.datetime, int]] = []
-        for low, high in pauses_on_span(task.splits):
+        for low, high in pauses_on_span(splits):
             stop, resume = origin + low, origin + high
             if stop <= at:
                 at = max(at, resume)
@@ -345,8 +349,9 @@ def _write_task(
         writer.add(node, "Start", task.planned_start)
     if task.planned_finish:
         writer.add(node, "Finish", task.planned_finish)
-    duration = 0 if task.milestone else task.duration_hours
-    writer.add(node, "Duration", fmt.format_duration_hours(duration))
+    # To the minute (Task.duration_minutes): PT7H30M0S.
+    duration = 0 if task.milestone else exact_minutes(task)
+    writer.add(node, "Duration", fmt.format_duration_minutes(duration))
     writer.add(
         node, "DurationFormat", fmt.FORMAT_ELAPSED_HOURS if task.elapsed else fmt.FORMAT_HOURS
     )

@@ -110,6 +110,11 @@ def format_duration_hours(hours: int) -> str:
     return f"PT{hours}H0M0S"
 
 
+def format_duration_minutes(minutes: int) -> str:
+    """``PT7H30M0S`` for 450 minutes."""
+    return f"PT{minutes // 60}H{minutes % 60}M0S"
+
+
 def parse_datetime(text: str) -> datetime:
     """An MSPDI date (``2018-10-18T08:00:00``), naive: the file's wall clock."""
     value = datetime.fromisoformat(text.strip())

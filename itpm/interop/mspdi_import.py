@@ -6,11 +6,15 @@ transaction with bulk inserts and reschedules the project once at the end.
 
 What changes on the way in (MSPDI is richer than itpm in places):
 
-- Durations and lags become whole working hours (itpm's scheduling unit), rounded to
-  the nearest hour. An elapsed lag (``LagFormat`` ed, eh, ...) counts calendar time;
-  it becomes the working hours of that many calendar days at the file's hours per day
-  times 5/7 (a working week in a calendar week), rounded. A percent lag becomes that
-  share of the predecessor's duration.
+- Durations are kept to the minute: a duration that is not whole hours (``PT7H30M0S``,
+  MS Project's ``PT71H1M0S``) is stored in ``Task.duration_minutes`` beside its hours
+  rounded half up (``itpm.planning.durations.stored``); seconds are rounded to the minute
+  (calendars count minutes). An elapsed duration (``DurationFormat`` em, eh, ed, ew, emo)
+  is real time, to the minute too. Baseline durations and lags become whole working
+  hours, rounded to the nearest hour. An elapsed lag (``LagFormat`` ed, eh, ...) counts
+  calendar time; it becomes the working hours of that many calendar days at the file's
+  hours per day times 5/7 (a working week in a calendar week), rounded. A percent lag becomes that
+  share of the predecessor's duration (to the minute), rounded to the hour.
 - A manually scheduled task (``Manual`` = 1) keeps the dates the file gives it: MS
   Project does not move it, so it becomes "must start on" its start.
 - itpm's calendars have one set of working periods for all working days. A weekday with
@@ -49,6 +53,7 @@ from itpm.accounts.permissions import require_role
 from itpm.core.errors import Invalid
 from itpm.core.services import audit
 from itpm.interop import mspdi_format as fmt
+from itpm.planning.durations import stored
 from itpm.planning.models import (
     Assignment,
     Baseline,
@@ -130,6 +135,8 @@ class ParsedTask:
     links: list[ParsedLink] = field(default_factory=list)
     # An elapsed duration (DurationFormat eh, ed, ew, emo): duration_hours are real hours.
     elapsed: bool = False
+    # The exact duration when it is not whole hours (Task.duration_minutes), else None.
+    duration_minutes: int | None = None
     baselines: list[ParsedBaseline] = field(default_factory=list)
 
 
@@ -492,6 +499,15 @@ def _lag_hours(
     return round(minutes / 60)
 
 
+def _task_minutes(task: ParsedTask) -> int:
+    return task.duration_minutes if task.duration_minutes is not None else task.duration_hours * 60
+
+
+def _whole_minutes(minutes: float) -> int:
+    """A duration's minutes without its seconds, rounded half up (71 h 0 min 30 s: 71 h 1)."""
+    return int(minutes + 0.5 + 1e-9)
+
+
 def _read_task(reader: _Reader, node: Any, minutes_per_day: int) -> ParsedTask | None:
     uid = reader.text(node, "UID")
     fields = _Fields(reader, node, _where("Task", uid))
@@ -506,6 +522,9 @@ def _read_task(reader: _Reader, node: Any, minutes_per_day: int) -> ParsedTask |
     if minutes < 0:
         raise fields.fail("Duration", "a duration cannot be negative")
     milestone = fields.flag("Milestone")
+    # Seconds cannot be kept (calendars count minutes): the duration is rounded to the
+    # minute, half up, and stored to the minute when it is not whole hours.
+    duration_hours, duration_minutes = stored(0 if milestone else _whole_minutes(minutes))
     start, finish = fields.when("Start"), fields.when("Finish")
     constraint = fmt.CONSTRAINT_FROM_CODE.get(fields.text("ConstraintType") or "0")
     if constraint is None:
@@ -535,7 +554,8 @@ def _read_task(reader: _Reader, node: Any, minutes_per_day: int) -> ParsedTask |
         outline_level=level,
         summary=summary,
         milestone=milestone,
-        duration_hours=0 if milestone else round(minutes / 60),
+        duration_hours=duration_hours,
+        duration_minutes=duration_minutes,
         start=start,
         finish=finish,
         constraint_type=constraint,
@@ -681,9 +701,8 @@ def _read(data: bytes, progress: Progress | None) -> ParsedPlan:
             if link.type.endswith("%"):
                 link.type = link.type[:-1]
                 predecessor = by_uid.get(link.predecessor_uid)
-                link.lag_hours = round(
-                    (predecessor.duration_hours if predecessor else 0) * link.lag_hours / 1000
-                )
+                base = _task_minutes(predecessor) if predecessor else 0
+                link.lag_hours = round(base * link.lag_hours / 1000 / 60)
     resources = [
         resource
         for resource in (
@@ -1033,6 +1052,7 @@ def _write_plan(
                 "description": task.notes,
                 "milestone": task.milestone,
                 "duration_hours": task.duration_hours,
+                "duration_minutes": task.duration_minutes,
                 "planned_start": _aware(task.start),
                 "planned_finish": _aware(task.finish),
                 "status": status,

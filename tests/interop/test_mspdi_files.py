@@ -5,13 +5,17 @@ They are read a second time by the small independent reader of the engine tests
 (``tests/engine/mspdi_min.py``, stdlib ElementTree), and compared with what the import
 stored after the project was rescheduled by itpm's own engine.
 
-Start and finish match MS Project in 135 of the 143 files. The rest differ for reasons
-itpm does not model, pinned per file (task UIDs) so that any other change shows up:
+Start and finish of every task match MS Project in 138 of the 143 files. Durations are
+kept to the minute (``Task.duration_minutes``): ``baselines`` (7.5 h),
+``mspdiassignmentfields`` (71 h 1 min), ``mspdiduration`` 1 and 6 (one minute, one
+elapsed minute), ``mspditimephasedsegments`` 10 and 11 (133 h 20 min) and
+``mspditimephased`` 35 (138 h 53 min) match. The rest differ for reasons itpm does not
+model, pinned per file (task UIDs) so that any other change shows up:
 
-- durations that are not whole hours, rounded to whole hours (itpm's unit):
-  ``mspdiduration`` (1-minute tasks 1 and 6), ``mspdiassignmentfields`` (71 h 1 min),
-  ``baselines`` (7.5 h), ``mspditimephasedsegments`` 10, 11 and 16 (133 h 20 min, 114 h
-  17 min 6 s), ``mspditimephased`` 34 and 35 (138 h 53 min, one with seconds);
+- seconds: a duration is rounded to the minute (itpm's calendars count minutes), so a
+  task MS Project finishes at 11:53:18 finishes at 11:53:00 here:
+  ``mspditimephased`` 34 (138 h 53 min 18 s) and ``mspditimephasedsegments`` 16 (114 h
+  17 min 6 s), durations MS Project computed from the work and the assignment units;
 - tasks scheduled on their resource's calendar (night shift, 24 hours, two shifts) or
   stretched by the resource's units and contour: ``mspdiresource`` 2 and 3,
   ``sample``/``sample1`` 2 (an 800-hour task that MS Project finishes after 400 hours of
@@ -22,9 +26,9 @@ itpm does not model, pinned per file (task UIDs) so that any other change shows 
   16 h), but the work around them is placed on the day calendar, so they still differ.
 
 Elapsed durations (``DurationFormat`` eh, ed, ew, emo: real hours, day and night) are
-read as ``Task.elapsed`` and match: ``mspdiduration`` 8, 9 and 10 (one elapsed day, week
-and month from Wednesday 08:00 finish Thursday, the next Wednesday and 24 April at 08:00).
-Its task 6, one elapsed minute, is a duration under an hour (above).
+read as ``Task.elapsed`` and match: ``mspdiduration`` 6 to 10 (one elapsed minute, hour,
+day, week and month from Wednesday 08:00 finish at 08:01, 09:00, Thursday, the next
+Wednesday and 24 April at 08:00).
 
 Split tasks (zero-work stretches between work in the assignments' timephased data) are
 read as ``Task.splits`` and placed with their pauses, as MS Project places them:
@@ -52,11 +56,8 @@ DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "mspdi"
 FILES = sorted(DATA.rglob("*.xml"))
 
 KNOWN_DATE_DIFFERENCES: dict[str, list[str]] = {
-    "baselines.xml": ["1"],
     "sample.xml": ["2"],
     "sample1.xml": ["2", "24"],
-    "mspdiassignmentfields.xml": ["1"],
-    "mspdiduration.xml": ["1", "6"],
     "mspdiresource.xml": ["2", "3"],
     "mspditimephased.xml": [
         "9",
@@ -72,9 +73,8 @@ KNOWN_DATE_DIFFERENCES: dict[str, list[str]] = {
         "21",
         "22",
         "34",
-        "35",
     ],
-    "mspditimephasedsegments.xml": ["10", "11", "16", "18"],
+    "mspditimephasedsegments.xml": ["16", "18"],
 }
 
 
@@ -162,3 +162,36 @@ def test_elapsed_durations_are_real_hours(people: dict[str, Any]) -> None:
     }  # fmt: skip
     assert rows["Task 9"].planned_finish is not None
     assert rows["Task 9"].planned_finish.replace(tzinfo=None).isoformat() == "2009-04-01T08:00:00"
+
+
+def test_durations_are_kept_to_the_minute(people: dict[str, Any]) -> None:
+    """``duration_minutes`` holds a duration that is not whole hours; seconds are rounded."""
+
+    def durations(name: str) -> dict[str, tuple[int, int | None, bool]]:
+        project = mspdi_import(data=(DATA / name).read_bytes(), actor=people["owner"])
+        return {
+            row.name: (row.duration_hours, row.duration_minutes, row.elapsed)
+            for row in _stored(project)
+        }
+
+    # PT7H30M0S: 450 minutes, 8 h rounded half up.
+    assert durations("baselines.xml")["Task One"] == (8, 450, False)
+    # PT71H1M0S.
+    assert durations("mspdiassignmentfields.xml")["Task One"] == (71, 4261, False)
+    minutes = durations("mspdiduration.xml")
+    # One working minute, one elapsed minute; whole hours keep duration_minutes empty.
+    assert minutes["Task 1"] == (0, 1, False)
+    assert minutes["Task 6"] == (0, 1, True)
+    assert minutes["Task 3"] == (8, None, False) and minutes["Task 8"] == (24, None, True)
+    segments = durations("mspditimephasedsegments.xml")
+    # PT133H20M0S; PT114H17M6S loses its 6 seconds.
+    assert segments["Task Nine"] == (133, 8000, False)
+    assert segments["Task Fifteen"] == (114, 6857, False)
+    # PT138H53M18S: 138 h 53 min; its finish is 18 seconds before MS Project's.
+    timephased = mspdi_import(
+        data=(DATA / "mspditimephased.xml").read_bytes(), actor=people["owner"]
+    )
+    row = next(row for row in _stored(timephased) if row.name == "Task 2 - 150%")
+    assert (row.duration_hours, row.duration_minutes) == (139, 8333)
+    assert row.planned_finish is not None
+    assert row.planned_finish.replace(tzinfo=None).isoformat() == "2008-12-15T11:53:00"

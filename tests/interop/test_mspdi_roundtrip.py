@@ -340,3 +340,71 @@ def test_elapsed_tasks_round_trip(people: dict[str, Any]) -> None:
         dt.datetime(2027, 3, 5, 9, 0, tzinfo=dt.UTC),
         dt.datetime(2027, 3, 8, 9, 0, tzinfo=dt.UTC),
     )
+
+
+def test_durations_to_the_minute_round_trip(
+    mpxj_reader: Any, people: dict[str, Any], tmp_path: Path
+) -> None:
+    """7 h 30, one minute, 16 h 30 split and 90 elapsed minutes: written to the minute
+    (PT7H30M0S), read so by MPXJ (7.5 h) and by itpm (``duration_minutes``), same dates."""
+    from org.mpxj import TimeUnit
+
+    admin = people["admin"]
+    project = project_create(actor=admin, key="MIN", name="Minutes", start_date=dt.date(2027, 3, 1))
+    configure = task_create(actor=admin, project=project, name="Configure", duration_minutes=450)
+    check = task_create(actor=admin, project=project, name="Check", duration_minutes=1)
+    cable = task_create(actor=admin, project=project, name="Cable", duration_minutes=990,
+                        splits=[[8, 16]])  # fmt: skip
+    settle = task_create(actor=admin, project=project, name="Settle", duration_minutes=90,
+                         elapsed=True)  # fmt: skip
+    dependency_create(actor=admin, project=project, predecessor=configure, successor=check)
+    dependency_create(actor=admin, project=project, predecessor=check, successor=settle)
+    dependency_create(actor=admin, project=project, predecessor=check, successor=cable)
+    data = mspdi_export(project=project)
+    text = data.decode()
+
+    def block(name: str) -> str:
+        return text.split(f"<Name>{name}</Name>")[1].split("</Task>")[0]
+
+    assert "<Duration>PT7H30M0S</Duration>" in block("Configure")
+    assert "<Duration>PT0H1M0S</Duration>" in block("Check")
+    assert "<Duration>PT1H30M0S</Duration>" in block("Settle")
+    assert "<DurationFormat>6</DurationFormat>" in block("Settle")
+
+    def plan(of: Project) -> list[tuple[Any, ...]]:
+        return [
+            (t.name, t.duration_hours, t.duration_minutes, t.elapsed, t.splits,
+             t.planned_start, t.planned_finish)
+            for t in Task.objects.filter(project=of).order_by("wbs_sort")
+        ]  # fmt: skip
+
+    ours = plan(project)
+    assert [row[1:5] for row in ours] == [
+        (8, 450, False, []), (0, 1, False, []), (17, 990, False, [[8, 16]]), (2, 90, True, []),
+    ]  # fmt: skip
+    # 09:00 plus 7 h 30 of working time (the default calendar's lunch hour between).
+    assert ours[0][6] == dt.datetime(2027, 3, 1, 17, 30, tzinfo=dt.UTC)
+    # MPXJ reads the same durations and dates.
+    path = tmp_path / "minutes.xml"
+    path.write_bytes(data)
+    read = mpxj_reader.read(str(path))
+    properties = read.getProjectProperties()
+    theirs = [task for task in read.getTasks() if int(task.getUniqueID()) != 0]
+    assert [
+        (
+            str(task.getName()),
+            round(
+                float(task.getDuration().convertUnits(TimeUnit.HOURS, properties).getDuration()),
+                4,
+            ),
+            _java_text(task.getStart()),
+            _java_text(task.getFinish()),
+        )
+        for task in theirs
+    ] == [
+        (name, round(minutes / 60, 4), _wall(start), _wall(finish))
+        for name, _, minutes, _, _, start, finish in ours
+    ]
+    # itpm reads its own file back to the minute.
+    copy = mspdi_import(data=data, actor=people["owner"], project_key="MINC")
+    assert plan(copy) == ours
