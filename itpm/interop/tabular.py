@@ -20,7 +20,11 @@ column left out of the file keeps the tasks' pauses on update.
 
 "3d" and "2w" count in the project calendar's working day (the sum of its daily periods)
 and week (its working days), and export writes days in the same unit, so a round trip is
-lossless; "h" is always exact.
+lossless; "h" is always exact. Durations are kept to the minute (``Task.duration_minutes``:
+"3d" of a 7.5-hour day is 22 h 30); export writes whole days as "3d", whole hours as "22h"
+and anything else as the plan shows it, "22h30", which the import reads back. Lags stay
+whole hours. An elapsed duration (real time, day and night: ``Task.elapsed``) is written
+and read with MS Project's "e" units: "72eh", "3ed", "1ew", "90em".
 
 Cells are protected from formula injection on the way out: a text cell that a spreadsheet
 would run as a formula (it starts with ``= + - @``, a tab or a carriage return) gets a
@@ -38,7 +42,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -49,7 +53,7 @@ from itpm.accounts.permissions import require_role
 from itpm.core.errors import Conflict, FieldError, Invalid
 from itpm.core.models import AuditEvent
 from itpm.core.services import apply_changes, audit, save_versioned
-from itpm.planning.durations import MAX_DURATION_HOURS
+from itpm.planning.durations import MAX_DURATION_HOURS, duration_text, exact_minutes, stored
 from itpm.planning.models import (
     DATED_CONSTRAINTS,
     Assignment,
@@ -168,31 +172,69 @@ def format_lag(hours: int, working: WorkingTime = STANDARD_TIME) -> str:
     return sign + format_duration(abs(hours), working)
 
 
+def format_task_duration(
+    minutes: int, working: WorkingTime = STANDARD_TIME, *, elapsed: bool = False
+) -> str:
+    """A task's duration as ``parse_duration_minutes`` reads it back exactly: whole working
+    days ("3d"), whole hours ("22h"), else hours and minutes ("22h30"); an elapsed one in
+    elapsed days, hours or minutes ("3ed", "72eh", "90em")."""
+    if elapsed:
+        if minutes and minutes % (24 * 60) == 0:
+            return f"{minutes // (24 * 60)}ed"
+        return f"{minutes // 60}eh" if minutes % 60 == 0 else f"{minutes}em"
+    if minutes and minutes % working.minutes_per_day == 0:
+        return f"{minutes // working.minutes_per_day}d"
+    return duration_text(minutes)
+
+
 _DURATION = re.compile(
-    r"^\s*(?P<number>\d+(?:[.,]\d+)?)\s*(?P<unit>h|hrs?|hours?|d|days?|w|wks?|weeks?|"
-    r"m|mins?|minutes?)?\??\s*$",
+    r"^\s*(?:(?P<clock_hours>\d+)\s*h\s*(?P<clock_minutes>\d{1,2})\s*(?:m|mins?|minutes?)?"
+    r"|(?P<number>\d+(?:[.,]\d+)?)\s*(?P<elapsed>e)?(?P<unit>h|hrs?|hours?|d|days?|w|wks?|"
+    r"weeks?|m|mins?|minutes?)?)\??\s*$",
     re.IGNORECASE,
 )
+_ELAPSED_MINUTES = {"m": 1, "h": 60, "d": 24 * 60, "w": 7 * 24 * 60}
+
+
+def parse_duration_minutes(text: str, working: WorkingTime = STANDARD_TIME) -> tuple[int, bool]:
+    """``(minutes, elapsed)`` from "3d", "4h", "2w", "1.5 days", "90 mins", "22h30" (a
+    bare number is days), or an elapsed duration, real time: "72eh", "3ed", "1ew", "90em".
+
+    Working days and weeks are the project calendar's (``working``: 3d of 7.5 h = 1350
+    minutes); an elapsed day is 24 hours, an elapsed week 168. A fraction of a minute is
+    rounded, half up (the calendars count minutes).
+    """
+    match = _DURATION.match(text)
+    if not match or (match["elapsed"] and not match["unit"]):
+        raise ValueError("a duration like 3d, 4h, 22h30, 2w, 1.5 days or 72eh (elapsed)")
+    if match["clock_hours"] is not None:
+        rest = int(match["clock_minutes"])
+        if rest >= 60:
+            raise ValueError("minutes after the hours are 0 to 59, like 22h30")
+        return int(match["clock_hours"]) * 60 + rest, False
+    number = Decimal(match["number"].replace(",", "."))
+    unit = (match["unit"] or "d").lower()[0]
+    elapsed = bool(match["elapsed"])
+    per_unit = (
+        Decimal(_ELAPSED_MINUTES[unit])
+        if elapsed
+        else {
+            "m": Decimal(1),
+            "h": Decimal(60),
+            "d": Decimal(working.minutes_per_day),
+            "w": Decimal(working.minutes_per_day * working.days_per_week),
+        }[unit]
+    )
+    return int((number * per_unit).to_integral_value(rounding=ROUND_HALF_UP)), elapsed
 
 
 def parse_duration(text: str, working: WorkingTime = STANDARD_TIME) -> int:
-    """Working hours from "3d", "4h", "2w", "1.5 days", "90 mins" (a bare number is days).
-
-    Days and weeks are the project calendar's (``working``); the schedule counts whole
-    hours, so a result between two is rounded (halves to even, as before: 3d of 7.5 h = 22 h).
-    """
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError("a duration like 3d, 4h, 2w or 1.5 days")
-    number = Decimal(match["number"].replace(",", "."))
-    unit = (match["unit"] or "d").lower()[0]
-    minutes = {
-        "m": Decimal(1),
-        "h": Decimal(60),
-        "d": Decimal(working.minutes_per_day),
-        "w": Decimal(working.minutes_per_day * working.days_per_week),
-    }[unit]
-    return int((number * minutes / 60).to_integral_value())
+    """Working hours of a lag, "2d", "4h" (see ``parse_duration_minutes``): lags are whole
+    hours, so a result between two is rounded (halves to even: 3d of 7.5 h = 22 h)."""
+    minutes, elapsed = parse_duration_minutes(text, working)
+    if elapsed:
+        raise ValueError("a lag in working time, like 2d or 4h (not elapsed)")
+    return int((Decimal(minutes) / 60).to_integral_value())
 
 
 _LINK = re.compile(
@@ -363,6 +405,9 @@ class ParsedTask:
     parent_row: int | None = None
     level: int = 1
     duration_hours: int = HOURS_PER_DAY
+    # The exact duration when it is not whole hours (Task.duration_minutes), else None.
+    duration_minutes: int | None = None
+    elapsed: bool = False
     milestone: bool = False
     constraint_type: str = ConstraintType.ASAP
     constraint_date: dt.datetime | None = None
@@ -524,7 +569,8 @@ def _convert(
 ) -> None:
     """Set one field of ``task`` from a non-empty cell; ValueError says what was expected."""
     if key == "duration":
-        task.duration_hours = parse_duration(_text(value), working)
+        minutes, task.elapsed = parse_duration_minutes(_text(value), working)
+        task.duration_hours, task.duration_minutes = stored(minutes)
     elif key == "milestone":
         task.milestone = _bool(value)
     elif key == "percent_complete":
@@ -616,7 +662,7 @@ def parse_table(
             task.milestone = True
             task.given.add("milestone")
         if task.milestone:
-            task.duration_hours = 0
+            task.duration_hours, task.duration_minutes, task.elapsed = 0, None, False
         for text_key, choices, attr in (
             ("constraint_type", ConstraintType.values, "constraint_type"),
             ("status", TaskStatus.values, "status"),
@@ -721,6 +767,9 @@ def _check_splits(task: ParsedTask, fail: Callable[[str, str], None]) -> None:
         return
     if task.key is not None and "duration" not in task.given:
         return
+    if task.elapsed and task.splits:
+        fail("splits", "an elapsed task runs day and night without pauses")
+        return
     try:
         task.splits = normalize_splits(task.splits, task.duration_hours)
     except Invalid as exc:
@@ -748,6 +797,15 @@ def _check_tree_and_links(
         )  # fmt: skip
         for task in tasks
         if task.row in has_children and task.splits
+    )
+    errors.extend(
+        RowError(
+            task.row,
+            label_of.get("duration", "Duration"),
+            "a summary task spans its subtasks: it cannot be elapsed",
+        )  # fmt: skip
+        for task in tasks
+        if task.row in has_children and task.elapsed
     )
     ancestors: dict[int, set[int]] = {}
     for task in tasks:  # parents come before children
@@ -865,7 +923,8 @@ def _write(actor: User, project: Project, report: ImportReport, progress: Progre
             batch.append(Task(
                 project=project, parent=parent, order=positions[key], name=parsed.name,
                 description=parsed.notes, milestone=parsed.milestone,
-                duration_hours=parsed.duration_hours, status=parsed.status,
+                duration_hours=parsed.duration_hours, duration_minutes=parsed.duration_minutes,
+                elapsed=parsed.elapsed, status=parsed.status,
                 percent_complete=parsed.percent_complete, constraint_type=parsed.constraint_type,
                 constraint_date=parsed.constraint_date, deadline=parsed.deadline,
                 priority=parsed.priority, splits=parsed.splits,
@@ -1002,6 +1061,8 @@ def _update_data(parsed: ParsedTask, task: Task, columns: set[str]) -> dict[str,
     data: dict[str, Any] = {"name": parsed.name}
     if "duration" in given or (parsed.milestone and "milestone" in given):
         data["duration_hours"] = parsed.duration_hours
+        data["duration_minutes"] = parsed.duration_minutes
+        data["elapsed"] = parsed.elapsed
     if "milestone" in given:
         data["milestone"] = parsed.milestone
     for key in ("percent_complete", "status", "priority"):
@@ -1121,6 +1182,16 @@ def _plan(project: Project, report: ImportReport, label_of: dict[str, str]) -> N
         if data.get("milestone") and task.pk in summaries:
             report.errors.append(RowError(parsed.row, label_of.get("milestone", "Milestone"),
                                           "a summary task cannot be a milestone"))  # fmt: skip
+        if data.get("elapsed"):
+            # A summary row of the file and pauses in its Splits cell are errors already.
+            duration_label = label_of.get("duration", COLUMNS["duration"][0])
+            summary = RowError(parsed.row, duration_label,
+                               "a summary task spans its subtasks: it cannot be elapsed")  # fmt: skip
+            if task.pk in summaries and summary not in report.errors:
+                report.errors.append(summary)
+            elif "splits" not in report.columns and task.splits:
+                report.errors.append(RowError(parsed.row, duration_label,
+                    "an elapsed task runs day and night without pauses; remove its splits"))  # fmt: skip
         if data.get("splits"):
             splits_label = label_of.get("splits", COLUMNS["splits"][0])
             if task.pk in summaries:
@@ -1175,7 +1246,8 @@ def export_rows(*, project: Project) -> tuple[list[str], list[list[Any]]]:
     rows = [
         [
             ids[task.pk], task.wbs_code, task.wbs_code.count(".") + 1, task.name,
-            format_duration(task.duration_hours, working), when(task.planned_start),
+            format_task_duration(exact_minutes(task), working, elapsed=task.elapsed),
+            when(task.planned_start),
             when(task.planned_finish), "yes" if task.milestone else "no", task.constraint_type,
             when(task.constraint_date), when(task.deadline), "; ".join(links[task.pk]),
             "; ".join(resources[task.pk]), task.percent_complete, task.status, task.priority,

@@ -452,3 +452,132 @@ def test_key_and_version_headers_are_recognised() -> None:
     assert tabular.detect_mapping(["UID", "Task", "Version"]) == {
         "UID": "key", "Task": "name", "Version": "version"
     }  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- to the minute
+@pytest.mark.parametrize(
+    ("text", "minutes_per_day", "expected"),
+    [
+        ("3d", 450, (1350, False)),  # 22 h 30 of a 7.5-hour day, no longer rounded
+        ("1w", 450, (2250, False)),
+        ("22h30", 480, (1350, False)),
+        ("22 h 30 min", 480, (1350, False)),
+        ("0h01", 480, (1, False)),
+        ("7.5h", 480, (450, False)),
+        ("90 mins", 450, (90, False)),
+        ("1.25 mins", 480, (1, False)),  # seconds are rounded to the minute
+        ("72eh", 450, (4320, True)),  # elapsed: real hours, day and night
+        ("3ed", 450, (4320, True)),
+        ("1ew", 450, (10080, True)),
+        ("1.5 ehrs", 480, (90, True)),
+        ("90em", 480, (90, True)),
+        ("2 edays", 480, (2880, True)),
+    ],
+)
+def test_parse_duration_minutes_keeps_minutes_and_elapsed_units(
+    text: str, minutes_per_day: int, expected: tuple[int, bool]
+) -> None:
+    working = tabular.WorkingTime(minutes_per_day=minutes_per_day)
+    assert tabular.parse_duration_minutes(text, working) == expected
+
+
+@pytest.mark.parametrize("text", ["22h75", "3e", "e3d", "3dd", "h30"])
+def test_parse_duration_minutes_refuses_other_text(text: str) -> None:
+    with pytest.raises(ValueError, match="like"):
+        tabular.parse_duration_minutes(text)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "elapsed", "minutes_per_day", "text"),
+    [
+        (1350, False, 450, "3d"), (1350, False, 480, "22h30"), (450, False, 480, "7h30"),
+        (1, False, 480, "0h01"), (960, False, 480, "2d"), (600, False, 480, "10h"),
+        (0, False, 480, "0h"), (4320, True, 480, "3ed"), (4380, True, 480, "73eh"),
+        (90, True, 480, "90em"),
+    ],
+)  # fmt: skip
+def test_format_task_duration_is_read_back_exactly(
+    minutes: int, elapsed: bool, minutes_per_day: int, text: str
+) -> None:
+    working = tabular.WorkingTime(minutes_per_day=minutes_per_day)
+    assert tabular.format_task_duration(minutes, working, elapsed=elapsed) == text
+    assert tabular.parse_duration_minutes(text, working) == (minutes, elapsed)
+
+
+def test_durations_to_the_minute_and_elapsed_round_trip(
+    project: Any, tasks: Any, people: Any
+) -> None:
+    calendar = calendar_create(actor=people["owner"], name="Office", project=project,
+                               working_hours=[["08:30", "12:00"], ["13:00", "17:00"]])  # fmt: skip
+    project_calendar_set(actor=people["owner"], project=project, calendar=calendar)
+    project.refresh_from_db()
+    rows = _rows(project)
+    _set(rows, "Design", "Duration", "3d")  # three 7.5-hour days: 22 h 30
+    _set(rows, "Code", "Duration", "40h15")
+    rows.append(["", "", "1", "Burn-in", "3ed"] + [""] * 15)
+    rows.append(["", "", "1", "Check", "0h01"] + [""] * 15)
+    report = _import(people, project, rows)
+    assert (report.created, report.updated) == (2, 2)
+    state = {
+        t.name: (t.duration_hours, t.duration_minutes, t.elapsed)
+        for t in Task.objects.filter(project=project)
+    }
+    assert {name: state[name] for name in ("Design", "Code", "Burn-in", "Check")} == {
+        "Design": (23, 1350, False), "Code": (40, 2415, False),
+        "Burn-in": (72, None, True), "Check": (0, 1, False),
+    }  # fmt: skip
+    design = Task.objects.get(pk=tasks["design"].pk)
+    event = AuditEvent.objects.filter(action="task.update", object_id=str(design.pk)).last()
+    assert event is not None and event.changes["duration_minutes"] == [None, 1350]
+    # The export writes them so that a second import changes nothing.
+    again = _rows(project)
+    by_name = {row[3]: row[4] for row in again[1:]}
+    assert [by_name[name] for name in ("Design", "Code", "Burn-in", "Check")] == [
+        "3d", "40h15", "3ed", "0h01"
+    ]  # fmt: skip
+    before = _state(project)
+    report = _import(people, project, again)
+    assert report.unchanged == 6 and _state(project) == before
+    # Whole hours clear the minutes; a working-time unit makes the task not elapsed again.
+    _set(again, "Design", "Duration", "16h")
+    _set(again, "Burn-in", "Duration", "2d")
+    _import(people, project, again)
+    assert sorted(
+        Task.objects.filter(name__in=["Design", "Burn-in"], project=project).values_list(
+            "name", "duration_hours", "duration_minutes", "elapsed"
+        )
+    ) == [("Burn-in", 15, None, False), ("Design", 16, None, False)]
+
+
+def test_duration_row_errors_name_the_column(project: Any, tasks: Any, people: Any) -> None:
+    rows = _rows(project)
+    _set(rows, "Design", "Duration", "22h75")
+    _set(rows, "Code", "Duration", "72eh")
+    _set(rows, "Code", "Splits", "8:8")  # an elapsed task has no pauses
+    _set(rows, "Build", "Duration", "3ed")  # nor is a summary task elapsed
+    rows.append(["", "", "1", "Soak", "2ed", "", "", "", "", "", "", "", "", "", "", "", "",
+                 "4:4"])  # fmt: skip
+    with pytest.raises(Invalid) as caught:
+        _import(people, project, rows)
+    errors = sorted((e.field, e.message) for e in caught.value.errors)
+    assert errors == sorted([
+        ("row 2: Duration", "a summary task spans its subtasks: it cannot be elapsed"),
+        ("row 3: Duration", "'22h75': minutes after the hours are 0 to 59, like 22h30"),
+        ("row 4: Splits", "an elapsed task runs day and night without pauses"),
+        ("row 6: Splits", "an elapsed task runs day and night without pauses"),
+    ])  # fmt: skip
+    assert Task.objects.get(pk=tasks["code"].pk).elapsed is False
+
+
+def test_an_elapsed_duration_on_a_split_task_is_a_row_error(
+    project: Any, tasks: Any, people: Any
+) -> None:
+    """Without a Splits column the task keeps its pauses, which an elapsed task cannot."""
+    code = tasks["code"]
+    task_update(actor=people["owner"], task=code, version=None, data={"splits": [[8, 8]]})
+    rows = [["Key", "Name", "Duration"], [str(code.pk), "Code", "72eh"]]
+    with pytest.raises(Invalid) as caught:
+        _import(people, project, rows)
+    assert [(e.field, e.message) for e in caught.value.errors] == [
+        ("row 2: Duration", "an elapsed task runs day and night without pauses; remove its splits")
+    ]
