@@ -25,11 +25,15 @@ V1 = "/api/v1"
 
 @pytest.fixture
 def rich(project: Project, tasks: dict[str, Task], people: dict[str, User]) -> Project:
-    """APL with a calendar and exception, labels, an assignment, a split task, a baseline, a
-    risk, an issue, a decision and a document with a file."""
+    """APL with a calendar and exception, labels, an assignment, a split task, an elapsed
+    task of 7 h 30 (to the minute), a baseline, a risk, an issue, a decision and a document
+    with a file."""
     owner = people["owner"]
     code = Task.objects.get(pk=tasks["code"].pk)
     task_update(actor=owner, task=code, version=code.version, data={"splits": [[16, 8]]})
+    design = Task.objects.get(pk=tasks["design"].pk)
+    task_update(actor=owner, task=design, version=design.version,
+                data={"duration_minutes": 450, "elapsed": True})  # fmt: skip
     calendar = WorkCalendar.objects.create(name="APL hours", project=project, working_days=[0, 1, 2, 3],
                                            working_hours=[["08:00", "12:00"], ["13:00", "17:00"]])  # fmt: skip
     CalendarException.objects.create(calendar=calendar, date=dt.date(2027, 1, 6), name="Epiphany")
@@ -133,6 +137,9 @@ def test_round_trip_sample_fields(rich: Project, people: dict[str, User]) -> Non
     code = Task.objects.get(project=copy, name="Code")
     assert code.wbs_code == "1.2" and code.parent.name == "Build" and code.duration_hours == 40
     assert code.splits == [[16, 8]]
+    design = Task.objects.get(project=copy, name="Design")
+    assert (design.duration_hours, design.duration_minutes, design.elapsed) == (8, 450, True)
+    assert (code.duration_minutes, code.elapsed) == (None, False)
     # Placed with its pause, as in the original (40 h of work over 48 working hours).
     original = Task.objects.get(project=rich, name="Code")
     assert (code.planned_start, code.planned_finish) == (

@@ -30,6 +30,20 @@ SPLITS = (
     "import django, json; django.setup(); from itpm.planning.models import Task; "
     "print(json.dumps(sorted([t.name, t.splits] for t in Task.objects.exclude(splits=[]))))"
 )
+# Tasks to the minute or elapsed, [name, duration_minutes, elapsed], here and restored.
+MINUTE_TASKS = (
+    "sorted([t.name, t.duration_minutes, t.elapsed] for t in "
+    "Task.objects.filter(duration_minutes__isnull=False) | Task.objects.filter(elapsed=True))"
+)
+MINUTES = (
+    "import django, json; django.setup(); from itpm.planning.models import Task; "
+    f"print(json.dumps({MINUTE_TASKS}))"
+)
+
+
+def _minute_tasks() -> list[list[Any]]:
+    query = Task.objects.filter(duration_minutes__isnull=False) | Task.objects.filter(elapsed=True)
+    return sorted([t.name, t.duration_minutes, t.elapsed] for t in query)
 
 
 def _run(args: list[str], *, database_url: str, data_dir: Path, timeout: int = 600) -> Any:
@@ -55,8 +69,13 @@ def _pg_available() -> bool:
 
 
 def _restore_and_compare(
-    target_url: str, data_dir: Path, path: Path, manifest: dict[str, Any], split_task: str
+    target_url: str,
+    data_dir: Path,
+    path: Path,
+    manifest: dict[str, Any],
+    demo: tuple[str, list[list[Any]]],
 ) -> None:
+    split_task, minute_tasks = demo
     restored = _itpm("restore", str(path), database_url=target_url, data_dir=data_dir)
     assert restored.returncode == 0, restored.stderr[-2000:]
     sums = _run([sys.executable, "-c", CHECKSUMS], database_url=target_url, data_dir=data_dir)
@@ -68,6 +87,10 @@ def _restore_and_compare(
     splits = _run([sys.executable, "-c", SPLITS], database_url=target_url, data_dir=data_dir)
     assert splits.returncode == 0, splits.stderr[-2000:]
     assert json.loads(splits.stdout.strip().splitlines()[-1]) == [[split_task, [[8, 24]]]]
+    # Durations to the minute and elapsed tasks (the one of 7 h 30 among them) come back.
+    minutes = _run([sys.executable, "-c", MINUTES], database_url=target_url, data_dir=data_dir)
+    assert minutes.returncode == 0, minutes.stderr[-2000:]
+    assert json.loads(minutes.stdout.strip().splitlines()[-1]) == minute_tasks
     for name, sha in manifest["media"].items():
         import hashlib
 
@@ -79,7 +102,7 @@ def _restore_and_compare(
 
 
 @pytest.fixture
-def demo(db: Any, settings: Any, tmp_path: Path) -> str:
+def demo(db: Any, settings: Any, tmp_path: Path) -> tuple[str, list[list[Any]]]:
     settings.MEDIA_ROOT = tmp_path / "media"
     load_demo(password="demo-pass-123")
     # A split task, so that the backup carries one.
@@ -87,14 +110,27 @@ def demo(db: Any, settings: Any, tmp_path: Path) -> str:
     owner = task.project.memberships.filter(role="owner").order_by("id")[0].user
     task_update(actor=owner, task=task, version=task.version, data={"splits": [[8, 24]]})
     assert Task.objects.get(pk=task.pk).splits == [[8, 24]]
+    # An elapsed task of 7 h 30 (to the minute), so that the backup carries one.
+    other = (
+        Task.objects.filter(children__isnull=True, milestone=False, splits=[])
+        .exclude(pk=task.pk)
+        .order_by("id")[0]
+    )
+    owner = other.project.memberships.filter(role="owner").order_by("id")[0].user
+    task_update(actor=owner, task=other, version=other.version,
+                data={"duration_minutes": 450, "elapsed": True})  # fmt: skip
     media = Path(settings.MEDIA_ROOT) / "projects" / "1"
     media.mkdir(parents=True)
     (media / "note.txt").write_bytes(b"an uploaded file\n")
-    return task.name
+    minute_tasks = _minute_tasks()
+    assert [other.name, 450, True] in minute_tasks
+    return task.name, minute_tasks
 
 
 @pytest.mark.slow
-def test_demo_backup_restores_identically(demo: str, tmp_path: Path) -> None:
+def test_demo_backup_restores_identically(
+    demo: tuple[str, list[list[Any]]], tmp_path: Path
+) -> None:
     path = tmp_path / "site.itpm-backup.zip"
     manifest = backup.site_backup(path=path)
     assert (
