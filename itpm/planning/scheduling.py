@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from django.db import connection, models, transaction
-from django.db.models import Func
+from django.db.models import Func, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from itpm.core.errors import Conflict, Invalid
@@ -41,7 +42,7 @@ from itpm.engine.model import Constraint, ConstraintType, Dependency, Dependency
 from itpm.engine.model import Task as EngineTask
 from itpm.planning.durations import axis_minutes, exact_minutes, stored
 from itpm.planning.models import SCHEDULE_FIELDS, Task, TaskStatus, WorkCalendar
-from itpm.planning.splits import remaining_span, span_hours
+from itpm.planning.splits import remaining_span, span_hours, splits_from_text
 from itpm.portfolio.models import Project
 
 DEFAULT_WORKING_DAYS = [0, 1, 2, 3, 4]
@@ -154,6 +155,7 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
         for values in Task.objects.filter(project=project)
         .order_by("wbs_sort")
         .annotate(**{f"{name}_epoch": EpochSeconds(name) for name in _STORED_DATES})
+        .annotate(splits_text=Cast("splits", output_field=TextField()))
         .values_list(*_ROW_FIELDS, *(f"{name}_epoch" for name in _STORED_DATES))
     ]
     if not rows:
@@ -248,7 +250,7 @@ _ROW_FIELDS = (
     "id", "parent_id", "name", "wbs_code", "milestone", "duration_hours", "status",
     "percent_complete", "constraint_type", "constraint_date", "deadline", "priority",
     "actual_start", "actual_finish", "leveled_start", "total_float_hours", "free_float_hours",
-    "critical", "splits", "elapsed", "duration_minutes",
+    "critical", "splits_text", "elapsed", "duration_minutes",
 )  # fmt: skip
 _STORED_DATES = (
     "planned_start", "planned_finish", "early_start", "early_finish", "late_start", "late_finish",
@@ -277,7 +279,7 @@ class _Row:
     total_float_hours: int | None
     free_float_hours: int | None
     critical: bool
-    splits: list[list[int]]
+    splits_text: str | None
     elapsed: bool
     duration_minutes: int | None
     planned_start_epoch: int | None
@@ -286,6 +288,10 @@ class _Row:
     early_finish_epoch: int | None
     late_start_epoch: int | None
     late_finish_epoch: int | None
+
+    @property
+    def splits(self) -> list[list[int]]:
+        return splits_from_text(self.splits_text)
 
 
 def elapsed_span(axis: ProjectAxis, position: int, hours: float) -> int:
