@@ -168,12 +168,19 @@ def reports(request: HttpRequest) -> HttpResponse:
             by_queue[row["queue"]]["met"] += round(row["attainment"] * row["measured"] / 100)
             by_queue[row["queue"]]["measured"] += row["measured"]
         by_queue[row["queue"]]["backlog"] += row["backlog"]
+    # Only what was measured is drawn: a queue with no clock stopped yet, or a group with no
+    # ticket resolved, has no bar (a 0 bar would read as 0 % met or resolved in 0 h).
     attainment = [
-        (key, round(100 * v["met"] / v["measured"]) if v["measured"] else 0)
+        (key, round(100 * v["met"] / v["measured"]))
         for key, v in sorted(by_queue.items())
+        if v["measured"]
     ]
     backlog_bars = [(f"{r['queue']} {r['priority']}", r["backlog"]) for r in rows]
-    resolve_chart = [(f"{r['queue']} {r['priority']}", r["resolve_hours"] or 0) for r in rows]
+    resolve_chart = [
+        (f"{r['queue']} {r['priority']}", r["resolve_hours"])
+        for r in rows
+        if r["resolve_hours"] is not None
+    ]
     return render(request, "helpdesk/reports.html", {
         "queues": queues,
         "rows": rows,

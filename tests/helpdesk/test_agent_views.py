@@ -140,6 +140,13 @@ def test_reports_count_volume_backlog_attainment_and_mean_times(
     # Attainment per queue: 2 of 6 clocks met.
     bars = {bar["label"]: bar["value"] for bar in context["attainment_chart"]["bars"]}
     assert bars == {"SDESK": 33}
+    # Mean time to resolve: P2 only; P3 resolved nothing, so it has no bar (not a 0 h one)
+    # and its table cells say "—".
+    resolve = {bar["label"]: bar["value"] for bar in context["resolve_chart"]["bars"]}
+    assert resolve == {"SDESK P2": 9.0}
+    page = response.content.decode()
+    p3_row = page[page.index("<td>SDESK</td><td>P3</td>") :].split("</tr>")[0]
+    assert p3_row.count("—") == 2
 
 
 def test_reports_count_the_period_asked_for_and_the_backlog_of_today(
