@@ -637,7 +637,9 @@ def deliverable_decide(
 ) -> Deliverable:
     """Acceptance sign-off by the sponsor, the project's named acceptors (see
     ``closing.closure_acceptors_set``), or its managers and owners. A rejection needs a reason
-    and comes back to the team as a rework task carrying it, as a rejected project does."""
+    and comes back to the team as a rework task carrying it, as a rejected project does;
+    the returned deliverable then carries that task as ``rework`` (not stored: the audit
+    event names it)."""
     project = deliverable.project
     if project.sponsor_id == actor.pk or closing.may_accept(actor, project):
         require_role(actor, project, Role.VIEWER)
@@ -670,6 +672,7 @@ def deliverable_decide(
                 duration_hours=8,
             )  # fmt: skip
             changes["rework_task"] = [None, rework.pk]
+            deliverable.rework = rework  # type: ignore[attr-defined]
         audit(actor=actor, action="deliverable.accept" if accept else "deliverable.reject",
               obj=deliverable, project=project, changes=changes)  # fmt: skip
     return deliverable

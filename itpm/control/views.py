@@ -749,10 +749,17 @@ def deliverable_action(request: HttpRequest, key: str, deliverable_id: int) -> H
     failure = "action: unknown" if call is None else ""
     if call is not None:
         try:
-            call()
+            result = call()
         except ServiceError as exc:
             deny_if_forbidden(exc)
             failure = exc.detail
+        else:
+            rework = getattr(result, "rework", None)
+            if rework is not None:
+                done = (
+                    f"Rejected. Rework task {rework.wbs_code} “{rework.name}” is on the plan "
+                    "for the team."
+                )
     if _htmx(request):
         return _deliverable_partial(
             request, project, deliverable.pk, failure or done, bool(failure)

@@ -109,6 +109,18 @@ def test_checks_and_acceptance_answer_the_card_with_htmx(
     assert QualityCheck.objects.filter(deliverable=deliverable, result="failed").exists()
     reject = client_for("manager").post(url, {"action": "reject", "comment": ""}, **HX)
     assert b'role="alert"' in reject.content
+    # A rejection with its reason names the rework task it put on the plan.
+    rejected = client_for("manager").post(
+        url,
+        {"action": "reject", "comment": "Runbook misses the rollback",
+         "version": Deliverable.objects.get(pk=deliverable.pk).version},
+        **HX,
+    )  # fmt: skip
+    rework = Task.objects.get(name__startswith="Rework ")
+    assert "Runbook misses the rollback" in rework.name
+    assert f"Rework task {rework.wbs_code} “{rework.name}” is on the plan" in (
+        rejected.content.decode()
+    )
     accept = client_for("manager").post(
         url,
         {"action": "accept", "version": Deliverable.objects.get(pk=deliverable.pk).version},
