@@ -36,7 +36,7 @@ _MAX_RANGE_DAYS = 11_000
 _TASK_COLUMNS = (
     "id", "version", "parent_id", "wbs_code", "name", "milestone", "duration_hours",
     "total_float_hours", "free_float_hours", "critical", "percent_complete", "status",
-    "constraint_type", "splits_json",
+    "constraint_type", "splits_json", "duration_minutes",
 )  # fmt: skip
 # Read as seconds since 1970 and written out once per distinct value: a 5,000-task plan
 # has 40,000 of these, and a datetime per value costs more than the rest of the request.
@@ -152,9 +152,9 @@ def project_schedule(
     last: int | None = None
     for row in rows:
         (task_id, version, parent_id, wbs_code, name, milestone, duration, total_float,
-         free_float, critical, percent, status, constraint_type, splits_json, planned_start,
-         planned_finish, early_start, early_finish, late_start, late_finish, constraint_date,
-         deadline) = row  # fmt: skip
+         free_float, critical, percent, status, constraint_type, splits_json, minutes,
+         planned_start, planned_finish, early_start, early_finish, late_start, late_finish,
+         constraint_date, deadline) = row  # fmt: skip
         summary = task_id in parents
         if summary:
             percent = round(100 * done[task_id] / hours[task_id]) if hours[task_id] else 0
@@ -174,6 +174,8 @@ def project_schedule(
                 "milestone": bool(milestone),
                 "summary": summary,
                 "duration_hours": duration,
+                # Exact (450 for 7 h 30); NULL in the row means whole hours.
+                "duration_minutes": minutes if minutes is not None else duration * 60,
                 "planned_start": text(planned_start),
                 "planned_finish": text(planned_finish),
                 "early_start": text(early_start),

@@ -48,7 +48,12 @@ class ScheduleTaskOut(Schema):
     milestone: bool
     summary: bool
     duration_hours: int = Field(
-        description="Working hours of work (a split's pauses not included)."
+        description="Working hours of work (a split's pauses not included), rounded to the hour."
+    )
+    duration_minutes: int = Field(
+        description="The exact duration in minutes (450 for 7 h 30, a 7.5-hour day); "
+        "duration_hours x 60 for whole hours.",
+        examples=[450],
     )
     planned_start: dt.datetime | None
     planned_finish: dt.datetime | None

@@ -28,6 +28,7 @@ from itpm.documents.custom_fields import values_by_task
 from itpm.documents.models import CustomField
 from itpm.planning import selectors as planning_selectors
 from itpm.planning import services as planning_services
+from itpm.planning.durations import exact_minutes
 from itpm.planning.models import Task
 from itpm.portfolio import selectors as portfolio_selectors
 from itpm.portfolio import services as portfolio_services
@@ -318,6 +319,7 @@ def task_create(request: HttpRequest, key: str) -> HttpResponse:
     if form.is_valid():
         data = dict(form.cleaned_data)
         parent_id = data.pop("parent")
+        data.update(web_forms.duration_change(data.pop("duration_hours")))
         try:
             parent = (
                 planning_selectors.task_in_project(
@@ -398,7 +400,9 @@ def _task_edit_field(request: HttpRequest, task: Task, field: str) -> HttpRespon
         # Its own ids: the add-task form below the table has an "id_duration_hours" too, and
         # htmx gives the focus back to the element with the focused one's id after a swap
         # (the page jumped to the add-task form after every inline edit).
-        form = form_class(initial={field: getattr(task, field)}, auto_id=f"cell-{task.pk}-%s")
+        # The duration is prefilled exact (7h30), not as the rounded hours it is stored as.
+        value = exact_minutes(task) if field == "duration_hours" else getattr(task, field)
+        form = form_class(initial={field: value}, auto_id=f"cell-{task.pk}-%s")
         return render(
             request, "web/_task_cell_form.html", {"task": task, "field": field, "form": form}
         )
@@ -468,6 +472,8 @@ def _field_change(field: str, value: Any) -> dict[str, Any]:
     """What one inline edit changes: a start date is a start-no-earlier-than constraint."""
     if field == "constraint_date":
         return {"constraint_type": "SNET" if value else "ASAP", "constraint_date": value}
+    if field == "duration_hours":
+        return web_forms.duration_change(value)
     return {field: value}
 
 

@@ -109,6 +109,16 @@
     return `${hours} h` + (Math.abs(hours) >= perDay ? ` (${+days.toFixed(1)} d)` : "");
   }
 
+  // A task's exact duration: "16 h (2 d)", "7 h 30 min (1 d)" on a 7.5-hour day.
+  function durationText(minutes, perDay) {
+    if (minutes === null || minutes === undefined) return "—";
+    const hours = Math.floor(minutes / 60);
+    const rest = minutes % 60;
+    if (!rest) return hoursText(hours, perDay);
+    const days = minutes / 60 / perDay;
+    return `${hours} h ${rest} min` + (days >= 1 ? ` (${+days.toFixed(1)} d)` : "");
+  }
+
   function csrfToken() {
     const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
     if (cookie) return decodeURIComponent(cookie.split("=")[1]);
@@ -448,7 +458,7 @@
     }
     const tip = title(
       `${task.wbs} ${task.name}\n${dateText(task.start)} – ${dateText(task.finish)}\n` +
-        `Duration ${hoursText(task.duration_hours, state.data.perDay)}; total float ${hoursText(task.total_float_hours, state.data.perDay)}` +
+        `Duration ${durationText(task.duration_minutes, state.data.perDay)}; total float ${hoursText(task.total_float_hours, state.data.perDay)}` +
         (task.critical ? "; critical" : "") +
         (task.constraint_type !== "ASAP" ? `\nConstraint ${task.constraint_type} ${dateText(wall(task.constraint_date))}` : "") +
         (task.deadline ? `\nDeadline ${dateText(wall(task.deadline))}` : "") +
@@ -593,7 +603,7 @@
       html("td", "", dateText(task.start), tr);
       html("td", "", dateText(task.finish), tr);
       const pauses = task.gaps.length ? ` · ${task.gaps.length} pause${task.gaps.length === 1 ? "" : "s"}` : "";
-      html("td", "num", hoursText(task.duration_hours, data.perDay) + pauses, tr);
+      html("td", "num", durationText(task.duration_minutes, data.perDay) + pauses, tr);
       html("td", "num" + (task.late ? " error" : ""), hoursText(task.total_float_hours, data.perDay), tr);
       html("td", "num", hoursText(task.free_float_hours, data.perDay), tr);
       html("td", "", task.critical ? "yes" : "", tr);
@@ -707,7 +717,7 @@
       const task = drag.task;
       const moved = finish >= task.finish ? workingHoursBetween(task.finish, finish) : -workingHoursBetween(finish, task.finish);
       const hours = task.gaps.length
-        ? Math.max(1, Math.round(task.duration_hours + moved))
+        ? Math.max(1, Math.round(task.duration_minutes / 60 + moved))
         : Math.max(1, Math.round(workingHoursBetween(task.start, finish)));
       drag.hours = hours;
       drag.bar.setAttribute("width", Math.max(drag.width + dx, 3));
@@ -747,7 +757,8 @@
       const start = task.start + current.days * DAY;
       patchTask(task, { constraint_type: "SNET", constraint_date: wallIso(start, offsetOf(task.planned_start)) });
     } else if (current.kind === "resize") {
-      if (!current.hours || current.hours === task.duration_hours) {
+      // Whole hours (a 7 h 30 task dragged to 8 h is a change: it drops the minutes).
+      if (!current.hours || current.hours * 60 === task.duration_minutes) {
         render({});
         setStatus("");
         return;
@@ -784,7 +795,11 @@
     event.preventDefault();
     const step = event.key === "ArrowRight" ? 1 : -1;
     if (event.shiftKey && !task.milestone) {
-      patchTask(task, { duration_hours: Math.max(1, task.duration_hours + step * Math.round(state.data.perDay)) });
+      // A working day to the minute (7 h 30 on a 37.5-hour week), never below an hour
+      // (or the task's own length, when shorter).
+      const day = Math.round(state.data.perDay * 60);
+      const floor = Math.min(60, task.duration_minutes);
+      patchTask(task, { duration_minutes: Math.max(floor, task.duration_minutes + step * day) });
     } else {
       patchTask(task, { constraint_type: "SNET", constraint_date: wallIso(task.start + step * DAY, offsetOf(task.planned_start)) });
     }
