@@ -1,5 +1,6 @@
-"""Screenshots of split and elapsed tasks (docs/img/plan-split-form.png, gantt-split.png,
-plan-elapsed-form.png, gantt-elapsed.png).
+"""Screenshots of split and elapsed tasks and of durations to the minute
+(docs/img/plan-split-form.png, gantt-split.png, plan-elapsed-form.png, gantt-elapsed.png,
+plan-minutes.png).
 
 Run against a demo server, like docs/screenshots.py:
 
@@ -13,7 +14,10 @@ as a manager would: four tasks in a chain starting this Monday, then it splits t
 migration (16 h of work, a 24 h change freeze, the rest of the work) in the plan table and
 shoots the Splits form and the Gantt at the day zoom. Then a second project, BURN: racking
 (32 h), a 72-hour burn-in marked elapsed in the plan table (it runs through the weekend),
-the hand-over. A second run reuses the projects.
+the hand-over. A third, OFFICE, on a 37.5-hour week (its calendar set to 09:00-12:30,
+13:30-17:30 on the calendar page): durations typed as 7:30, 15, 22h30, 3.75 and 450m,
+the last one typed into the duration cell of the plan table. A second run reuses the
+projects.
 Debian's chromium at /usr/bin/chromium is used.
 """
 
@@ -28,8 +32,9 @@ from playwright.sync_api import Page, sync_playwright
 
 DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "img"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-Tasks = list[tuple[str, int, bool]]
-SPLIT = (
+# (name, duration as typed in the add-task form, milestone)
+Tasks = list[tuple[str, int | str, bool]]
+SPLIT: tuple[str, str, Tasks] = (
     "MAIL",
     "Mail platform migration",
     [
@@ -40,7 +45,7 @@ SPLIT = (
     ],
 )
 SPLIT_TASK = "Migrate the mailboxes"
-ELAPSED = (
+ELAPSED: tuple[str, str, Tasks] = (
     "BURN",
     "Compute cluster installation",
     [
@@ -51,10 +56,27 @@ ELAPSED = (
     ],
 )
 ELAPSED_TASK = "Burn-in test"
+MINUTES: tuple[str, str, Tasks] = (
+    "OFFICE",
+    "Service desk office move",
+    [
+        ("Survey the new floor", "7:30", False),
+        ("Cable the desks", 15, False),
+        ("Move the desks and PCs", "22h30", False),
+        ("Test phones and network", "3.75", False),
+        ("Hand the keys back", "4h", False),
+        ("Desk open in the new office", 0, True),
+    ],
+)
+MINUTES_HOURS = "09:00-12:30, 13:30-17:30"
+MINUTES_TASK = "Hand the keys back"
 
 
-def build(page: Page, base: str, key: str, name: str, tasks: Tasks) -> None:
-    """The project (unless there) and its chain of tasks, through the ordinary forms."""
+def build(
+    page: Page, base: str, key: str, name: str, tasks: Tasks, working_hours: str = ""
+) -> None:
+    """The project (unless there) and its chain of tasks, through the ordinary forms; with
+    ``working_hours``, the project's calendar works those hours first."""
     response = page.goto(f"{base}/projects/{key}/plan/")
     if response is not None and response.status == 200:
         if not page.locator("tr.task-row").count():
@@ -68,6 +90,11 @@ def build(page: Page, base: str, key: str, name: str, tasks: Tasks) -> None:
     page.fill("input[name=start_date]", monday.isoformat())
     page.get_by_role("button", name="Create project").click()
     page.wait_for_url(re.compile(f"/projects/{key}/"))
+    if working_hours:
+        page.goto(f"{base}/projects/{key}/calendar/")
+        page.fill("input[name=working_hours]", working_hours)
+        page.get_by_role("button", name="Save calendar and reschedule").click()
+        page.wait_for_load_state()
     page.goto(f"{base}/projects/{key}/plan/")
     _tasks(page, tasks)
 
@@ -144,6 +171,17 @@ def main() -> int:
         row.locator("form.cell-form button[type=submit]").click()
         page.wait_for_selector("tr.task-row span.elapsed-mark")
         gantt(page, base, ELAPSED[0], args.out / "gantt-elapsed.png")
+
+        build(page, base, *MINUTES, working_hours=MINUTES_HOURS)
+        page.goto(f"{base}/projects/{MINUTES[0]}/plan/")
+        row = page.locator("tr.task-row", has_text=MINUTES_TASK)
+        row.locator("td.num").first.click()
+        row.locator("form.cell-form input[name=duration_hours]").fill("450m")
+        row.locator("form.cell-form button[type=submit]").click()
+        page.wait_for_selector(f"tr.task-row:has-text('{MINUTES_TASK}') td.num:text-is('7h30')")
+        page.mouse.move(0, 0)  # no hover highlight in the picture
+        page.wait_for_timeout(500)  # the table body reloads with the moved dates
+        page.locator("table.wbs-table").screenshot(path=str(args.out / "plan-minutes.png"))
         browser.close()
     return 0
 
