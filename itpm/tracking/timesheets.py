@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -432,7 +432,10 @@ def task_progress_update(
             raise Forbidden("the earned value method is set by the project's manager")
         data["ev_method"] = ev_method
     if remaining_hours is not None and remaining_hours != "":
-        value = Decimal(str(remaining_hours))
+        try:
+            value = Decimal(str(remaining_hours).strip())
+        except InvalidOperation:
+            raise Invalid.field("remaining_hours", "a number of hours, like 12 or 3.5") from None
         if not value.is_finite() or value < 0 or value > 100_000:
             raise Invalid.field("remaining_hours", "from 0 to 100,000 hours")
         data["remaining_hours"] = value.quantize(CENT)

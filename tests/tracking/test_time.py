@@ -118,6 +118,13 @@ def test_assignee_reports_progress_and_only_managers_pick_the_method(api, tasks)
     assert done.json()["percent_complete"] == 60 and done.json()["remaining_hours"] == "6.00"
     assert post(api("member"), url, {"ev_method": "0/100"}).status_code == 403
     assert post(api("manager"), url, {"ev_method": "0/100"}).json()["ev_method"] == "0/100"
+    # Remaining hours that are no number are a 422 naming the field (was a 500), and
+    # nothing is written.
+    for bad in ("\n\u0090", "twelve", "1e", "NaN", "-3"):
+        refused = post(api("member"), url, {"remaining_hours": bad})
+        assert refused.status_code == 422, (bad, refused.content)
+        assert "remaining_hours" in refused.content.decode()
+    assert post(api("member"), url, {}).json()["remaining_hours"] == "6.00"
 
 
 def test_budget_changes_after_baseline_need_a_change_request(api, project, lines):
