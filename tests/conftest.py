@@ -17,7 +17,7 @@ from django.test import Client
 
 from itpm.accounts.models import Role, User
 from itpm.accounts.services import membership_set, token_create
-from itpm.planning.models import Task
+from itpm.planning.models import Task, WorkCalendar
 from itpm.planning.services import dependency_create, task_create
 from itpm.portfolio.models import Category, Project
 from itpm.portfolio.services import project_create
@@ -71,6 +71,22 @@ def project(people: dict[str, User]) -> Project:
     )
     membership_set(actor=people["owner"], project=project, user=people["member"], role=Role.MEMBER)
     membership_set(actor=people["owner"], project=project, user=people["viewer"], role=Role.VIEWER)
+    return project
+
+
+@pytest.fixture
+def london(project: Project) -> Project:
+    """APL on the "London office" calendar: Monday to Friday 09:00-12:30 and 13:30-17:30
+    (7.5 hours, a 37.5-hour week) in UTC, for durations to the minute."""
+    calendar = WorkCalendar.objects.create(
+        name="London office",
+        project=project,
+        working_days=[0, 1, 2, 3, 4],
+        working_hours=[["09:00", "12:30"], ["13:30", "17:30"]],
+        timezone="UTC",
+    )
+    Project.objects.filter(pk=project.pk).update(calendar=calendar)
+    project.refresh_from_db()
     return project
 
 

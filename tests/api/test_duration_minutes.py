@@ -6,7 +6,6 @@ APL starts on Monday 4 January 2027. The "London office" calendar works Monday t
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -17,33 +16,11 @@ from hypothesis import strategies as st
 from itpm.core.errors import Invalid
 from itpm.core.models import AuditEvent
 from itpm.planning.durations import axis_minutes, duration_text, hours_of, stored
-from itpm.planning.models import Task, WorkCalendar
+from itpm.planning.models import Task
 from itpm.planning.resource_services import assignment_create, leveling_compute, resource_create
 from itpm.planning.services import dependency_create, task_create, task_update
 from itpm.portfolio.models import Project
-
-
-def dates(task: Task) -> tuple[str, str]:
-    task.refresh_from_db()
-    assert task.planned_start is not None and task.planned_finish is not None
-    return (
-        task.planned_start.astimezone(dt.UTC).strftime("%a %d %H:%M"),
-        task.planned_finish.astimezone(dt.UTC).strftime("%a %d %H:%M"),
-    )
-
-
-@pytest.fixture
-def london(project: Project) -> Project:
-    calendar = WorkCalendar.objects.create(
-        name="London office",
-        project=project,
-        working_days=[0, 1, 2, 3, 4],
-        working_hours=[["09:00", "12:30"], ["13:30", "17:30"]],
-        timezone="UTC",
-    )
-    Project.objects.filter(pk=project.pk).update(calendar=calendar)
-    project.refresh_from_db()
-    return project
+from tests.schedule_dates import dates
 
 
 @pytest.fixture

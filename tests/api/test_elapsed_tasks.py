@@ -17,15 +17,7 @@ from itpm.planning.models import Task
 from itpm.planning.scheduling import elapsed_span, project_axis
 from itpm.planning.services import dependency_create, task_create, task_update
 from itpm.portfolio.models import Project
-
-
-def dates(task: Task) -> tuple[str, str]:
-    task.refresh_from_db()
-    assert task.planned_start is not None and task.planned_finish is not None
-    return (
-        task.planned_start.astimezone(dt.UTC).strftime("%a %d %H:%M"),
-        task.planned_finish.astimezone(dt.UTC).strftime("%a %d %H:%M"),
-    )
+from tests.schedule_dates import dates
 
 
 @pytest.fixture

@@ -31,14 +31,7 @@ from itpm.planning.splits import (
     splits_text,
 )
 from itpm.portfolio.models import Project
-
-
-def local(task: Task) -> tuple[str, str]:
-    assert task.planned_start is not None and task.planned_finish is not None
-    return (
-        task.planned_start.astimezone(dt.UTC).strftime("%a %d %H:%M"),
-        task.planned_finish.astimezone(dt.UTC).strftime("%a %d %H:%M"),
-    )
+from tests.schedule_dates import dates
 
 
 @pytest.fixture
@@ -56,8 +49,8 @@ def split_plan(project: Project, people: dict[str, Any]) -> dict[str, Task]:
 
 def test_the_span_is_the_work_plus_the_pauses(split_plan: dict[str, Task]) -> None:
     # 16 h Mon-Tue, paused Wed-Fri (24 h), 24 h Mon-Wed: 64 working hours, 8 days.
-    assert local(split_plan["install"]) == ("Mon 04 09:00", "Wed 13 18:00")
-    assert local(split_plan["cutover"]) == ("Thu 14 09:00", "Thu 14 18:00")
+    assert dates(split_plan["install"]) == ("Mon 04 09:00", "Wed 13 18:00")
+    assert dates(split_plan["cutover"]) == ("Thu 14 09:00", "Thu 14 18:00")
     assert split_plan["install"].duration_hours == 40
     assert split_plan["install"].splits == [[16, 24]]
 
@@ -172,7 +165,7 @@ def test_a_shorter_duration_drops_the_pauses_beyond_it(
     event = AuditEvent.objects.filter(action="task.update", object_id=str(install.pk)).latest("id")
     assert event.changes["splits"] == [[[16, 24], [32, 8]], [[16, 24]]]
     # 24 h of work and 24 h paused: 6 days, Monday 11th.
-    assert local(install) == ("Mon 04 09:00", "Mon 11 18:00")
+    assert dates(install) == ("Mon 04 09:00", "Mon 11 18:00")
 
 
 def test_milestones_and_summaries_carry_no_pauses(

@@ -15,8 +15,6 @@ from typing import Any
 
 import pytest
 
-from itpm.planning.models import WorkCalendar
-from itpm.portfolio.models import Project
 from tests.conftest import PASSWORD
 
 # The session's one chromium (``browser``) is defined in tests/conftest.py, so that every
@@ -86,19 +84,3 @@ def log_in(page: Any, username: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
-
-
-@pytest.fixture
-def london(project: Project) -> Project:
-    """APL on the "London office" calendar: Monday to Friday 09:00-12:30 and 13:30-17:30
-    (7.5 hours, a 37.5-hour week) in UTC, for durations to the minute."""
-    calendar = WorkCalendar.objects.create(
-        name="London office",
-        project=project,
-        working_days=[0, 1, 2, 3, 4],
-        working_hours=[["09:00", "12:30"], ["13:30", "17:30"]],
-        timezone="UTC",
-    )
-    Project.objects.filter(pk=project.pk).update(calendar=calendar)
-    project.refresh_from_db()
-    return project

@@ -24,34 +24,14 @@ from itpm.planning.models import Task
 from itpm.planning.services import task_update
 from itpm.portfolio.models import Project
 from itpm.web.forms import parse_duration_text
+from tests.web.cells import error_line, login, post_cell
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
 
 
-def login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def post_duration(client: Client, task: Task, text: str, *, version: int | None = None) -> Any:
-    fresh = Task.objects.get(pk=task.pk)
-    return client.post(
-        f"/tasks/{task.pk}/edit/duration_hours/",
-        {"duration_hours": text, "version": str(fresh.version if version is None else version)},
-        headers={"HX-Request": "true"},
-    )
-
-
-def error_line(response: Any, task: Task) -> str:
-    match = re.search(
-        rf'<tr class="row-error" id="task-{task.pk}-error">.*?<p class="error" role="alert">'
-        r"(.*?)</p>",
-        response.content.decode(),
-        re.S,
-    )
-    return match.group(1) if match else ""
+    return post_cell(client, task, "duration_hours", {"duration_hours": text}, version=version)
 
 
 def duration_cell(html: str, task: Task) -> str:

@@ -14,23 +14,13 @@ from django.test import Client
 
 from itpm.core.models import AuditEvent
 from itpm.planning.models import Task
+from tests.web.cells import login, post_cell
 
 pytestmark = pytest.mark.django_db
 
 
-def login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def post(client: Client, task: Task, data: dict[str, str], *, version: int | None = None) -> Any:
-    fresh = Task.objects.get(pk=task.pk)
-    return client.post(
-        f"/tasks/{task.pk}/edit/elapsed/",
-        {**data, "version": str(fresh.version if version is None else version)},
-        headers={"HX-Request": "true"},
-    )
+    return post_cell(client, task, "elapsed", data, version=version)
 
 
 def test_the_duration_form_offers_elapsed_and_the_row_shows_it(

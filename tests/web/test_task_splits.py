@@ -19,34 +19,16 @@ from itpm.planning.models import Task
 from itpm.planning.services import task_update
 from itpm.web.forms import SplitsField
 from itpm.web.templatetags.task_splits import splits_words
+from tests.web.cells import error_line, login, post_cell
 
 pytestmark = pytest.mark.django_db
-UTC = dt.UTC
-
-
-def login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def post_splits(client: Client, task: Task, text: str, *, version: int | None = None) -> Any:
-    fresh = Task.objects.get(pk=task.pk)
-    return client.post(
-        f"/tasks/{task.pk}/edit/splits/",
-        {"splits": text, "version": str(fresh.version if version is None else version)},
-        headers={"HX-Request": "true"},
-    )
+    return post_cell(client, task, "splits", {"splits": text}, version=version)
 
 
-def error_line(response: Any, task: Task) -> str:
-    match = re.search(
-        rf'<tr class="row-error" id="task-{task.pk}-error">.*?<p class="error" role="alert">'
-        r"(.*?)</p>",
-        response.content.decode(),
-        re.S,
-    )
-    return match.group(1) if match else ""
+UTC = dt.UTC
 
 
 @pytest.mark.parametrize(
