@@ -13,33 +13,15 @@ of the wrong type, which changes nothing). Debian's chromium at /usr/bin/chromiu
 
 from __future__ import annotations
 
-import argparse
-import pathlib
 import re
 
-from playwright.sync_api import sync_playwright
-
-DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "img"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from shots import arguments, logged_in
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base-url", default="http://127.0.0.1:8123")
-    parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT)
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
-    args = parser.parse_args()
-    base = args.base_url.rstrip("/")
-    args.out.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{base}/login/")
-        page.fill("input[name=username]", "pm")
-        page.fill("input[name=password]", "demo-pass-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/projects/")
-
+    args = arguments(__doc__)
+    base = args.base
+    with logged_in(args, height=800) as page:
         page.goto(f"{base}/projects/NET/documents/")
         page.click("details.version-list summary")  # the runbook's two versions
         page.screenshot(path=str(args.out / "documents-tab.png"), full_page=True)
@@ -58,7 +40,6 @@ def main() -> int:
         page.goto(f"{base}{href}")
         page.screenshot(path=str(args.out / "documents-task.png"), full_page=True)
         assert re.search(r"/tasks/\d+/documents/$", href), href
-        browser.close()
     for name in ("documents-tab", "documents-fields", "documents-fields-edit", "documents-task"):
         path = args.out / f"{name}.png"
         print(f"{path}  {path.stat().st_size // 1024} KB")

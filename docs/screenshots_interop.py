@@ -14,14 +14,11 @@ PORTAL and stops at the check (nothing is imported). Debian's chromium at
 
 from __future__ import annotations
 
-import argparse
 import pathlib
 import tempfile
 
-from playwright.sync_api import sync_playwright
+from shots import arguments, logged_in
 
-DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "img"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHEET = """Task,Level,Duration,Depends on,Resource names,Start,Notes
 Data migration,1,,,,,Wave 2 of the portal
 Extract customer records,2,3d,,Lee Nakamura,2027-05-03,
@@ -34,25 +31,12 @@ BROKEN = SHEET.replace("4 days", "four days").replace("3FS+1d", "9FS")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base-url", default="http://127.0.0.1:8123")
-    parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT)
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
-    parser.add_argument("--project", default="PORTAL")
-    args = parser.parse_args()
-    base = args.base_url.rstrip("/")
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = arguments(__doc__, project="PORTAL")
+    base = args.base
     folder = pathlib.Path(tempfile.mkdtemp())
     (folder / "migration-plan.csv").write_text(SHEET)
     (folder / "migration-plan-v0.csv").write_text(BROKEN)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{base}/login/")
-        page.fill("input[name=username]", "pm")
-        page.fill("input[name=password]", "demo-pass-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/projects/")
+    with logged_in(args, height=900) as page:
         wizard = f"{base}/projects/{args.project}/import-export/"
 
         page.goto(wizard)
@@ -64,7 +48,7 @@ def main() -> int:
         page.select_option("select[name=col_4]", "resources")
         page.locator("#wizard").screenshot(path=str(args.out / "import-preview.png"))
         page.get_by_role("button", name="Check (dry run)").click()
-        page.wait_for_selector("text=will be added")
+        page.wait_for_selector("text=tasks to create")
         page.locator("#wizard").screenshot(path=str(args.out / "import-check.png"))
 
         page.goto(wizard)
@@ -77,7 +61,6 @@ def main() -> int:
         page.get_by_role("button", name="Check (dry run)").click()
         page.wait_for_selector("text=Nothing was written")
         page.locator("#wizard").screenshot(path=str(args.out / "import-errors.png"))
-        browser.close()
     for name in ("import-preview", "import-check", "import-errors"):
         path = args.out / f"{name}.png"
         print(f"{path}  {path.stat().st_size // 1024} KB")

@@ -14,34 +14,14 @@ chromium at /usr/bin/chromium is used.
 
 from __future__ import annotations
 
-import argparse
-import pathlib
-
-from playwright.sync_api import sync_playwright
-
-DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "img"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from shots import arguments, logged_in
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base-url", default="http://127.0.0.1:8123")
-    parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT)
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
-    args = parser.parse_args()
-    base = args.base_url.rstrip("/")
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = arguments(__doc__)
+    base = args.base
     names = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.set_default_timeout(30_000)
-        page.goto(f"{base}/login/")
-        page.fill("input[name=username]", "pm")
-        page.fill("input[name=password]", "demo-pass-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/projects/")
-
+    with logged_in(args, height=800) as page:
         # SDESK in closing: the computed closure checklist and the acceptance.
         page.goto(f"{base}/projects/SDESK/gates/")
         page.screenshot(path=str(args.out / "lifecycle-closing.png"), full_page=True)
@@ -54,7 +34,6 @@ def main() -> int:
         page.goto(f"{base}/projects/DWH/business-case/")
         page.locator("#realized").screenshot(path=str(args.out / "lifecycle-realized.png"))
         names.append("lifecycle-realized")
-        browser.close()
     for name in names:
         path = args.out / f"{name}.png"
         print(f"{path}  {path.stat().st_size // 1024} KB")

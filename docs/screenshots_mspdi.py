@@ -14,15 +14,11 @@ NETREF and shoots its Gantt chart. Debian's chromium at /usr/bin/chromium is use
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import pathlib
 import tempfile
 
-from playwright.sync_api import sync_playwright
-
-DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "img"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from shots import arguments, logged_in
 
 # (UID, outline level, name, hours, predecessors as (UID, type code, lag in hours), extra XML)
 TASKS = [
@@ -88,24 +84,12 @@ def plan_xml(start: dt.date) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base-url", default="http://127.0.0.1:8123")
-    parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT)
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
-    args = parser.parse_args()
-    base = args.base_url.rstrip("/")
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = arguments(__doc__)
+    base = args.base
     path = pathlib.Path(tempfile.mkdtemp()) / "network-refresh.xml"
     today = dt.date.today()  # noqa: DTZ011 - only places the sample plan near today
     path.write_text(plan_xml(today - dt.timedelta(days=today.weekday() + 7)))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 760})
-        page.goto(f"{base}/login/")
-        page.fill("input[name=username]", "pm")
-        page.fill("input[name=password]", "demo-pass-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/projects/")
+    with logged_in(args, height=760) as page:
         page.get_by_role("button", name="Import from MS Project").click()
         page.wait_for_url(f"{base}/projects/import/mspdi/")
         page.set_input_files("input[type=file]", str(path))
@@ -115,7 +99,6 @@ def main() -> int:
         page.wait_for_url(f"{base}/projects/NETREF/gantt/")
         page.wait_for_timeout(1500)
         page.screenshot(path=str(args.out / "mspdi-gantt.png"))
-        browser.close()
     return 0
 
 

@@ -23,15 +23,13 @@ Debian's chromium at /usr/bin/chromium is used.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import pathlib
 import re
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
+from shots import arguments, logged_in
 
-DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "img"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # (name, duration as typed in the add-task form, milestone)
 Tasks = list[tuple[str, int | str, bool]]
 SPLIT: tuple[str, str, Tasks] = (
@@ -131,21 +129,9 @@ def gantt(page: Page, base: str, key: str, path: pathlib.Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base-url", default="http://127.0.0.1:8123")
-    parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT)
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
-    args = parser.parse_args()
-    base = args.base_url.rstrip("/")
-    args.out.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 620})
-        page.goto(f"{base}/login/")
-        page.fill("input[name=username]", "pm")
-        page.fill("input[name=password]", "demo-pass-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/projects/")
+    args = arguments(__doc__)
+    base = args.base
+    with logged_in(args, height=620) as page:
         build(page, base, *SPLIT)
         page.goto(f"{base}/projects/{SPLIT[0]}/plan/")
         row = page.locator("tr.task-row", has_text=SPLIT_TASK)
@@ -182,7 +168,6 @@ def main() -> int:
         page.mouse.move(0, 0)  # no hover highlight in the picture
         page.wait_for_timeout(500)  # the table body reloads with the moved dates
         page.locator("table.wbs-table").screenshot(path=str(args.out / "plan-minutes.png"))
-        browser.close()
     return 0
 
 

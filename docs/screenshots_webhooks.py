@@ -13,32 +13,13 @@ It logs in as the demo manager ``pm`` and only reads. Debian's chromium at
 
 from __future__ import annotations
 
-import argparse
-import pathlib
-
-from playwright.sync_api import sync_playwright
-
-DEFAULT_OUT = pathlib.Path(__file__).resolve().parent / "img"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from shots import arguments, logged_in
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base-url", default="http://127.0.0.1:8123")
-    parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT)
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
-    args = parser.parse_args()
-    base = args.base_url.rstrip("/")
-    args.out.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{base}/login/")
-        page.fill("input[name=username]", "pm")
-        page.fill("input[name=password]", "demo-pass-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/projects/")
-
+    args = arguments(__doc__)
+    base = args.base
+    with logged_in(args, height=800) as page:
         page.goto(f"{base}/projects/PORTAL/webhooks/")
         page.screenshot(path=str(args.out / "webhooks-list.png"), full_page=True)
         page.get_by_role("link", name="https://chat.example.com/hooks/itpm-portal").first.click()
@@ -46,7 +27,6 @@ def main() -> int:
         # The newest delivery: the failed one with its seven attempts.
         page.locator("table.compact a").first.click()
         page.screenshot(path=str(args.out / "webhooks-delivery.png"), full_page=True)
-        browser.close()
     for name in ("webhooks-list", "webhooks-delivery-log", "webhooks-delivery"):
         path = args.out / f"{name}.png"
         print(f"{path}  {path.stat().st_size // 1024} KB")
