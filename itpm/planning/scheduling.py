@@ -332,12 +332,17 @@ def _engine_task(task: Task | _Row, axis: ProjectAxis) -> EngineTask:
     actual_finish = axis.to_axis(task.actual_finish, finish=True) if task.actual_finish else None
     remaining = None
     # Durations are hours or, to the minute, ``duration_minutes``; pauses are hours.
-    minutes = exact_minutes(task)
     per_hour = 60 // axis.unit
-    work = round(minutes / axis.unit)
-    splits = [[after * per_hour, pause * per_hour] for after, pause in task.splits or []]
-    span = span_hours(work, splits)
+    exact = task.duration_minutes
+    work = task.duration_hours * per_hour if exact is None else round(exact / axis.unit)
+    splits = task.splits
+    if splits:
+        splits = [[after * per_hour, pause * per_hour] for after, pause in splits]
+        span = span_hours(work, splits)
+    else:
+        span = work
     if task.elapsed and not task.milestone:
+        minutes = exact_minutes(task)
         # Real hours become working units where the task starts: where it is scheduled now
         # (the schedule service settles it, see ``_settle_elapsed``).
         planned = _planned_start(task)
@@ -469,7 +474,14 @@ def _write_back(
 
     stored_start = _stored([task.planned_start_epoch for task in rows])
     stored_finish = _stored([task.planned_finish_epoch for task in rows])
-    duration = np.fromiter((exact_minutes(task) for task in rows), np.int64, len(rows))
+    duration = np.fromiter(
+        (
+            task.duration_hours * 60 if task.duration_minutes is None else task.duration_minutes
+            for task in rows
+        ),
+        np.int64,
+        len(rows),
+    )
     span_minutes = span * axis.unit
     moved_mask = (stored_start != start) | (stored_finish != early_finish)
     changed_mask = (
