@@ -782,30 +782,17 @@ def _check_tree_and_links(
     label = label_of.get("predecessors", "Predecessors")
     by_row = {t.row: t for t in tasks}
     has_children = {t.parent_row for t in tasks if t.parent_row}
+    # What a summary task cannot be: (column, its default label, attribute, message).
+    summary_rules = (
+        ("milestone", "Milestone", "milestone", "a summary task cannot be a milestone"),
+        ("splits", "Splits", "splits", "a summary task spans its subtasks; split those"),
+        ("duration", "Duration", "elapsed", "a summary task spans its subtasks: it cannot be elapsed"),
+    )  # fmt: skip
     errors.extend(
-        RowError(
-            task.row, label_of.get("milestone", "Milestone"), "a summary task cannot be a milestone"
-        )
+        RowError(task.row, label_of.get(column, default), message)
+        for column, default, attribute, message in summary_rules
         for task in tasks
-        if task.row in has_children and task.milestone
-    )
-    errors.extend(
-        RowError(
-            task.row,
-            label_of.get("splits", "Splits"),
-            "a summary task spans its subtasks; split those",
-        )  # fmt: skip
-        for task in tasks
-        if task.row in has_children and task.splits
-    )
-    errors.extend(
-        RowError(
-            task.row,
-            label_of.get("duration", "Duration"),
-            "a summary task spans its subtasks: it cannot be elapsed",
-        )  # fmt: skip
-        for task in tasks
-        if task.row in has_children and task.elapsed
+        if task.row in has_children and getattr(task, attribute)
     )
     ancestors: dict[int, set[int]] = {}
     for task in tasks:  # parents come before children

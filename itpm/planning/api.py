@@ -14,7 +14,7 @@ from itpm.accounts.selectors import users_by_username
 from itpm.core.api import ErrorOut, Page, StrictSchema, expected_version, paginate, with_etag
 from itpm.core.errors import Invalid
 from itpm.planning import selectors, services
-from itpm.planning.durations import MAX_DURATION_HOURS, exact_minutes, hours_of
+from itpm.planning.durations import MAX_DURATION_HOURS, exact_minutes
 from itpm.planning.models import ConstraintType, Dependency, DependencyType, Task, TaskStatus
 
 router = Router(tags=["planning"])
@@ -244,14 +244,8 @@ def task_list(
 def task_create(request: HttpRequest, key: str, payload: TaskIn) -> tuple[int, dict[str, Any]]:
     project = get_visible_project(request.user, key)
     data = _task_data(payload.model_dump())
-    if data["duration_minutes"] is not None and "duration_hours" in payload.model_fields_set:
-        hours = hours_of(data["duration_minutes"])
-        if hours != data["duration_hours"]:
-            raise Invalid.field(
-                "duration_minutes",
-                f"{data['duration_minutes']} minutes are {hours} h rounded, not "
-                f"{data['duration_hours']} h: send one of the two",
-            )
+    if "duration_hours" not in payload.model_fields_set:
+        data["duration_hours"] = None  # the service's default, or the minutes' hours
     if data["parent"] is not None:
         data["parent"] = selectors.task_in_project(
             project=project, task_id=data["parent"], field="parent"

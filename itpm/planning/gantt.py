@@ -10,7 +10,6 @@ that a client can draw them on the project's wall clock without knowing time zon
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from typing import Any
 
@@ -24,7 +23,7 @@ from itpm.core.errors import Invalid
 from itpm.engine.calendar import Calendar
 from itpm.planning.models import Baseline, BaselineTask, Dependency, Task, WorkCalendar
 from itpm.planning.scheduling import DEFAULT_WORKING_HOURS, EpochSeconds, engine_calendar
-from itpm.planning.splits import pauses_on_span
+from itpm.planning.splits import pauses_on_span, splits_from_text
 from itpm.portfolio.models import Project
 
 # Days shown before the first and after the last bar, so that a bar can be dragged there.
@@ -56,9 +55,9 @@ def _pauses(
     tasks (a handful in a plan) cost anything here. The others share one empty tuple
     (written as ``[]``): 5,000 new empty lists per read made the collector sweep the heap
     every few reads (a 170 ms pause)."""
-    if not splits_json or splits_json == "[]" or start is None or finish is None:
+    splits = splits_from_text(splits_json)
+    if not splits or start is None or finish is None:
         return _NO_PAUSES
-    splits = json.loads(splits_json)
     zone = calendar.zone
     moments = pause_moments(calendar, dt.datetime.fromtimestamp(start, zone), splits)
     # A task held by an actual finish before its planned span ends keeps only the pauses

@@ -262,7 +262,7 @@ def task_create(
     position: int | None = None,
     description: str = "",
     milestone: bool = False,
-    duration_hours: int = 8,
+    duration_hours: int | None = None,
     status: str = TaskStatus.NOT_STARTED,
     percent_complete: int = 0,
     assignees: list[User] | None = None,
@@ -275,10 +275,15 @@ def task_create(
     duration_minutes: int | None = None,
 ) -> Task:
     """Add a task. ``duration_minutes``, when given, is the exact duration (7 h 30 = 450)
-    and sets ``duration_hours`` to it rounded (see itpm.planning.durations)."""
+    and sets ``duration_hours`` to it rounded (see itpm.planning.durations); without
+    either the task takes 8 hours."""
     require_role(actor, project, Role.MEMBER)
-    if duration_minutes is not None:
-        duration_hours, duration_minutes = stored(clean_minutes(duration_minutes))
+    duration = {"duration_minutes": duration_minutes}
+    if duration_hours is not None:
+        duration["duration_hours"] = duration_hours
+    _fit_minutes(duration)  # minutes set both; hours that disagree are a 422
+    duration_hours = duration.get("duration_hours", 8)
+    duration_minutes = duration["duration_minutes"]
     data = _normalize({
         "name": name, "description": description, "milestone": milestone,
         "duration_hours": duration_hours, "status": status, "percent_complete": percent_complete,
