@@ -386,6 +386,55 @@ class ProjectAxis:
         return self.calendar.add(moment, units * self.unit)
 
 
+class UnionCalendar(Calendar):
+    """Working time when any of ``members`` works (a task done by a day and a night shift).
+
+    A day's periods are the members' periods of that day merged, read in the first
+    member's time zone: a member in another zone contributes its periods as they fall on
+    that zone's wall clock (a Bangalore shift seen from London).
+    """
+
+    def __init__(self, members: Sequence[Calendar], *, minutes_per_unit: int = 60) -> None:
+        if not members:
+            raise PlanError("calendar: a union needs at least one calendar")
+        self.members = tuple(members)
+        super().__init__(
+            working_days=range(7),
+            working_hours=(("00:00", "24:00"),),
+            timezone=members[0].timezone,
+            minutes_per_unit=minutes_per_unit,
+        )
+
+    def is_holiday(self, day: date) -> bool:
+        return False
+
+    def periods_on(self, day: date) -> Periods:
+        intervals: list[tuple[int, int]] = []
+        for member in self.members:
+            if member.timezone == self.timezone:
+                intervals.extend(member.periods_on(day))
+                continue
+            # The member's periods of the day before, the day and the day after, as
+            # minutes after this zone's midnight of ``day``, clipped to the day.
+            midnight = datetime.combine(day, time(), tzinfo=self.zone)
+            for offset in (-1, 0, 1):
+                other = day + timedelta(days=offset)
+                base = datetime.combine(other, time(), tzinfo=member.zone)
+                for start, stop in member.periods_on(other):
+                    begin = (base + timedelta(minutes=start) - midnight) // timedelta(minutes=1)
+                    end = (base + timedelta(minutes=stop) - midnight) // timedelta(minutes=1)
+                    begin, end = max(begin, 0), min(end, _DAY_MINUTES)
+                    if begin < end:
+                        intervals.append((begin, end))
+        merged: list[tuple[int, int]] = []
+        for start, stop in sorted(intervals):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
+            else:
+                merged.append((start, stop))
+        return tuple(merged)
+
+
 def resource_capacity_changes(
     axis: ProjectAxis,
     *,

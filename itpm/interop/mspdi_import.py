@@ -52,6 +52,7 @@ from itpm.accounts.models import Role, User
 from itpm.accounts.permissions import require_role
 from itpm.core.errors import Invalid
 from itpm.core.services import audit
+from itpm.engine.calendar import Calendar
 from itpm.interop import mspdi_format as fmt
 from itpm.planning.durations import stored
 from itpm.planning.models import (
@@ -71,6 +72,7 @@ from itpm.planning.scheduling import (
     deferred_rescheduling,
     engine_calendar,
     project_reschedule,
+    task_calendars,
 )
 from itpm.planning.splits import MAX_SPLITS, normalize_splits
 from itpm.portfolio.models import Project
@@ -1034,7 +1036,6 @@ def _write_plan(
     task_ids = dict(
         zip((task.uid for task in plan.tasks), _allocate_ids(Task, len(plan.tasks)), strict=True)
     )
-    splits = _task_splits(plan, project.calendar) if plan.work_segments else {}
     task_rows: list[dict[str, Any]] = []
     for task in plan.tasks:
         code, sort, order = codes[task.uid]
@@ -1064,7 +1065,7 @@ def _write_plan(
                 "actual_start": _aware(task.actual_start),
                 "actual_finish": _aware(task.actual_finish),
                 "completed_at": _aware(task.actual_finish) if status == TaskStatus.DONE else None,
-                "splits": splits.get(task.uid, []),
+                "splits": [],
                 "elapsed": task.elapsed,
             }
         )
@@ -1184,6 +1185,15 @@ def _write_plan(
             },
         )
     _fast_insert(Assignment, list(assignments.values()))
+    if plan.work_segments:
+        # Pauses count working time of the calendar the task is scheduled on: its
+        # resources' when they have their own (a night shift), else the project's.
+        split_ids = {uid: task_ids[uid] for uid in plan.work_segments if uid in task_ids}
+        own = task_calendars(project, list(split_ids.values()))
+        default = engine_calendar(project.calendar, time_zone="UTC")
+        found = _task_splits(plan, lambda uid: own.get(split_ids[uid], default))
+        for uid, pauses in found.items():
+            Task.objects.filter(pk=split_ids[uid]).update(splits=pauses)
 
     baseline_rows: dict[int, Baseline] = {}
     entries: list[dict[str, Any]] = []
@@ -1234,10 +1244,10 @@ def _write_plan(
     }
 
 
-def _task_splits(plan: ParsedPlan, calendar: WorkCalendar | None) -> dict[str, list[list[int]]]:
+def _task_splits(
+    plan: ParsedPlan, calendar_of: Callable[[str], Calendar]
+) -> dict[str, list[list[int]]]:
     """Task UID -> its pauses, from the timephased work (see the module docstring)."""
-    # The calendar the scheduler places the tasks on (scheduling.project_axis).
-    working = engine_calendar(calendar, time_zone="UTC")
     by_uid = {task.uid: task for task in plan.tasks}
     result: dict[str, list[list[int]]] = {}
     for uid, raw in plan.work_segments.items():
@@ -1262,7 +1272,7 @@ def _task_splits(plan: ParsedPlan, calendar: WorkCalendar | None) -> dict[str, l
             if finish > start:
                 segments.append((start, finish, worked))
         try:
-            found = _pauses(segments, working, task.duration_hours)
+            found = _pauses(segments, calendar_of(uid), task.duration_hours)
         except Invalid as exc:  # more pauses than itpm keeps
             raise Invalid.field(
                 f"Task UID {uid} TimephasedData", exc.errors[0].message if exc.errors else str(exc)

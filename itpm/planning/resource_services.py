@@ -26,7 +26,7 @@ from typing import Any
 
 import holidays as holidays_package
 import numpy as np
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from itpm.accounts.models import Membership, Role, Team, User
@@ -186,7 +186,11 @@ def _check_has_working_time(calendar: WorkCalendar) -> None:
 
 
 def _reschedule_calendar_users(calendar: WorkCalendar) -> None:
-    for project in Project.objects.filter(calendar=calendar, archived=False):
+    """Projects that schedule on the calendar, or whose tasks are done by resources on it."""
+    staffed = Assignment.objects.filter(resource__calendar=calendar).values("project_id")
+    for project in Project.objects.filter(
+        models.Q(calendar=calendar) | models.Q(pk__in=staffed), archived=False
+    ).select_related("calendar"):
         project_reschedule(project)
 
 
@@ -458,6 +462,9 @@ def resource_update(
         if changes:
             save_versioned(resource, list(changes))
             audit(actor=actor, action="resource.update", obj=resource, changes=changes)
+            if "calendar" in changes:
+                # Its tasks are scheduled on its calendar (scheduling.task_calendars).
+                _reschedule_projects_of(resource)
     return resource
 
 

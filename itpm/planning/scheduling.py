@@ -36,12 +36,12 @@ from django.utils import timezone
 
 from itpm.core.errors import Conflict, Invalid
 from itpm.engine import cpm
-from itpm.engine.calendar import Calendar, ProjectAxis
+from itpm.engine.calendar import Calendar, ProjectAxis, UnionCalendar
 from itpm.engine.errors import CycleError, EngineError
 from itpm.engine.model import Constraint, ConstraintType, Dependency, DependencyType
 from itpm.engine.model import Task as EngineTask
 from itpm.planning.durations import axis_minutes, exact_minutes, stored
-from itpm.planning.models import SCHEDULE_FIELDS, Task, TaskStatus, WorkCalendar
+from itpm.planning.models import SCHEDULE_FIELDS, Assignment, Task, TaskStatus, WorkCalendar
 from itpm.planning.splits import remaining_span, span_hours, splits_from_text
 from itpm.portfolio.models import Project
 
@@ -180,56 +180,196 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
         Dependency(str(pred), str(succ), kinds[kind], lag * per_hour)
         for pred, succ, kind, lag in links
     ]
+    own = _OwnTime(
+        calendars=_task_calendars(project, rows),
+        elapsed=[
+            i for i, task in enumerate(rows)
+            if task.elapsed and not task.milestone and task.actual_start is None
+        ],
+        links=_links_into(rows, links, per_hour),
+    )  # fmt: skip
     try:
         result = cpm.schedule(engine_tasks, engine_links)
-        result = _settle_elapsed(rows, engine_tasks, engine_links, result, axis)
+        result = _settle_own_time(rows, engine_tasks, engine_links, result, axis, own)
     except CycleError as exc:
         names = dict((str(t.pk), f"{t.wbs_code} {t.name}") for t in rows)
         cycle = " → ".join(names.get(i, i) for i in [*exc.cycle, exc.cycle[0]])
         raise Conflict(f"this change would close a dependency cycle: {cycle}") from None
     except EngineError as exc:
         raise Invalid.field("schedule", str(exc)) from None
-    return _write_back(project, rows, result, axis, _given_moments(rows, engine_tasks, links))
+    given = _given_moments(rows, engine_tasks, links)
+    given.own_start, given.own_finish = own.start, own.finish
+    return _write_back(project, rows, result, axis, given)
 
 
-_ELAPSED_ROUNDS = 8
+_SETTLE_ROUNDS = 8
 
 
-def _settle_elapsed(
+@dataclass(slots=True)
+class _OwnTime:
+    """Tasks whose length on the project axis depends on where they start.
+
+    - An elapsed task runs its real hours, day and night.
+    - A task whose resources work on their own calendar (a night shift, a 24-hour
+      operations desk, a part-timer) is scheduled on it, as MS Project does: it starts at
+      its resources' next working moment and lasts its duration of their working time;
+      with resources on different calendars, of the time when any of them works.
+    """
+
+    # row index -> the calendar the task's resources work on (not the project's)
+    calendars: dict[int, Calendar]
+    elapsed: list[int]
+    # row index -> its predecessors: (row index, link type, lag in axis units)
+    links: dict[int, list[tuple[int, str, int]]]
+    # row index -> real start and finish of a task on its resources' calendar
+    start: dict[int, dt.datetime] = field(default_factory=dict)
+    finish: dict[int, dt.datetime] = field(default_factory=dict)
+
+
+def _links_into(
+    rows: list[_Row], links: list[tuple[int, int, str, int]], per_hour: int
+) -> dict[int, list[tuple[int, str, int]]]:
+    index = {task.pk: i for i, task in enumerate(rows)}
+    into: dict[int, list[tuple[int, str, int]]] = {}
+    for predecessor, successor, kind, lag in links:
+        into.setdefault(index[successor], []).append((index[predecessor], kind, lag * per_hour))
+    return into
+
+
+def _task_calendars(project: Project, rows: list[_Row]) -> dict[int, Calendar]:
+    """Row index -> the calendar of a leaf task whose resources do not work on the project's."""
+    parents = {task.parent_id for task in rows}
+    index = {
+        task.pk: i
+        for i, task in enumerate(rows)
+        if not task.milestone and not task.elapsed and task.pk not in parents
+    }
+    return {index[pk]: calendar for pk, calendar in task_calendars(project, list(index)).items()}
+
+
+def task_calendars(project: Project, task_ids: list[int]) -> dict[int, Calendar]:
+    """Task id -> the calendar its resources work on, for tasks where it is not the project's.
+
+    A resource without a calendar works on the project's; several resources on different
+    calendars make a union (the task goes on while any of them works).
+    """
+    keys: dict[int, set[int | None]] = {}
+    for task_id, calendar_id in Assignment.objects.filter(
+        project=project, task_id__in=task_ids
+    ).values_list("task_id", "resource__calendar_id"):
+        keys.setdefault(task_id, set()).add(
+            project.calendar_id if calendar_id is None else calendar_id
+        )
+    own = {pk: frozenset(key) for pk, key in keys.items() if key != {project.calendar_id}}
+    if not own:
+        return {}
+    wanted = set().union(*own.values())
+    stored = {
+        calendar.pk: calendar
+        for calendar in WorkCalendar.objects.filter(
+            pk__in=[pk for pk in wanted if pk is not None]
+        ).prefetch_related("exceptions")
+    }
+    zone = project.time_zone
+    engines = {pk: engine_calendar(stored.get(pk) if pk else None, time_zone=zone) for pk in wanted}
+    made: dict[frozenset[int | None], Calendar] = {}
+    calendars: dict[int, Calendar] = {}
+    for task_id, key in own.items():
+        if key not in made:
+            # The project's calendar first: its zone is the union's.
+            members = sorted(key, key=lambda pk: (pk != project.calendar_id, pk or 0))
+            made[key] = (
+                engines[members[0]]
+                if len(members) == 1
+                else UnionCalendar([engines[pk] for pk in members])
+            )
+        calendars[task_id] = made[key]
+    return calendars
+
+
+def _settle_own_time(
     rows: list[_Row],
     engine_tasks: list[EngineTask],
     engine_links: list[Dependency],
     result: cpm.Schedule,
     axis: ProjectAxis,
+    own: _OwnTime,
 ) -> cpm.Schedule:
-    """Reschedule until every elapsed task's span is its real hours from where it starts.
+    """Reschedule until every elapsed or own-calendar task spans its time from its start.
 
-    An elapsed task's length in working units depends on its start (24 hours from Friday
-    morning cover one working day, from Monday morning too, from Friday 17:00 only one
-    working hour); each round measures the spans at the computed starts. Plans settle in
-    one or two rounds; after ``_ELAPSED_ROUNDS`` the last schedule stands.
+    Each round measures the spans at the computed starts; plans settle in one or two
+    rounds. After ``_SETTLE_ROUNDS`` the last schedule stands. The real start and finish
+    of the tasks on their resources' calendars are left in ``own``.
     """
-    elapsed = [
-        i for i, task in enumerate(rows)
-        if task.elapsed and not task.milestone and task.actual_start is None
-    ]  # fmt: skip
-    for _ in range(_ELAPSED_ROUNDS):
-        if not elapsed:
+    if not own.elapsed and not own.calendars:
+        return result
+    for round_ in range(_SETTLE_ROUNDS + 1):
+        spans = _own_spans(rows, engine_tasks, result, axis, own)
+        changed = [i for i, span in spans.items() if span != engine_tasks[i].duration]
+        if not changed or round_ == _SETTLE_ROUNDS:
             break
-        index = {task_id: k for k, task_id in enumerate(result.ids)}
-        changed = False
-        for i in elapsed:
-            k = index[engine_tasks[i].id]
-            if result.summary[k]:
-                continue
-            want = elapsed_span(axis, int(result.early_start[k]), exact_minutes(rows[i]) / 60)
-            if want != engine_tasks[i].duration:
-                engine_tasks[i].duration = want
-                changed = True
-        if not changed:
-            break
+        for i in changed:
+            engine_tasks[i].duration = spans[i]
+            if engine_tasks[i].remaining is not None and i in own.calendars:
+                engine_tasks[i].remaining = None  # the span runs from the actual start
         result = cpm.schedule(engine_tasks, engine_links)
     return result
+
+
+def _own_spans(
+    rows: list[_Row],
+    engine_tasks: list[EngineTask],
+    result: cpm.Schedule,
+    axis: ProjectAxis,
+    own: _OwnTime,
+) -> dict[int, int]:
+    index = {task_id: k for k, task_id in enumerate(result.ids)}
+    at = [index[task.id] for task in engine_tasks]
+    early_start = result.early_start
+    spans: dict[int, int] = {}
+    for i in own.elapsed:
+        k = at[i]
+        if not result.summary[k]:
+            spans[i] = elapsed_span(axis, int(early_start[k]), exact_minutes(rows[i]) / 60)
+    # In start order, so that a predecessor's real finish is known before its successor.
+    placed = sorted(
+        (i for i in own.calendars if rows[i].actual_finish is None),
+        key=lambda i: int(early_start[at[i]]),
+    )
+    for i in placed:
+        task, calendar = rows[i], own.calendars[i]
+        position = int(early_start[at[i]])
+        if task.actual_start is not None:
+            begin = task.actual_start
+        else:
+            anchor = _anchor(i, position, own, at, result, axis)
+            begin = calendar.moment(calendar.working_minute(anchor))
+        minutes = exact_minutes(task) + 60 * sum(pause for _, pause in task.splits)
+        end = calendar.add(begin, minutes) if minutes else begin
+        own.start[i], own.finish[i] = begin, end
+        spans[i] = max(axis.to_axis(end, finish=True) - position, 0)
+    return spans
+
+
+def _anchor(
+    i: int, position: int, own: _OwnTime, at: list[int], result: cpm.Schedule, axis: ProjectAxis
+) -> dt.datetime:
+    """When the task at ``position`` may start in real time: the real finish (or start) of
+    the predecessors that hold it there, else the start of that working hour.
+
+    A night-shift task after a day task that ends Thursday 17:00 starts Thursday 23:00,
+    not after the project's next working moment (Friday 08:00).
+    """
+    moments = []
+    for predecessor, kind, lag in own.links.get(i, ()):
+        k = at[predecessor]
+        if kind == DependencyType.FS.value and int(result.early_finish[k]) + lag == position:
+            real = own.finish.get(predecessor) if lag == 0 else None
+            moments.append(real or axis.to_datetime(position, finish=True))
+        elif kind == DependencyType.SS.value and int(result.early_start[k]) + lag == position:
+            real = own.start.get(predecessor) if lag == 0 else None
+            moments.append(real or axis.to_datetime(position))
+    return max(moments) if moments else axis.to_datetime(position)
 
 
 class EpochSeconds(Func):
@@ -392,6 +532,9 @@ class _Given:
     # row index -> the real minutes of an elapsed task not started: it finishes that long
     # after its start, on a Saturday if so (its successors wait for working time).
     elapsed_minutes: dict[int, int] = field(default_factory=dict)
+    # row index -> the real start and finish of a task on its resources' calendar
+    own_start: dict[int, dt.datetime] = field(default_factory=dict)
+    own_finish: dict[int, dt.datetime] = field(default_factory=dict)
 
 
 def _given_moments(
@@ -465,6 +608,12 @@ def _write_back(
     start_moment, finish_moment = _given_dates(
         given or _Given(), milestone, early_start_at, early_finish_at, axis, summary
     )
+    if start_moment or finish_moment:
+        _roll_up(
+            rows, summary, start_moment, finish_moment,
+            [early_start_moment[int(p)] for p in early_start_at],
+            [early_finish_moment[int(p)] for p in early_finish_at],
+        )  # fmt: skip
     for i, moment in start_moment.items():
         start[i] = round(moment.timestamp())
     if finish_moment:
@@ -580,9 +729,55 @@ def _given_dates(
         position = int(early_finish_at[i])
         if not milestone[i] and any(int(early_start_at[p]) == position for p in predecessors):
             finish[i] = axis.to_datetime(position)
+    start.update(given.own_start)
+    finish.update(given.own_finish)
     start.update(given.actual_start)
     finish.update(given.actual_finish)
     return start, finish
+
+
+def _roll_up(
+    rows: list[_Row],
+    summary: npt.NDArray[np.bool_],
+    start: dict[int, dt.datetime],
+    finish: dict[int, dt.datetime],
+    printed_start: list[dt.datetime],
+    printed_finish: list[dt.datetime],
+) -> None:
+    """A summary over a task shown at its given moments spans its tasks as they are shown.
+
+    A phase whose night-shift task starts at 23:00 starts at 23:00, not at the working
+    hour the axis holds. Summaries without such a task keep the print of their positions.
+    """
+    index = {task.pk: i for i, task in enumerate(rows)}
+    touched = set()
+    for i in {*start, *finish}:
+        parent = rows[i].parent_id
+        while parent is not None and index[parent] not in touched:
+            touched.add(index[parent])
+            parent = rows[index[parent]].parent_id
+    if not touched:
+        return
+    low: dict[int, dt.datetime] = {}
+    high: dict[int, dt.datetime] = {}
+    # Children sort after their parent (WBS order): backwards, a summary is complete
+    # before its own parent takes it in.
+    for i in range(len(rows) - 1, -1, -1):
+        if summary[i]:
+            if i not in low:
+                continue
+            begin, end = low[i], high[i]
+            if i in touched:
+                start[i], finish[i] = begin, end
+        else:
+            # A milestone shows its start like its finish (see _write_back).
+            begin = start.get(i, printed_finish[i] if rows[i].milestone else printed_start[i])
+            end = finish.get(i, printed_finish[i])
+        parent = rows[i].parent_id
+        if parent is not None:
+            j = index[parent]
+            low[j] = min(low.get(j, begin), begin)
+            high[j] = max(high.get(j, end), end)
 
 
 def _update_rows(updates: list[tuple[Any, ...]]) -> None:

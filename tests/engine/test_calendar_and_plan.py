@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from itpm.engine.calendar import Calendar, resource_capacity_changes
+from itpm.engine.calendar import Calendar, UnionCalendar, resource_capacity_changes
 from itpm.engine.errors import CycleError, PlanError
 from itpm.engine.plan_json import load_plan, schedule_document
 
@@ -195,3 +195,27 @@ def test_defaults() -> None:
     )
     assert loaded.calendar.timezone == "UTC"
     assert loaded.axis.to_datetime(8, finish=True).isoformat() == "2027-01-04T17:00:00+00:00"
+
+
+def test_a_union_calendar_works_while_any_member_works() -> None:
+    """A day shift and a night shift together; a Kolkata shift seen from London."""
+    day = Calendar(working_hours=[("08:00", "12:00"), ("13:00", "17:00")], timezone="UTC")
+    night = Calendar(working_hours=[("00:00", "06:00"), ("22:00", "24:00")], timezone="UTC")
+    both = UnionCalendar([day, night])
+    monday = date(2027, 1, 4)
+    assert both.periods_on(monday) == ((0, 360), (480, 720), (780, 1020), (1320, 1440))
+    assert both.periods_on(date(2027, 1, 9)) == ()  # Saturday: neither works
+    start = datetime(2027, 1, 4, 8, 0, tzinfo=ZoneInfo("UTC"))
+    # 16 working hours from Monday 08:00: 8 of the day, 2 of the night, 6 after midnight.
+    assert both.add(start, 16 * 60) == datetime(2027, 1, 5, 6, 0, tzinfo=ZoneInfo("UTC"))
+    # Overlapping members count once.
+    assert UnionCalendar([day, day]).periods_on(monday) == day.periods_on(monday)
+    london = Calendar(working_hours=[("09:00", "17:00")], timezone="Europe/London")
+    kolkata = Calendar(working_hours=[("09:00", "17:00")], timezone="Asia/Kolkata")
+    # Kolkata 09:00-17:00 is London 03:30-11:30 in January (UTC+5:30 against UTC+0).
+    assert UnionCalendar([london, kolkata]).periods_on(monday) == ((210, 1020),)
+    # In July London is UTC+1: Kolkata's day is 04:30-12:30 there.
+    july = date(2027, 7, 5)
+    assert UnionCalendar([london, kolkata]).periods_on(july) == ((270, 1020),)
+    with pytest.raises(PlanError):
+        UnionCalendar([])

@@ -1,0 +1,193 @@
+"""Tasks are scheduled on their resources' calendars, over the real HTTP API.
+
+APL starts Monday 4 January 2027 on the default calendar (09-13, 14-18 UTC). Nina works a
+night shift (Monday to Friday, 00:00-06:00 and 22:00-24:00 UTC), Dana the project's hours
+(no calendar of her own). "First" (8 h) -> "Second" (16 h) -> "Third" (8 h), under the
+phase "Build":
+
+- nobody on Second: First Mon 09-18, Second Tue 09:00 - Wed 18:00, Third Thu;
+- Nina on Second: it starts when First ends, at her next working moment (Mon 22:00),
+  works Mon 22-24, Tue 00-06, Tue 22-24, Wed 00-06 and finishes Wed 06:00; Third starts
+  at the project's next working moment, Wed 09:00;
+- Nina and Dana on Second: it goes on while either works (Mon 22:00 - Tue 18:00).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from itpm.core.models import AuditEvent
+from itpm.planning import resource_services as rs
+from itpm.planning.models import Assignment, Resource, Task, WorkCalendar
+from itpm.planning.services import dependency_create, task_create
+from itpm.portfolio.models import Project
+
+pytestmark = pytest.mark.django_db
+
+JSON = "application/json"
+
+
+def at(day: int, hour: int) -> dt.datetime:
+    return dt.datetime(2027, 1, day, hour, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def night(people: dict[str, Any]) -> WorkCalendar:
+    return rs.calendar_create(
+        actor=people["admin"],
+        name="Night shift",
+        working_days=[0, 1, 2, 3, 4],
+        working_hours=[["00:00", "06:00"], ["22:00", "24:00"]],
+        use_for_project=False,
+    )
+
+
+@pytest.fixture
+def nina(people: dict[str, Any], night: WorkCalendar) -> Resource:
+    return rs.resource_create(actor=people["admin"], name="Nina", calendar=night)
+
+
+@pytest.fixture
+def plan(project: Project, people: dict[str, Any]) -> dict[str, Task]:
+    owner = people["owner"]
+    phase = task_create(actor=owner, project=project, name="Build", duration_hours=8)
+    tasks = {"phase": phase}
+    for name, hours in (("first", 8), ("second", 16), ("third", 8)):
+        tasks[name] = task_create(
+            actor=owner, project=project, name=name.title(), duration_hours=hours, parent=phase
+        )
+    dependency_create(
+        actor=owner, project=project, predecessor=tasks["first"], successor=tasks["second"]
+    )
+    dependency_create(
+        actor=owner, project=project, predecessor=tasks["second"], successor=tasks["third"]
+    )
+    return tasks
+
+
+def dates(api: Any, task: Task) -> tuple[dt.datetime, dt.datetime]:
+    response = api("viewer").get(f"/api/v1/tasks/{task.pk}")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    return (
+        dt.datetime.fromisoformat(body["planned_start"].replace("Z", "+00:00")),
+        dt.datetime.fromisoformat(body["planned_finish"].replace("Z", "+00:00")),
+    )
+
+
+def assign(api: Any, task: Task, resource: Resource) -> dict[str, Any]:
+    response = api("member").post(
+        "/api/v1/projects/APL/assignments",
+        {"task": task.pk, "resource": resource.pk, "units": 1},
+        content_type=JSON,
+    )
+    assert response.status_code == 201, response.content
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_without_own_calendars_the_plan_runs_on_the_project_hours(api: Any, plan: Any) -> None:
+    assert dates(api, plan["first"]) == (at(4, 9), at(4, 18))
+    assert dates(api, plan["second"]) == (at(5, 9), at(6, 18))
+    assert dates(api, plan["third"]) == (at(7, 9), at(7, 18))
+
+
+def test_a_night_shift_resource_works_her_task_at_night(api: Any, plan: Any, nina: Any) -> None:
+    assign(api, plan["second"], nina)
+    assert dates(api, plan["first"]) == (at(4, 9), at(4, 18))
+    # Her next working moment after First ends Monday 18:00; 16 hours of nights.
+    assert dates(api, plan["second"]) == (at(4, 22), at(6, 6))
+    # The day task after it starts at the project's next working hour.
+    assert dates(api, plan["third"]) == (at(6, 9), at(6, 18))
+    # The phase spans its tasks as they are shown.
+    assert dates(api, plan["phase"]) == (at(4, 9), at(6, 18))
+
+
+def test_a_night_task_after_a_night_task_follows_without_waiting_for_the_day(
+    api: Any, plan: Any, nina: Any
+) -> None:
+    assign(api, plan["second"], nina)
+    assign(api, plan["third"], nina)
+    assert dates(api, plan["second"]) == (at(4, 22), at(6, 6))
+    # Wednesday 22:00 to Thursday 06:00 (not the Wednesday day hours, not Thursday night).
+    assert dates(api, plan["third"]) == (at(6, 22), at(7, 6))
+
+
+def test_two_resources_on_different_calendars_go_on_while_either_works(
+    api: Any, plan: Any, nina: Any, dana: Any
+) -> None:
+    assign(api, plan["second"], nina)
+    assign(api, plan["second"], dana)
+    # Mon 22-24 (2 h), Tue 00-06 (8 h), Tue 09-13, 14-18 (16 h).
+    assert dates(api, plan["second"]) == (at(4, 22), at(5, 18))
+    assert dates(api, plan["third"]) == (at(6, 9), at(6, 18))
+
+
+def test_changing_the_resources_calendar_reschedules_her_tasks(
+    api: Any, plan: Any, nina: Any
+) -> None:
+    assign(api, plan["second"], nina)
+    nina.refresh_from_db()
+    response = api("admin").patch(
+        f"/api/v1/resources/{nina.pk}",
+        {"version": nina.version, "calendar": None},
+        content_type=JSON,
+    )
+    assert response.status_code == 200, response.content
+    assert dates(api, plan["second"]) == (at(5, 9), at(6, 18))
+    event = AuditEvent.objects.filter(action="resource.update").latest("id")
+    assert "calendar" in event.changes
+    # A stale version is refused and changes nothing.
+    stale = api("admin").patch(
+        f"/api/v1/resources/{nina.pk}",
+        {"version": nina.version, "calendar": nina.calendar_id},
+        content_type=JSON,
+    )
+    assert stale.status_code == 409
+    assert dates(api, plan["second"]) == (at(5, 9), at(6, 18))
+
+
+def test_a_day_off_on_the_resources_calendar_moves_her_task(
+    api: Any, plan: Any, nina: Any, night: Any
+) -> None:
+    assign(api, plan["second"], nina)
+    response = api("admin").post(
+        f"/api/v1/calendars/{night.pk}/exceptions",
+        {"date": "2027-01-05", "name": "Training"},
+        content_type=JSON,
+    )
+    assert response.status_code == 201, response.content
+    # Mon 22-24, (Tuesday off), Wed 00-06, Wed 22-24, Thu 00-06.
+    assert dates(api, plan["second"]) == (at(4, 22), at(7, 6))
+    assert dates(api, plan["third"]) == (at(7, 9), at(7, 18))
+    removed = api("admin").delete(f"/api/v1/calendars/{night.pk}/exceptions/2027-01-05")
+    assert removed.status_code == 204
+    assert dates(api, plan["second"]) == (at(4, 22), at(6, 6))
+
+
+def test_unassigning_puts_the_task_back_on_the_project_hours(
+    api: Any, plan: Any, nina: Any
+) -> None:
+    assignment = assign(api, plan["second"], nina)
+    response = api("member").delete(f"/api/v1/assignments/{assignment['id']}")
+    assert response.status_code == 204, response.content
+    assert not Assignment.objects.filter(pk=assignment["id"]).exists()
+    assert dates(api, plan["second"]) == (at(5, 9), at(6, 18))
+
+
+def test_a_split_task_pauses_in_her_working_time(
+    api: Any, plan: Any, nina: Any, people: Any
+) -> None:
+    assign(api, plan["second"], nina)
+    second = Task.objects.get(pk=plan["second"].pk)
+    response = api("owner").patch(
+        f"/api/v1/tasks/{second.pk}",
+        {"version": second.version, "splits": [{"after_hours": 8, "pause_hours": 8}]},
+        content_type=JSON,
+    )
+    assert response.status_code == 200, response.content
+    # 8 h (Mon 22 - Tue 06), one night off (Tue 22 - Wed 06), 8 h (Wed 22 - Thu 06).
+    assert dates(api, plan["second"]) == (at(4, 22), at(7, 6))
