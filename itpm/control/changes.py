@@ -42,7 +42,13 @@ from itpm.engine.errors import CycleError, EngineError
 from itpm.engine.model import Constraint, ConstraintType, Dependency, DependencyType
 from itpm.engine.model import Task as EngineTask
 from itpm.planning.models import DATED_CONSTRAINTS, Task
-from itpm.planning.scheduling import _engine_task, deferred_rescheduling, project_axis
+from itpm.planning.scheduling import (
+    _engine_task,
+    deferred_rescheduling,
+    own_stretch,
+    own_time_tasks,
+    project_axis,
+)
 from itpm.planning.splits import pause_hours, span_hours, within
 from itpm.portfolio.models import Project
 
@@ -208,9 +214,16 @@ def change_request_impact(project: Project, operations: list[dict[str, Any]],
     """
     axis = project_axis(project)
     rows = list(Task.objects.filter(project=project))
-    tasks = {str(t.pk): _engine_task(t, axis) for t in rows}
+    settled = own_time_tasks(project, rows, axis)
+    tasks = {
+        str(t.pk): settled[t.pk][0] if t.pk in settled else _engine_task(t, axis) for t in rows
+    }
     # A split task's engine duration is its span; the operations speak of its work hours.
+    # Elapsed or on its resources' own calendar (a 24-hour desk) an hour spans less or more.
     splits = {str(t.pk): t.splits for t in rows if t.splits}
+    own = [t for t in rows if t.pk in settled]
+    work_hours = {str(t.pk): t.duration_hours for t in own}
+    stretch = {str(t.pk): own_stretch(t, tasks[str(t.pk)].duration) for t in own}
     names = {t.pk: t.name for t in rows}
     links = {
         (str(p), str(s)): Dependency(str(p), str(s), DependencyType(k), lag)
@@ -230,11 +243,12 @@ def change_request_impact(project: Project, operations: list[dict[str, Any]],
         kind = op["op"]
         if kind == "change_duration" and tid(op["task"]) in tasks:
             task = tasks[tid(op["task"])]
-            work = task.duration - pause_hours(splits.get(task.id))
+            work = work_hours.get(task.id, task.duration - pause_hours(splits.get(task.id)))
             hours_delta += op["hours"] - work
             changed.append(f"{names.get(int(task.id), task.id) if task.id.isdigit() else task.id}: "
                            f"{work} h → {op['hours']} h")  # fmt: skip
-            task.duration = span_hours(op["hours"], within(splits.get(task.id), op["hours"]))
+            span = span_hours(op["hours"], within(splits.get(task.id), op["hours"]))
+            task.duration = round(span * stretch.get(task.id, 1.0))
         elif kind == "add_task":
             new_id = f"new{n}"
             if op.get("ref"):
@@ -248,7 +262,9 @@ def change_request_impact(project: Project, operations: list[dict[str, Any]],
         elif kind == "remove_task":
             gone = _subtree(tasks, tid(op["task"]))
             for task_id in gone:
-                hours_delta -= tasks[task_id].duration - pause_hours(splits.get(task_id))
+                hours_delta -= work_hours.get(
+                    task_id, tasks[task_id].duration - pause_hours(splits.get(task_id))
+                )
                 del tasks[task_id]
             links = {k: v for k, v in links.items() if k[0] not in gone and k[1] not in gone}
             removed.append(str(names.get(op["task"], op["task"])))

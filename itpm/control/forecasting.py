@@ -45,7 +45,12 @@ from itpm.engine.model import (  # noqa: I001
 )
 from itpm.engine.model import Task as EngineTask
 from itpm.planning.models import Task
-from itpm.planning.scheduling import _engine_task, project_axis  # the schedule's own conversion
+from itpm.planning.scheduling import (  # the schedule's own conversion
+    _engine_task,
+    own_stretch,
+    own_time_tasks,
+    project_axis,
+)
 from itpm.planning.splits import pause_hours
 from itpm.portfolio.models import Project
 
@@ -94,8 +99,11 @@ def forecast_inputs(project: Project) -> dict[str, Any]:
     estimates = {e.task_id: e for e in TaskEstimate.objects.filter(task__project=project)}
     budget, task_costs = _budget_and_task_costs(project)
     task_rows: list[dict[str, Any]] = []
+    # Elapsed tasks and tasks of resources on their own calendar (a night shift) keep
+    # the span the schedule settled for them.
+    own = own_time_tasks(project, tasks, axis)
     for task in tasks:
-        engine = _engine_task(task, axis)
+        engine = own[task.pk][0] if task.pk in own else _engine_task(task, axis)
         estimate = estimates.get(task.pk)
         summary = task.pk in parents
         leaf_cost = task_costs.get(task.pk, Decimal(0)) if not summary else Decimal(0)
@@ -110,6 +118,9 @@ def forecast_inputs(project: Project) -> dict[str, Any]:
                 "remaining": engine.remaining,
                 # A split task's pauses: the estimate is of the work, the pauses come on top.
                 "pauses": pause_hours(task.splits) if not engine.milestone else 0,
+                # Elapsed or on its resources' own calendar, an hour of the task spans
+                # this many project hours (a 24-hour desk: about 1/3).
+                "stretch": own_stretch(task, engine.duration) if task.pk in own else 1.0,
                 "estimate": (
                     [estimate.optimistic_hours, estimate.most_likely_hours,
                      estimate.pessimistic_hours]
@@ -175,13 +186,18 @@ def _engine_inputs(
         constraint_type, at = row["constraint"]
         estimate = None
         duration = row["duration"]
+        stretch = row.get("stretch", 1.0)
         if row["estimate"]:
             a, m, b = row["estimate"]
             pauses = row.get("pauses", 0)
-            estimate = Estimate(float(a) + pauses, float(m) + pauses, float(b) + pauses)
-            duration = m + pauses
+            estimate = Estimate(
+                (float(a) + pauses) * stretch,
+                (float(m) + pauses) * stretch,
+                (float(b) + pauses) * stretch,
+            )
+            duration = round((m + pauses) * stretch)
         if hold_task is not None and hold_task[0] == row["id"]:
-            estimate, duration = None, hold_task[1] + row.get("pauses", 0)
+            estimate, duration = None, round((hold_task[1] + row.get("pauses", 0)) * stretch)
         tasks.append(
             EngineTask(
                 id=row["id"], duration=int(duration), milestone=row["milestone"],

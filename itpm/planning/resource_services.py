@@ -34,7 +34,7 @@ from itpm.accounts.permissions import is_admin, require_role, visible_projects
 from itpm.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from itpm.core.services import apply_changes, audit, check_version, json_value, save_versioned
 from itpm.engine import cpm
-from itpm.engine.calendar import Calendar, ProjectAxis, parse_hours
+from itpm.engine.calendar import ProjectAxis, parse_hours
 from itpm.engine.errors import EngineError
 from itpm.engine.leveling import level
 from itpm.engine.model import CapacityChange, Constraint, ConstraintType, ResourceDemand
@@ -63,6 +63,7 @@ from itpm.planning.scheduling import (
     DEFAULT_WORKING_HOURS,
     _engine_task,
     engine_calendar,
+    own_time_tasks,
     project_axis,
     project_reschedule,
 )
@@ -821,43 +822,6 @@ def baseline_delete(*, actor: User, baseline: Baseline) -> None:
 
 
 # ====================================================================== leveling
-def _resource_fraction(
-    axis: ProjectAxis, calendar: Calendar | None, horizon: int
-) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Per project axis unit, the share of its minutes the resource's own calendar works.
-
-    A resource without its own calendar works whenever the project works (share 1).
-    """
-    if calendar is None or horizon <= 0:
-        return np.ones(max(horizon, 0), dtype=np.float64)
-    starts = axis.to_datetimes(np.arange(horizon, dtype=np.int64))
-    project_calendar = axis.calendar
-    unit = axis.unit
-    shares = np.ones(horizon, dtype=np.float64)
-    cache: dict[tuple[dt.date, int], float] = {}
-    for position, moment in enumerate(starts):
-        local = moment.astimezone(project_calendar.zone)
-        day = local.date()
-        begin = local.hour * 60 + local.minute
-        key = (day, begin)
-        share = cache.get(key)
-        if share is None:
-            left = unit
-            worked = 0
-            own = calendar.periods_on(day)
-            for start, stop in project_calendar.periods_on(day):
-                if stop <= begin or left <= 0:
-                    continue
-                a = max(start, begin)
-                b = min(stop, a + left)
-                left -= b - a
-                worked += sum(max(0, min(b, e) - max(a, s)) for s, e in own)
-            share = worked / unit
-            cache[key] = share
-        shares[position] = share
-    return shares
-
-
 def _leveling_inputs(
     project: Project,
 ) -> tuple[list[Task], list[EngineTask], list[EngineDependency], list[EngineResource], ProjectAxis]:
@@ -865,8 +829,9 @@ def _leveling_inputs(
 
     Leveling starts from the plan without any earlier leveling (``leveled_start`` ignored),
     so applying twice gives the same result. Each resource's capacity over time is its
-    units x the share of time its own calendar works, zero on absences, minus what its
-    assignments in *other* projects take at their scheduled dates.
+    units, zero on absences, minus what its assignments in *other* projects take at their
+    scheduled dates. A resource's own calendar (a night shift, a part-timer) is already in
+    the span of its tasks, which are scheduled on it (``scheduling.task_calendars``).
     """
     rows = list(
         Task.objects.filter(project=project)
@@ -898,10 +863,12 @@ def _leveling_inputs(
             "calendar"
         )
     }
-    engine_tasks: list[EngineTask] = []
     for task in rows:
         task.leveled_start = None
-        engine_task = _engine_task(task, axis)
+    settled = own_time_tasks(project, rows, axis)
+    engine_tasks: list[EngineTask] = []
+    for task in rows:
+        engine_task = settled[task.pk][0] if task.pk in settled else _engine_task(task, axis)
         if leveling_can_move(task):
             demands = tuple(
                 ResourceDemand(str(resource_id), float(units))
@@ -960,11 +927,7 @@ def _leveling_inputs(
             horizon = max(horizon, axis.to_axis(end_moment, finish=True) + 1)
     engine_resources: list[EngineResource] = []
     for resource_id, resource in sorted(resources.items()):
-        own_calendar = None
-        if resource.calendar_id is not None and resource.calendar_id != project.calendar_id:
-            assert resource.calendar is not None
-            own_calendar = engine_calendar(resource.calendar, time_zone=project.time_zone)
-        capacity = float(resource.capacity) * _resource_fraction(axis, own_calendar, horizon)
+        capacity = np.full(max(horizon, 0), float(resource.capacity), dtype=np.float64)
         for first, last in absences.get(resource_id, ()):
             begin = max(axis.to_axis(dt.datetime.combine(first, dt.time(), tzinfo=zone)), 0)
             end = axis.to_axis(
@@ -1046,10 +1009,14 @@ def leveling_compute(
         if delay > 0 and leveling_can_move(by_id[task_id]):
             held[task_id] = result.start[task_id]
     # The plan with every delayed task held at its leveled start, as applying would give.
-    engine_tasks = []
     for task in rows:
         task.leveled_start = None
-        engine_task = _engine_task(task, axis)
+    settled = own_time_tasks(project, rows, axis)
+    engine_tasks = []
+    unheld = []
+    for task in rows:
+        engine_task = settled[task.pk][0] if task.pk in settled else _engine_task(task, axis)
+        unheld.append(engine_task)
         if str(task.pk) in held:
             at = held[str(task.pk)]
             current = engine_task.constraint
@@ -1065,6 +1032,9 @@ def leveling_compute(
         )
     ]
     leveled = cpm.schedule(engine_tasks, all_links)
+    # A task on its resources' own calendar starts inside the axis hour it holds (22:00 on
+    # a night shift): it moves when its position does, against the plan before leveling.
+    before = cpm.schedule(unheld, all_links) if settled else leveled
     index = {task_id: i for i, task_id in enumerate(leveled.ids)}
     leaf_ids = {task.id for task in leaves}
     positions = [index[str(task.pk)] for task in rows]
@@ -1075,9 +1045,15 @@ def leveling_compute(
         if str(task.pk) not in leaf_ids or task.milestone:
             continue
         new_start = new_starts[i]
-        if task.planned_start is None or new_start == task.planned_start:
+        if task.planned_start is None:
             continue
-        old_position = axis.to_axis(task.planned_start)
+        old_position = (
+            int(before.early_start[positions[i]])
+            if task.pk in settled
+            else axis.to_axis(task.planned_start)
+        )
+        if int(leveled.early_start[positions[i]]) == old_position:
+            continue
         moved.append(
             {
                 "task": task.pk,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,14 +174,15 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
     links = list(
         project.dependencies.values_list("predecessor_id", "successor_id", "type", "lag_hours")
     )
-    engine_tasks = [_engine_task(task, axis) for task in rows]
+    calendars = _task_calendars(project, rows)
+    engine_tasks = [_engine_task(task, axis, calendars.get(i)) for i, task in enumerate(rows)]
     kinds = {kind.value: kind for kind in DependencyType}
     engine_links = [
         Dependency(str(pred), str(succ), kinds[kind], lag * per_hour)
         for pred, succ, kind, lag in links
     ]
     own = _OwnTime(
-        calendars=_task_calendars(project, rows),
+        calendars=calendars,
         elapsed=[
             i for i, task in enumerate(rows)
             if task.elapsed and not task.milestone and task.actual_start is None
@@ -227,7 +228,7 @@ class _OwnTime:
 
 
 def _links_into(
-    rows: list[_Row], links: list[tuple[int, int, str, int]], per_hour: int
+    rows: Sequence[Task | _Row], links: list[tuple[int, int, str, int]], per_hour: int
 ) -> dict[int, list[tuple[int, str, int]]]:
     index = {task.pk: i for i, task in enumerate(rows)}
     into: dict[int, list[tuple[int, str, int]]] = {}
@@ -236,7 +237,45 @@ def _links_into(
     return into
 
 
-def _task_calendars(project: Project, rows: list[_Row]) -> dict[int, Calendar]:
+def own_time_tasks(
+    project: Project, tasks: list[Task], axis: ProjectAxis
+) -> dict[int, tuple[EngineTask, Calendar | None]]:
+    """Task id -> its engine task as the schedule settles it, for the tasks whose span
+    depends on where they start (elapsed, or on their resources' own calendar), and the
+    calendar of the latter.
+
+    Tools that schedule the plan again (leveling, the forecast, a change's impact) start
+    from these spans: a night-shift task waits from the end of its predecessor to its
+    first night, and that wait is part of its span as the schedule placed it.
+    """
+    rows: list[Task | _Row] = list(tasks)
+    calendars = _task_calendars(project, rows)
+    elapsed = [
+        i for i, task in enumerate(rows)
+        if task.elapsed and not task.milestone and task.actual_start is None
+    ]  # fmt: skip
+    if not calendars and not elapsed:
+        return {}
+    per_hour = 60 // axis.unit
+    links = list(
+        project.dependencies.values_list("predecessor_id", "successor_id", "type", "lag_hours")
+    )
+    engine_tasks = [_engine_task(task, axis, calendars.get(i)) for i, task in enumerate(rows)]
+    kinds = {kind.value: kind for kind in DependencyType}
+    engine_links = [
+        Dependency(str(pred), str(succ), kinds[kind], lag * per_hour)
+        for pred, succ, kind, lag in links
+    ]
+    own = _OwnTime(calendars=calendars, elapsed=elapsed, links=_links_into(rows, links, per_hour))
+    try:
+        result = cpm.schedule(engine_tasks, engine_links)
+        _settle_own_time(rows, engine_tasks, engine_links, result, axis, own)
+    except EngineError:
+        return {}
+    return {rows[i].pk: (engine_tasks[i], calendars.get(i)) for i in {*calendars, *elapsed}}
+
+
+def _task_calendars(project: Project, rows: Sequence[Task | _Row]) -> dict[int, Calendar]:
     """Row index -> the calendar of a leaf task whose resources do not work on the project's."""
     parents = {task.parent_id for task in rows}
     index = {
@@ -288,7 +327,7 @@ def task_calendars(project: Project, task_ids: list[int]) -> dict[int, Calendar]
 
 
 def _settle_own_time(
-    rows: list[_Row],
+    rows: Sequence[Task | _Row],
     engine_tasks: list[EngineTask],
     engine_links: list[Dependency],
     result: cpm.Schedule,
@@ -310,14 +349,12 @@ def _settle_own_time(
             break
         for i in changed:
             engine_tasks[i].duration = spans[i]
-            if engine_tasks[i].remaining is not None and i in own.calendars:
-                engine_tasks[i].remaining = None  # the span runs from the actual start
         result = cpm.schedule(engine_tasks, engine_links)
     return result
 
 
 def _own_spans(
-    rows: list[_Row],
+    rows: Sequence[Task | _Row],
     engine_tasks: list[EngineTask],
     result: cpm.Schedule,
     axis: ProjectAxis,
@@ -339,16 +376,40 @@ def _own_spans(
     for i in placed:
         task, calendar = rows[i], own.calendars[i]
         position = int(early_start[at[i]])
-        if task.actual_start is not None:
-            begin = task.actual_start
-        else:
-            anchor = _anchor(i, position, own, at, result, axis)
-            begin = calendar.moment(calendar.working_minute(anchor))
-        minutes = exact_minutes(task) + 60 * sum(pause for _, pause in task.splits)
-        end = calendar.add(begin, minutes) if minutes else begin
-        own.start[i], own.finish[i] = begin, end
-        spans[i] = max(axis.to_axis(end, finish=True) - position, 0)
+        anchor = task.actual_start or _anchor(i, position, own, at, result, axis)
+        own.start[i] = (
+            anchor if task.actual_start else calendar.moment(calendar.working_minute(anchor))
+        )
+        own.finish[i], spans[i] = calendar_span(
+            axis, calendar, position, anchor, _own_minutes(task)
+        )
     return spans
+
+
+def _own_minutes(task: Task | _Row) -> int:
+    """Working minutes of a task's work and pauses."""
+    return exact_minutes(task) + 60 * sum(pause for _, pause in task.splits)
+
+
+def own_stretch(task: Task | _Row, span: int, unit: int = 60) -> float:
+    """Axis units per hour of work and pauses of a task on its resources' own calendar
+    (about 1/3 on a 24-hour desk), for tools that resize it (forecast, change impact)."""
+    hours = _own_minutes(task) / 60
+    return span * unit / 60 / hours if hours else 1.0
+
+
+def calendar_span(
+    axis: ProjectAxis, calendar: Calendar, position: int, anchor: dt.datetime, minutes: int
+) -> tuple[dt.datetime, int]:
+    """The real finish of ``minutes`` of ``calendar``'s working time from ``anchor`` on
+    (at its next working moment), and the axis units from ``position`` to that finish.
+
+    The finish rounds up to the project's working time, so a successor on the project's
+    calendar starts at its next working moment (09:00 after a night shift ends at 06:00).
+    """
+    begin = calendar.moment(calendar.working_minute(anchor))
+    end = calendar.add(begin, minutes) if minutes else begin
+    return end, max(axis.to_axis(end, finish=True) - position, 0)
 
 
 def _anchor(
@@ -453,7 +514,10 @@ def _planned_start(task: Task | _Row) -> dt.datetime | None:
     return task.planned_start
 
 
-def _engine_task(task: Task | _Row, axis: ProjectAxis) -> EngineTask:
+def _engine_task(
+    task: Task | _Row, axis: ProjectAxis, calendar: Calendar | None = None
+) -> EngineTask:
+    """The engine's task for a stored one; ``calendar``: its resources' own (task_calendars)."""
     constraint = Constraint()
     if task.constraint_type != "ASAP":
         at = None
@@ -488,7 +552,15 @@ def _engine_task(task: Task | _Row, axis: ProjectAxis) -> EngineTask:
         planned = _planned_start(task)
         at = actual_start if actual_start is not None else axis.to_axis(planned) if planned else 0
         span = elapsed_span(axis, max(at, 0), minutes / 60)
-    if actual_start is not None and actual_finish is None:
+    own_calendar = calendar is not None and not task.milestone and not task.elapsed
+    if own_calendar:
+        assert calendar is not None
+        # Where the task is scheduled now (the schedule service settles it, see
+        # ``_settle_own_time``), on its resources' working time.
+        begin = task.actual_start or _planned_start(task) or axis.to_datetime(0)
+        at = axis.to_axis(begin)
+        _, span = calendar_span(axis, calendar, at, begin, _own_minutes(task))
+    if actual_start is not None and actual_finish is None and not own_calendar:
         remaining = remaining_span(round(work * (100 - task.percent_complete) / 100), work, splits)
     if task.status == TaskStatus.DONE and actual_finish is None and actual_start is not None:
         actual_finish = actual_start + span

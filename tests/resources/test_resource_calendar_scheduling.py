@@ -191,3 +191,95 @@ def test_a_split_task_pauses_in_her_working_time(
     assert response.status_code == 200, response.content
     # 8 h (Mon 22 - Tue 06), one night off (Tue 22 - Wed 06), 8 h (Wed 22 - Thu 06).
     assert dates(api, plan["second"]) == (at(4, 22), at(7, 6))
+
+
+# ------------------------------------------------------------ leveling, forecast, impact
+@pytest.fixture
+def desk(people: dict[str, Any]) -> Resource:
+    """An operations desk staffed 24 hours a day, 7 days a week."""
+    calendar = rs.calendar_create(
+        actor=people["admin"],
+        name="24/7",
+        working_days=[0, 1, 2, 3, 4, 5, 6],
+        working_hours=[["00:00", "24:00"]],
+        use_for_project=False,
+    )
+    return rs.resource_create(actor=people["admin"], name="Ops desk", calendar=calendar)
+
+
+def test_leveling_queues_two_night_tasks_of_one_resource(
+    api: Any, parallel: Any, nina: Any
+) -> None:
+    """Alpha and Bravo (16 h each) both on Nina's nights: leveling runs one after the other.
+
+    Her night shift is in the span of her tasks, so her capacity is her units whenever a
+    task of hers is scheduled (not the share of the project's hours she works: none).
+    """
+    for name in ("Alpha", "Bravo"):
+        assign(api, parallel[name], nina)
+    assert dates(api, parallel["Alpha"]) == dates(api, parallel["Bravo"]) == (at(4, 22), at(6, 6))
+    response = api("manager").post(
+        "/api/v1/projects/APL/schedule/level", {"apply": True}, content_type=JSON
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [row["name"] for row in body["moved"]] in (["Alpha"], ["Bravo"])
+    # Held until Alpha's last night ends (Wednesday 06:00), it starts that night.
+    assert sorted([dates(api, parallel["Alpha"]), dates(api, parallel["Bravo"])]) == [
+        (at(4, 22), at(6, 6)),
+        (at(6, 22), at(8, 6)),
+    ]
+    assert dates(api, parallel["Charlie"]) == (at(4, 9), at(5, 18))
+
+
+def test_a_24_hour_desk_works_its_task_around_the_clock(api: Any, plan: Any, desk: Any) -> None:
+    second = Task.objects.get(pk=plan["second"].pk)
+    response = api("owner").patch(
+        f"/api/v1/tasks/{second.pk}",
+        {"version": second.version, "duration_hours": 48},
+        content_type=JSON,
+    )
+    assert response.status_code == 200, response.content
+    assign(api, plan["second"], desk)
+    # From First's end (Monday 18:00), 48 hours of real time.
+    assert dates(api, plan["second"]) == (at(4, 18), at(6, 18))
+    assert dates(api, plan["third"]) == (at(7, 9), at(7, 18))
+
+
+def test_change_impact_and_forecast_resize_a_desk_task_on_its_calendar(
+    api: Any, project: Any, plan: Any, desk: Any, people: Any
+) -> None:
+    from itpm.control.changes import change_request_impact
+    from itpm.control.forecasting import _engine_inputs, forecast_inputs
+    from itpm.control.models import TaskEstimate
+
+    second = Task.objects.get(pk=plan["second"].pk)
+    api("owner").patch(
+        f"/api/v1/tasks/{second.pk}",
+        {"version": second.version, "duration_hours": 48},
+        content_type=JSON,
+    )
+    assign(api, plan["second"], desk)
+    project.refresh_from_db()
+    # Halving the desk's 48 hours brings the finish a project day (8 h) earlier: its 24
+    # hours end Tuesday 18:00, Third runs on Wednesday.
+    impact = change_request_impact(
+        project, [{"op": "change_duration", "task": second.pk, "hours": 24}], []
+    )
+    assert impact["error"] == ""
+    assert impact["finish_delta_hours"] == -8
+    assert impact["durations_changed"] == ["Second: 48 h → 24 h"]
+    assert dt.datetime.fromisoformat(impact["finish_after"]) == at(6, 18)
+    # The forecast sees the desk task's span (16 project hours for 48 hours of work) and
+    # scales its three-point estimate by the same ratio.
+    TaskEstimate.objects.create(
+        task=second, optimistic_hours=36, most_likely_hours=48, pessimistic_hours=72
+    )
+    inputs = forecast_inputs(project)
+    row = next(row for row in inputs["tasks"] if row["id"] == str(second.pk))
+    assert row["duration"] == 16 and row["stretch"] == pytest.approx(1 / 3)
+    tasks, _, _, _ = _engine_inputs(inputs)
+    engine = next(task for task in tasks if task.id == str(second.pk))
+    assert engine.duration == 16
+    assert engine.estimate is not None
+    assert (engine.estimate.optimistic, engine.estimate.pessimistic) == pytest.approx((12, 24))
