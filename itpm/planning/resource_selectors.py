@@ -298,8 +298,9 @@ def resources_load(
 ) -> list[ResourceLoad]:
     """Weekly demand vs capacity of each resource across every project.
 
-    A task's hours in a week are the working hours of its project's calendar between its
-    scheduled start and finish that fall in that week, times the assignment's units.
+    A task's hours in a week are the working hours of its project's calendar (of the
+    resource's own calendar, when it has one) between its scheduled start and finish that
+    fall in that week, times the assignment's units.
     ``overrides`` replaces some tasks' (start, finish), to show a leveling proposal.
     Cancelled tasks take no time.
     """
@@ -326,8 +327,9 @@ def resources_load(
         .select_related("calendar")
         .prefetch_related("calendar__exceptions")
     }
-    axes: dict[int, ProjectAxis] = {}
-    boundaries: dict[int, list[int]] = {}
+    by_id = {resource.pk: resource for resource in resources}
+    axes: dict[tuple[int, int | None], ProjectAxis] = {}
+    boundaries: dict[tuple[int, int | None], list[int]] = {}
     results: dict[int, ResourceLoad] = {}
     for resource in resources:
         capacities = _capacity_per_week(resource, weeks)
@@ -356,17 +358,24 @@ def resources_load(
         task_start, task_finish = overrides.get(task_id, (task_start, task_finish))
         if task_start is None or task_finish is None or task_finish <= task_start:
             continue
-        if project_id not in axes:
-            project = projects[project_id]
+        project = projects[project_id]
+        # A resource on its own calendar works its tasks on it (a night shift): its hours
+        # are counted there (scheduling.task_calendars).
+        own = by_id[resource_id].calendar_id
+        key = (project_id, own if own not in (None, project.calendar_id) else None)
+        if key not in axes:
             axis = project_axis(project)
-            axes[project_id] = axis
+            if key[1] is not None:
+                calendar = engine_calendar(by_id[resource_id].calendar, time_zone=project.time_zone)
+                axis = calendar.axis(axis.start)
+            axes[key] = axis
             zone = axis.calendar.zone
-            boundaries[project_id] = [
+            boundaries[key] = [
                 axis.to_axis(dt.datetime.combine(w, dt.time(), tzinfo=zone))
                 for w in [*weeks, weeks[-1] + dt.timedelta(days=7)]
             ]
-        axis = axes[project_id]
-        bounds = boundaries[project_id]
+        axis = axes[key]
+        bounds = boundaries[key]
         begin = axis.to_axis(task_start)
         end = axis.to_axis(task_finish, finish=True)
         if end <= bounds[0] or begin >= bounds[-1]:

@@ -24,6 +24,7 @@ from itpm.planning import resource_services as rs
 from itpm.planning.models import Assignment, Resource, Task, WorkCalendar
 from itpm.planning.services import dependency_create, task_create
 from itpm.portfolio.models import Project
+from tests.web.cells import login
 
 pytestmark = pytest.mark.django_db
 
@@ -283,3 +284,39 @@ def test_change_impact_and_forecast_resize_a_desk_task_on_its_calendar(
     assert engine.duration == 16
     assert engine.estimate is not None
     assert (engine.estimate.optimistic, engine.estimate.pessimistic) == pytest.approx((12, 24))
+
+
+def test_the_task_page_says_whose_calendar_the_task_runs_on(
+    api: Any, plan: Any, nina: Any, dana: Any, people: Any
+) -> None:
+    nina.name = "Nina <b>"
+    nina.save(update_fields=["name"])
+    viewer = login(people["viewer"])
+    page = viewer.get(f"/tasks/{plan['second'].pk}/discussion/").content.decode()
+    assert "task-calendars" not in page
+    assign(api, plan["second"], nina)
+    page = viewer.get(f"/tasks/{plan['second'].pk}/discussion/").content.decode()
+    assert (
+        "Scheduled on its resources' working time, not the project calendar: "
+        "Nina &lt;b&gt; (Night shift)." in page
+    )
+    assign(api, plan["second"], dana)
+    page = viewer.get(f"/tasks/{plan['second'].pk}/discussion/").content.decode()
+    assert (
+        "Nina &lt;b&gt; (Night shift), the project calendar (it goes on while any of them works)."
+        in page
+    )
+    # The phase above it is not scheduled on a calendar of its own.
+    phase = viewer.get(f"/tasks/{plan['phase'].pk}/discussion/").content.decode()
+    assert "task-calendars" not in phase
+
+
+def test_her_load_counts_her_own_hours(api: Any, plan: Any, nina: Any) -> None:
+    """16 hours of nights are 16 hours of her 40-hour week, not the project's 8 day hours
+    between Monday 22:00 and Wednesday 06:00."""
+    assign(api, plan["second"], nina)
+    response = api("viewer").get(f"/api/v1/resources/{nina.pk}/load?from=2027-01-04&to=2027-01-10")
+    assert response.status_code == 200, response.content
+    week = response.json()["weeks"][0]
+    assert (week["capacity_hours"], week["demand_hours"]) == (40, 16)
+    assert [(task["name"], task["hours"]) for task in week["tasks"]] == [("Second", 16)]

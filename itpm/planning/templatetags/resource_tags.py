@@ -67,3 +67,24 @@ def assigned_people(task: Any) -> dict[str, Any]:
     users = [u for u in assignees if u.pk not in resource_users]
     merged = {u.pk for u in assignees} & resource_users
     return {"users": users, "assignments": assignments, "merged": merged}
+
+
+@register.filter
+def own_calendars(task: Any) -> list[str]:
+    """ "Nina (Night shift)" for each resource whose own calendar the task is scheduled on.
+
+    Empty when the task runs on the project calendar (no such resource, a milestone, an
+    elapsed duration, a summary): see ``itpm.planning.scheduling.task_calendars``.
+    """
+    if task.milestone or task.elapsed or task.children.exists():
+        return []
+    project_calendar = task.project.calendar_id
+    assignments = task.assignments.select_related("resource__calendar").order_by("resource__name")
+    own = [
+        f"{a.resource.name} ({a.resource.calendar.name})"
+        for a in assignments
+        if a.resource.calendar_id is not None and a.resource.calendar_id != project_calendar
+    ]
+    if own and len(own) < len(assignments):
+        own.append("the project calendar")
+    return own
