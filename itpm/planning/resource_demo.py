@@ -104,6 +104,7 @@ def load_resources_demo(users: dict[str, User]) -> None:
             for task in tests:
                 if not Assignment.objects.filter(task=task, resource=rack).exists():
                     rs.assignment_create(actor=pm, task=task, resource=rack)
+    _load_night_crew_demo(users)
     cloud = Project.objects.filter(key="CLOUD").first()
     if cloud is not None and cloud.calendar is not None:
         # A shutdown announced after the baseline: tasks slip and show as late against it.
@@ -124,3 +125,27 @@ def load_resources_demo(users: dict[str, User]) -> None:
             rs.calendar_exception_add(
                 actor=pm, calendar=cloud.calendar, date=day, name="Data-centre power test"
             )
+
+
+def _load_night_crew_demo(users: dict[str, User]) -> None:
+    """PORTAL's go-live cut-over is done at night, outside business hours, by a night crew:
+    the task is scheduled on the crew's calendar (22:00-06:00 New York), not the project's."""
+    portal = Project.objects.filter(key="PORTAL").first()
+    manager = users.get("dana")
+    if portal is None or manager is None or Resource.objects.filter(name="Night crew").exists():
+        return
+    cutover = Task.objects.filter(
+        project=portal, name="Go-live cut-over", status="not_started"
+    ).first()
+    if cutover is None:
+        return
+    night = rs.calendar_create(
+        actor=users["admin"], name="Night change window (22:00-06:00)",
+        working_hours=[["00:00", "06:00"], ["22:00", "24:00"]],
+        timezone="America/New_York", use_for_project=False,
+    )  # fmt: skip
+    crew = rs.resource_create(
+        actor=users["admin"], name="Night crew", kind="person", calendar=night,
+        team=Team.objects.filter(name="Operations").first(), cost_rate=Decimal("120"),
+    )  # fmt: skip
+    rs.assignment_create(actor=manager, task=cutover, resource=crew)

@@ -592,6 +592,18 @@ def _resource_form_data(request: HttpRequest) -> dict[str, Any]:
         data["team"] = Team.objects.filter(
             pk=int(post["team"]) if post["team"].isdigit() else 0
         ).first()
+    if "calendar" in post:
+        # Empty: the resource works on each project's calendar. A night shift, a 24-hour
+        # desk or a part-timer's calendar: its tasks are scheduled on it.
+        wanted = post["calendar"]
+        data["calendar"] = None
+        if wanted:
+            try:
+                data["calendar"] = selectors.calendar_get(
+                    user=request.user, calendar_id=int(wanted) if wanted.isdigit() else 0
+                )
+            except NotFound:
+                raise Invalid.field("calendar", f"no calendar {wanted!r}") from None
     return data
 
 
@@ -633,6 +645,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
             "q": request.GET.get("q", ""),
             "can_manage_resources": services.can_manage_resources(request.user),
             "teams": Team.objects.order_by("name"),
+            "calendars": selectors.calendar_list(user=request.user).select_related("project"),
             "error": error,
             "post": request.POST,
         },
@@ -683,6 +696,7 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
             "resource_chart": {"load": load, "after": None, "chart": _histogram(load, None)},
             "kinds": ResourceKind.choices,
             "teams": Team.objects.order_by("name"),
+            "calendars": selectors.calendar_list(user=request.user).select_related("project"),
             "can_manage_resources": services.can_manage_resources(request.user),
             "can_edit_absences": services.can_manage_resources(request.user)
             or resource.user_id == request.user.pk,

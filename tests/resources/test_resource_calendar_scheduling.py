@@ -297,14 +297,14 @@ def test_the_task_page_says_whose_calendar_the_task_runs_on(
     assign(api, plan["second"], nina)
     page = viewer.get(f"/tasks/{plan['second'].pk}/discussion/").content.decode()
     assert (
-        "Scheduled on its resources' working time, not the project calendar: "
-        "Nina &lt;b&gt; (Night shift)." in page
+        "Scheduled on its resources' working time: Nina &lt;b&gt; on Night shift, "
+        "not the project calendar." in page
     )
     assign(api, plan["second"], dana)
     page = viewer.get(f"/tasks/{plan['second'].pk}/discussion/").content.decode()
     assert (
-        "Nina &lt;b&gt; (Night shift), the project calendar (it goes on while any of them works)."
-        in page
+        "Scheduled on its resources' working time: Dana on the project calendar, "
+        "Nina &lt;b&gt; on Night shift; it goes on while any of them works." in page
     )
     # The phase above it is not scheduled on a calendar of its own.
     phase = viewer.get(f"/tasks/{plan['phase'].pk}/discussion/").content.decode()
@@ -320,3 +320,43 @@ def test_her_load_counts_her_own_hours(api: Any, plan: Any, nina: Any) -> None:
     week = response.json()["weeks"][0]
     assert (week["capacity_hours"], week["demand_hours"]) == (40, 16)
     assert [(task["name"], task["hours"]) for task in week["tasks"]] == [("Second", 16)]
+
+
+def test_the_resource_page_sets_her_calendar_and_her_tasks_follow(
+    api: Any, plan: Any, dana: Any, night: Any, people: Any, foreign_project: Any
+) -> None:
+    assign(api, plan["second"], dana)
+    admin = login(people["admin"])
+    page = admin.get(f"/resources/{dana.pk}/").content.decode()
+    assert f'<option value="{night.pk}">Night shift</option>' in page
+
+    def save(calendar: str) -> Any:
+        dana.refresh_from_db()
+        return admin.post(
+            f"/resources/{dana.pk}/",
+            {"version": dana.version, "name": "Dana", "kind": "person", "capacity": "1",
+             "cost_rate": "100", "currency": "USD", "active": "on", "calendar": calendar},
+        )  # fmt: skip
+
+    assert save(str(night.pk)).status_code == 302
+    assert dates(api, plan["second"]) == (at(4, 22), at(6, 6))
+    page = admin.get(f"/resources/{dana.pk}/").content.decode()
+    assert f'<option value="{night.pk}" selected>Night shift</option>' in page
+    # A calendar that does not exist, or that the manager cannot see, is a form error.
+    hidden = rs.calendar_create(
+        actor=people["outsider"], project=foreign_project, name="Zed week", use_for_project=False
+    )
+    manager = login(people["manager"])
+    for wanted in ("99999", str(hidden.pk), "night"):
+        dana.refresh_from_db()
+        response = manager.post(
+            f"/resources/{dana.pk}/",
+            {"version": dana.version, "name": "Dana", "kind": "person", "capacity": "1",
+             "cost_rate": "100", "currency": "USD", "active": "on", "calendar": wanted},
+        )  # fmt: skip
+        assert response.status_code == 422
+        assert f"no calendar &#x27;{wanted}&#x27;" in response.content.decode()
+    assert Resource.objects.get(pk=dana.pk).calendar_id == night.pk
+    # Back to each project's calendar.
+    assert save("").status_code == 302
+    assert dates(api, plan["second"]) == (at(5, 9), at(6, 18))

@@ -71,20 +71,25 @@ def assigned_people(task: Any) -> dict[str, Any]:
 
 @register.filter
 def own_calendars(task: Any) -> list[str]:
-    """ "Nina (Night shift)" for each resource whose own calendar the task is scheduled on.
+    """ "Nina on Night shift" for each resource of a task scheduled on their own calendars
+    ("Dana on the project calendar" for the others).
 
-    Empty when the task runs on the project calendar (no such resource, a milestone, an
-    elapsed duration, a summary): see ``itpm.planning.scheduling.task_calendars``.
+    Empty when the task runs on the project calendar (no resource with its own calendar, a
+    milestone, an elapsed duration, a summary): see ``scheduling.task_calendars``.
     """
     if task.milestone or task.elapsed or task.children.exists():
         return []
     project_calendar = task.project.calendar_id
-    assignments = task.assignments.select_related("resource__calendar").order_by("resource__name")
-    own = [
-        f"{a.resource.name} ({a.resource.calendar.name})"
+    assignments = list(
+        task.assignments.select_related("resource__calendar").order_by("resource__name")
+    )
+
+    def own(resource: Resource) -> bool:
+        return resource.calendar_id is not None and resource.calendar_id != project_calendar
+
+    if not any(own(a.resource) for a in assignments):
+        return []
+    return [
+        f"{a.resource.name} on {a.resource.calendar.name if own(a.resource) else 'the project calendar'}"
         for a in assignments
-        if a.resource.calendar_id is not None and a.resource.calendar_id != project_calendar
     ]
-    if own and len(own) < len(assignments):
-        own.append("the project calendar")
-    return own
