@@ -188,6 +188,7 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
             if task.elapsed and not task.milestone and task.actual_start is None
         ],
         links=_links_into(rows, links, per_hour),
+        parents=_parents(rows) if calendars else {},
     )  # fmt: skip
     try:
         result = cpm.schedule(engine_tasks, engine_links)
@@ -222,6 +223,8 @@ class _OwnTime:
     elapsed: list[int]
     # row index -> its predecessors: (row index, link type, lag in axis units)
     links: dict[int, list[tuple[int, str, int]]]
+    # row index -> its parent's row index (a link into a summary holds all its tasks)
+    parents: dict[int, int] = field(default_factory=dict)
     # row index -> real start and finish of a task on its resources' calendar
     start: dict[int, dt.datetime] = field(default_factory=dict)
     finish: dict[int, dt.datetime] = field(default_factory=dict)
@@ -266,13 +269,23 @@ def own_time_tasks(
         Dependency(str(pred), str(succ), kinds[kind], lag * per_hour)
         for pred, succ, kind, lag in links
     ]
-    own = _OwnTime(calendars=calendars, elapsed=elapsed, links=_links_into(rows, links, per_hour))
+    own = _OwnTime(
+        calendars=calendars,
+        elapsed=elapsed,
+        links=_links_into(rows, links, per_hour),
+        parents=_parents(rows) if calendars else {},
+    )
     try:
         result = cpm.schedule(engine_tasks, engine_links)
         _settle_own_time(rows, engine_tasks, engine_links, result, axis, own)
     except EngineError:
         return {}
     return {rows[i].pk: (engine_tasks[i], calendars.get(i)) for i in {*calendars, *elapsed}}
+
+
+def _parents(rows: Sequence[Task | _Row]) -> dict[int, int]:
+    index = {task.pk: i for i, task in enumerate(rows)}
+    return {i: index[task.parent_id] for i, task in enumerate(rows) if task.parent_id in index}
 
 
 def _task_calendars(project: Project, rows: Sequence[Task | _Row]) -> dict[int, Calendar]:
@@ -292,10 +305,15 @@ def task_calendars(project: Project, task_ids: list[int]) -> dict[int, Calendar]
     A resource without a calendar works on the project's; several resources on different
     calendars make a union (the task goes on while any of them works).
     """
+    wanted_tasks = set(task_ids)
     keys: dict[int, set[int | None]] = {}
-    for task_id, calendar_id in Assignment.objects.filter(
-        project=project, task_id__in=task_ids
-    ).values_list("task_id", "resource__calendar_id"):
+    # The project's assignments, filtered here: an IN list of every task of a large plan
+    # would pass SQLite's limit of bound parameters.
+    for task_id, calendar_id in Assignment.objects.filter(project=project).values_list(
+        "task_id", "resource__calendar_id"
+    ):
+        if task_id not in wanted_tasks:
+            continue
         keys.setdefault(task_id, set()).add(
             project.calendar_id if calendar_id is None else calendar_id
         )
@@ -422,7 +440,12 @@ def _anchor(
     not after the project's next working moment (Friday 08:00).
     """
     moments = []
-    for predecessor, kind, lag in own.links.get(i, ()):
+    held_by: list[tuple[int, str, int]] = []
+    j: int | None = i
+    while j is not None:
+        held_by.extend(own.links.get(j, ()))
+        j = own.parents.get(j)
+    for predecessor, kind, lag in held_by:
         k = at[predecessor]
         if kind == DependencyType.FS.value and int(result.early_finish[k]) + lag == position:
             real = own.finish.get(predecessor) if lag == 0 else None

@@ -360,3 +360,19 @@ def test_the_resource_page_sets_her_calendar_and_her_tasks_follow(
     # Back to each project's calendar.
     assert save("").status_code == 302
     assert dates(api, plan["second"]) == (at(5, 9), at(6, 18))
+
+
+def test_a_night_task_in_a_phase_held_by_a_link_into_the_phase(
+    api: Any, project: Any, people: Any, nina: Any
+) -> None:
+    """The link goes to the phase: its night task still starts the evening the day task
+    before the phase ends (Monday 22:00), not after the next working hour."""
+    owner = people["owner"]
+    design = task_create(actor=owner, project=project, name="Design", duration_hours=8)
+    phase = task_create(actor=owner, project=project, name="Cut-over", duration_hours=8)
+    swap = task_create(actor=owner, project=project, name="Swap", duration_hours=8, parent=phase)
+    dependency_create(actor=owner, project=project, predecessor=design, successor=phase)
+    assign(api, swap, nina)
+    assert dates(api, design) == (at(4, 9), at(4, 18))
+    assert dates(api, swap) == (at(4, 22), at(5, 6))
+    assert dates(api, phase) == (at(4, 22), at(5, 6))
