@@ -187,7 +187,8 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
             i for i, task in enumerate(rows)
             if task.elapsed and not task.milestone and task.actual_start is None
         ],
-        links=_links_into(rows, links, per_hour),
+        # Only tasks on their resources' calendars look at what holds them (_anchor).
+        links=_links_into(rows, links, per_hour) if calendars else {},
         parents=_parents(rows) if calendars else {},
     )  # fmt: skip
     try:
@@ -205,6 +206,7 @@ def project_reschedule(project: Project) -> ScheduleResult | None:
 
 
 _SETTLE_ROUNDS = 8
+_GROW_ONLY_FROM = 2
 
 
 @dataclass(slots=True)
@@ -272,7 +274,7 @@ def own_time_tasks(
     own = _OwnTime(
         calendars=calendars,
         elapsed=elapsed,
-        links=_links_into(rows, links, per_hour),
+        links=_links_into(rows, links, per_hour) if calendars else {},
         parents=_parents(rows) if calendars else {},
     )
     try:
@@ -362,6 +364,12 @@ def _settle_own_time(
         return result
     for round_ in range(_SETTLE_ROUNDS + 1):
         spans = _own_spans(rows, engine_tasks, result, axis, own)
+        if round_ >= _GROW_ONLY_FROM:
+            # A task placed by its finish (a finish-to-finish link) moves its start when
+            # its span changes, which changes the wait before its first working moment:
+            # spans may go back and forth. From here on they only grow, so the rounds end
+            # (a successor then waits a little longer than it must, never less).
+            spans = {i: max(span, engine_tasks[i].duration) for i, span in spans.items()}
         changed = [i for i, span in spans.items() if span != engine_tasks[i].duration]
         if not changed or round_ == _SETTLE_ROUNDS:
             break
@@ -391,16 +399,29 @@ def _own_spans(
         (i for i in own.calendars if rows[i].actual_finish is None),
         key=lambda i: int(early_start[at[i]]),
     )
+    early_finish = result.early_finish
     for i in placed:
         task, calendar = rows[i], own.calendars[i]
-        position = int(early_start[at[i]])
-        anchor = task.actual_start or _anchor(i, position, own, at, result, axis)
-        own.start[i] = (
-            anchor if task.actual_start else calendar.moment(calendar.working_minute(anchor))
-        )
-        own.finish[i], spans[i] = calendar_span(
-            axis, calendar, position, anchor, _own_minutes(task)
-        )
+        position, finish_at = int(early_start[at[i]]), int(early_finish[at[i]])
+        minutes = _own_minutes(task)
+        if task.actual_start is not None:
+            own.start[i] = task.actual_start
+            own.finish[i], spans[i] = calendar_span(
+                axis, calendar, position, task.actual_start, minutes
+            )
+            continue
+        starts, finishes = _held(i, position, finish_at, own, at, result, axis)
+        if finishes and not starts and position > 0:
+            # Placed by its finish (a finish-to-finish link): it ends at its last working
+            # moment by then and starts that much of its working time earlier.
+            end = calendar.moment(calendar.working_minute(max(finishes)), finish=True)
+            begin = calendar.moment(calendar.working_minute(end) - minutes)
+            own.start[i], own.finish[i] = begin, end
+            spans[i] = max(finish_at - axis.to_axis(begin), 0)
+            continue
+        anchor = max(starts) if starts else axis.to_datetime(position)
+        own.start[i] = calendar.moment(calendar.working_minute(anchor))
+        own.finish[i], spans[i] = calendar_span(axis, calendar, position, anchor, minutes)
     return spans
 
 
@@ -430,30 +451,46 @@ def calendar_span(
     return end, max(axis.to_axis(end, finish=True) - position, 0)
 
 
-def _anchor(
-    i: int, position: int, own: _OwnTime, at: list[int], result: cpm.Schedule, axis: ProjectAxis
-) -> dt.datetime:
-    """When the task at ``position`` may start in real time: the real finish (or start) of
-    the predecessors that hold it there, else the start of that working hour.
+def _held(
+    i: int,
+    position: int,
+    finish_at: int,
+    own: _OwnTime,
+    at: list[int],
+    result: cpm.Schedule,
+    axis: ProjectAxis,
+) -> tuple[list[dt.datetime], list[dt.datetime]]:
+    """The real moments of the links that hold task ``i`` where it is: on its start
+    (finish-to-start, start-to-start) and on its finish (finish-to-finish, start-to-finish).
 
-    A night-shift task after a day task that ends Thursday 17:00 starts Thursday 23:00,
-    not after the project's next working moment (Friday 08:00).
+    A link without lag from a task on its own calendar holds it at that task's real
+    finish or start: a night-shift task after a day task that ends Thursday 18:00 starts
+    Thursday 22:00, not after the project's next working moment (Friday 09:00). Links into
+    the task's phases hold it too.
     """
-    moments = []
     held_by: list[tuple[int, str, int]] = []
     j: int | None = i
     while j is not None:
         held_by.extend(own.links.get(j, ()))
         j = own.parents.get(j)
+    starts: list[dt.datetime] = []
+    finishes: list[dt.datetime] = []
     for predecessor, kind, lag in held_by:
         k = at[predecessor]
-        if kind == DependencyType.FS.value and int(result.early_finish[k]) + lag == position:
+        pred_start, pred_finish = int(result.early_start[k]), int(result.early_finish[k])
+        if kind == DependencyType.FS.value and pred_finish + lag == position:
             real = own.finish.get(predecessor) if lag == 0 else None
-            moments.append(real or axis.to_datetime(position, finish=True))
-        elif kind == DependencyType.SS.value and int(result.early_start[k]) + lag == position:
+            starts.append(real or axis.to_datetime(position, finish=True))
+        elif kind == DependencyType.SS.value and pred_start + lag == position:
             real = own.start.get(predecessor) if lag == 0 else None
-            moments.append(real or axis.to_datetime(position))
-    return max(moments) if moments else axis.to_datetime(position)
+            starts.append(real or axis.to_datetime(position))
+        elif kind == DependencyType.FF.value and pred_finish + lag == finish_at:
+            real = own.finish.get(predecessor) if lag == 0 else None
+            finishes.append(real or axis.to_datetime(finish_at, finish=True))
+        elif kind == DependencyType.SF.value and pred_start + lag == finish_at:
+            real = own.start.get(predecessor) if lag == 0 else None
+            finishes.append(real or axis.to_datetime(finish_at))
+    return starts, finishes
 
 
 class EpochSeconds(Func):

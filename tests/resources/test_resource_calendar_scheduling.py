@@ -376,3 +376,26 @@ def test_a_night_task_in_a_phase_held_by_a_link_into_the_phase(
     assert dates(api, design) == (at(4, 9), at(4, 18))
     assert dates(api, swap) == (at(4, 22), at(5, 6))
     assert dates(api, phase) == (at(4, 22), at(5, 6))
+
+
+def test_a_night_task_held_by_its_finish_ends_at_its_last_night_by_then(
+    api: Any, project: Any, people: Any, nina: Any
+) -> None:
+    """Finish-to-finish after a day task that ends Tuesday 18:00: the night work ends at
+    Nina's last working moment by then (Tuesday 06:00) and starts 8 hours of nights
+    earlier (Monday 22:00). It settles: the same dates on every reschedule."""
+    from itpm.planning.models import Dependency
+    from itpm.planning.scheduling import project_reschedule
+
+    owner = people["owner"]
+    build = task_create(actor=owner, project=project, name="Build", duration_hours=16)
+    night_test = task_create(actor=owner, project=project, name="Night test", duration_hours=8)
+    dependency_create(
+        actor=owner, project=project, predecessor=build, successor=night_test, type="FF"
+    )
+    assert Dependency.objects.get(successor=night_test).type == "FF"
+    assign(api, night_test, nina)
+    assert dates(api, build) == (at(4, 9), at(5, 18))
+    assert dates(api, night_test) == (at(4, 22), at(5, 6))
+    project_reschedule(Project.objects.get(pk=project.pk))
+    assert dates(api, night_test) == (at(4, 22), at(5, 6))
