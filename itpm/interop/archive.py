@@ -143,7 +143,23 @@ def _describe(model: type[models.Model], obj: models.Model) -> dict[str, Any]:
     if label == "planning.Resource":
         user = getattr(obj, "user", None)
         data["user"] = _user_ref(user) if user else None
+        # Its calendar travels by value: its tasks are scheduled on it (a night shift).
+        calendar = getattr(obj, "calendar", None)
+        data["calendar"] = _calendar_ref(calendar) if calendar is not None else None
     return data
+
+
+def _calendar_ref(calendar: Any) -> dict[str, Any]:
+    return {
+        "name": calendar.name, "working_days": calendar.working_days,
+        "working_hours": calendar.working_hours, "country": calendar.country,
+        "subdivision": calendar.subdivision, "timezone": calendar.timezone,
+        "exceptions": [
+            {"date": e.date.isoformat(), "name": e.name, "working": e.working,
+             "working_hours": e.working_hours}
+            for e in calendar.exceptions.all()
+        ],
+    }  # fmt: skip
 
 
 # ---------------------------------------------------------------------------- export
@@ -307,6 +323,40 @@ class _Resolver:
         self.cache[key] = found
         return found
 
+    def _shared_calendar(self, ref: dict[str, Any]) -> Any:
+        """A new resource's calendar: the shared one of that name, else a copy of it."""
+        from itpm.planning.models import CalendarException, WorkCalendar
+
+        found = WorkCalendar.objects.filter(project=None, name=ref.get("name", "")).first()
+        if found is not None:
+            return found
+        calendar = WorkCalendar.objects.create(
+            name=str(ref.get("name", ""))[:120] or "Resource calendar",
+            working_days=ref.get("working_days") or [0, 1, 2, 3, 4],
+            working_hours=ref.get("working_hours") or [],
+            country=ref.get("country") or "", subdivision=ref.get("subdivision") or "",
+            timezone=ref.get("timezone") or "UTC",
+        )  # fmt: skip
+        try:
+            CalendarException.objects.bulk_create(
+                CalendarException(
+                    calendar=calendar,
+                    date=dt.date.fromisoformat(e["date"]),
+                    name=str(e.get("name", ""))[:120],
+                    working=bool(e.get("working")),
+                    working_hours=e.get("working_hours") or [],
+                )
+                for e in ref.get("exceptions", [])
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise Invalid.field(
+                "calendar", f"the calendar {calendar.name!r} of a resource is not readable"
+            ) from None
+        from itpm.planning.scheduling import engine_calendar
+
+        engine_calendar(calendar)  # Invalid naming "calendar" when it has no working time
+        return calendar
+
     def _find(self, label: str, ref: dict[str, Any]) -> Any:
         model = apps.get_model(label)
         if issubclass(model, User):
@@ -323,6 +373,8 @@ class _Resolver:
                 user = self.user(ref.get("user"))
                 if user is not None and not model._default_manager.filter(user=user).exists():
                     data["user"] = user
+                if ref.get("calendar"):
+                    data["calendar"] = self._shared_calendar(ref["calendar"])
                 resource = model._default_manager.create(**data)
             return resource
         if label == "planning.WorkCalendar":

@@ -214,3 +214,51 @@ def test_pages_download_and_import(client: Any, people: dict[str, User], rich: P
         "/projects/import/", {"file": SimpleUploadedFile("a.json", data), "key": "PGI"}
     )
     assert answer.status_code == 302 and Project.objects.filter(key="PGI").exists()
+
+
+def test_a_resource_calendar_travels_with_the_archive(
+    project: Project, people: dict[str, User]
+) -> None:
+    """Another instance does not know the night crew: it is created with a copy of its
+    calendar (hours and days off), so its task keeps its night dates."""
+    from itpm.planning import resource_services as rs
+    from itpm.planning.services import task_create
+
+    night = rs.calendar_create(
+        actor=people["admin"], name="Night shift", working_hours=[["00:00", "06:00"], ["22:00", "24:00"]],
+        use_for_project=False,
+    )  # fmt: skip
+    rs.calendar_exception_add(actor=people["admin"], calendar=night, date=dt.date(2027, 1, 5))
+    crew = rs.resource_create(actor=people["admin"], name="Night crew", calendar=night)
+    swap = task_create(actor=people["owner"], project=project, name="Swap", duration_hours=8)
+    rs.assignment_create(actor=people["owner"], task=swap, resource=crew)
+    swap.refresh_from_db()
+    data = json.dumps(archive.project_export(actor=people["owner"], project=project)).encode()
+    # As if in another instance: neither the crew nor its calendar is known by name.
+    Resource.objects.filter(pk=crew.pk).update(name="Old crew")
+    WorkCalendar.objects.filter(pk=night.pk).update(name="Old nights")
+    copy = archive.project_import(actor=people["owner"], data=data, key="APL2")
+    new_crew = Resource.objects.get(name="Night crew")
+    assert new_crew.pk != crew.pk and new_crew.calendar is not None
+    assert new_crew.calendar.pk != night.pk and new_crew.calendar.name == "Night shift"
+    assert new_crew.calendar.working_hours == [["00:00", "06:00"], ["22:00", "24:00"]]
+    assert list(new_crew.calendar.exceptions.values_list("date", "working")) == [
+        (dt.date(2027, 1, 5), False)
+    ]
+    copied = Task.objects.get(project=copy, name="Swap")
+    assert (copied.planned_start, copied.planned_finish) == (
+        swap.planned_start,
+        swap.planned_finish,
+    )
+    # Monday 22:00 to Tuesday 06:00 UTC on the night shift.
+    assert swap.planned_start == dt.datetime(2027, 1, 4, 22, tzinfo=dt.UTC)
+    # A calendar that is not readable refuses the whole import, naming it.
+    broken = json.loads(data)
+    for ref in broken["references"]["planning.Resource"].values():
+        ref["calendar"]["exceptions"] = [{"date": "the fifth"}]
+    Resource.objects.filter(name="Night crew").update(name="Newer crew")
+    WorkCalendar.objects.filter(name="Night shift").update(name="Newer nights")
+    with pytest.raises(Invalid) as caught:
+        archive.project_import(actor=people["owner"], data=json.dumps(broken).encode(), key="APL3")
+    assert caught.value.errors[0].field == "calendar"
+    assert not Project.objects.filter(key="APL3").exists()
