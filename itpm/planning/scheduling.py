@@ -292,29 +292,40 @@ def _parents(rows: Sequence[Task | _Row]) -> dict[int, int]:
 
 def _task_calendars(project: Project, rows: Sequence[Task | _Row]) -> dict[int, Calendar]:
     """Row index -> the calendar of a leaf task whose resources do not work on the project's."""
+    found = task_calendars(project)
+    if not found:
+        return {}
     parents = {task.parent_id for task in rows}
     index = {
         task.pk: i
         for i, task in enumerate(rows)
         if not task.milestone and not task.elapsed and task.pk not in parents
     }
-    return {index[pk]: calendar for pk, calendar in task_calendars(project, list(index)).items()}
+    return {index[pk]: calendar for pk, calendar in found.items() if pk in index}
 
 
-def task_calendars(project: Project, task_ids: list[int]) -> dict[int, Calendar]:
-    """Task id -> the calendar its resources work on, for tasks where it is not the project's.
+def task_calendars(project: Project, task_ids: list[int] | None = None) -> dict[int, Calendar]:
+    """Task id -> the calendar its resources work on, for tasks where it is not the project's
+    (of ``task_ids``, or of the whole project). Summaries, milestones and elapsed tasks are
+    the caller's to leave out.
 
     A resource without a calendar works on the project's; several resources on different
     calendars make a union (the task goes on while any of them works).
     """
-    wanted_tasks = set(task_ids)
+    assignments = Assignment.objects.filter(project=project)
+    # Most plans have none: one indexed query answers for them.
+    own_tasks = set(
+        assignments.filter(resource__calendar__isnull=False)
+        .exclude(resource__calendar=project.calendar_id)
+        .values_list("task_id", flat=True)
+    )
+    if task_ids is not None:
+        own_tasks &= set(task_ids)
+    if not own_tasks:
+        return {}
     keys: dict[int, set[int | None]] = {}
-    # The project's assignments, filtered here: an IN list of every task of a large plan
-    # would pass SQLite's limit of bound parameters.
-    for task_id, calendar_id in Assignment.objects.filter(project=project).values_list(
-        "task_id", "resource__calendar_id"
-    ):
-        if task_id not in wanted_tasks:
+    for task_id, calendar_id in assignments.values_list("task_id", "resource__calendar_id"):
+        if task_id not in own_tasks:
             continue
         keys.setdefault(task_id, set()).add(
             project.calendar_id if calendar_id is None else calendar_id
